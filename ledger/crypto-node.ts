@@ -1,0 +1,73 @@
+import * as nc from 'node:crypto';
+import { nobleCrypto, type CryptoBackend } from '../protocol/crypto.js';
+
+// PKCS#8 / SPKI DER prefixes for raw Ed25519 keys (RFC 8410).
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+// L, the order of the Ed25519 base point, little-endian: S must be < L.
+const L = Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex');
+// p = 2^255 - 19, little-endian, for the canonical-encoding check of points.
+const P = Buffer.from('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'hex');
+
+const privCache = new Map<string, nc.KeyObject>();
+const pubCache = new Map<string, nc.KeyObject>();
+const CACHE_MAX = 4096;
+
+function privateKey(seed: Uint8Array): nc.KeyObject {
+  const k = Buffer.from(seed).toString('base64');
+  let key = privCache.get(k);
+  if (!key) {
+    key = nc.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    if (privCache.size >= CACHE_MAX) privCache.clear();
+    privCache.set(k, key);
+  }
+  return key;
+}
+
+function publicKeyObject(pub: Uint8Array): nc.KeyObject {
+  const k = Buffer.from(pub).toString('base64');
+  let key = pubCache.get(k);
+  if (!key) {
+    key = nc.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pub]), format: 'der', type: 'spki' });
+    if (pubCache.size >= CACHE_MAX) pubCache.clear();
+    pubCache.set(k, key);
+  }
+  return key;
+}
+
+/** Little-endian compare of 32-byte values, with the top bit of the last byte masked when asked. */
+function ltLE(a: Uint8Array, b: Uint8Array, maskTop: boolean): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const x = i === 31 && maskTop ? a[i]! & 0x7f : a[i]!;
+    if (x !== b[i]) return x < b[i]!;
+  }
+  return false;
+}
+
+/**
+ * node:crypto (OpenSSL) rejects S >= L already; the extra checks keep the
+ * verdicts identical to strict RFC 8032 (noble, zip215:false) for
+ * non-canonical R and A encodings (y >= p), which OpenSSL may accept.
+ */
+export const nodeCrypto: CryptoBackend = {
+  name: 'node:crypto',
+  sha256: (d) => new Uint8Array(nc.createHash('sha256').update(d).digest()),
+  publicKey(seed) {
+    const der = nc.createPublicKey(privateKey(seed)).export({ format: 'der', type: 'spki' });
+    return new Uint8Array(der.subarray(der.length - 32));
+  },
+  sign: (seed, msg) => new Uint8Array(nc.sign(null, msg, privateKey(seed))),
+  verify(pub, msg, sig) {
+    if (pub.length !== 32 || sig.length !== 64) return false;
+    if (!ltLE(sig.subarray(32), L, false)) return false;
+    if (!ltLE(pub, P, true) || !ltLE(sig.subarray(0, 32), P, true)) {
+      // Non-canonical y: decide exactly as the portable backend does.
+      return nobleCrypto.verify(pub, msg, sig);
+    }
+    try {
+      return nc.verify(null, msg, publicKeyObject(pub), sig);
+    } catch {
+      return false;
+    }
+  },
+};

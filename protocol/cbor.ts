@@ -1,0 +1,138 @@
+import { Decoder, Encoder } from 'cbor-x';
+import { compareBytes, equalBytes, plain, utf8 } from './bytes.js';
+import { ProtocolError, fail } from './errors.js';
+
+/**
+ * Canonical CBOR (RFC 8949 §4.2.1 core deterministic encoding) restricted to
+ * the types of PROTOCOL.md §2: integers with |n| < 2^53, byte strings, text,
+ * arrays, maps with text keys, true, false, null.
+ *
+ * cbor-x writes the right bytes once (a) map keys are inserted in canonical
+ * order and (b) integers >= 2^32 are handed over as BigInt (as numbers it
+ * would write float64). Decoding re-encodes and compares, so every
+ * non-canonical or forbidden input is rejected.
+ */
+export type CborValue =
+  | number
+  | string
+  | boolean
+  | null
+  | Uint8Array
+  | CborValue[]
+  | { [key: string]: CborValue | undefined };
+
+export type CborMap = { [key: string]: CborValue | undefined };
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53 - 1
+const MAX_DEPTH = 32;
+
+const encoder = new Encoder({
+  useRecords: false,
+  tagUint8Array: false,
+  // Maps are handed over as Map (so integer-like keys keep canonical order);
+  // with mapsAsObjects:true cbor-x would tag them 259.
+  mapsAsObjects: false,
+  variableMapSize: true,
+  pack: false,
+  bundleStrings: false,
+  useFloat32: 0,
+} as ConstructorParameters<typeof Encoder>[0]);
+
+const decoder = new Decoder({
+  useRecords: false,
+  mapsAsObjects: true,
+  tagUint8Array: false,
+  int64AsType: 'number',
+} as ConstructorParameters<typeof Decoder>[0]);
+
+/** Canonical order of text keys: by UTF-8 length, then bytewise. */
+export function compareKeys(a: string, b: string): number {
+  const ab = utf8(a);
+  const bb = utf8(b);
+  return ab.length - bb.length || compareBytes(ab, bb);
+}
+
+function prepare(v: unknown, depth: number, path: string): unknown {
+  if (depth > MAX_DEPTH) fail('CBOR_FORBIDDEN', `${path}: nested too deep`);
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || Math.abs(v) > MAX_SAFE) fail('CBOR_FORBIDDEN', `${path}: only integers with |n| < 2^53 are allowed`);
+    if (Object.is(v, -0)) return 0;
+    return v >= 2 ** 32 || v < -(2 ** 32) ? BigInt(v) : v;
+  }
+  if (v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map((x, i) => prepare(x, depth + 1, `${path}[${i}]`));
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype || (typeof v === 'object' && Object.getPrototypeOf(v) === null)) {
+    const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+    keys.sort(compareKeys);
+    const m = new Map<string, unknown>();
+    for (const k of keys) m.set(k, prepare((v as Record<string, unknown>)[k], depth + 1, `${path}.${k}`));
+    return m;
+  }
+  return fail('CBOR_FORBIDDEN', `${path}: ${v === undefined ? 'undefined' : typeof v} cannot be encoded`);
+}
+
+/** Encode a value in canonical form. Object properties set to undefined are omitted. */
+export function encodeCanonical(value: CborValue): Uint8Array {
+  const prepared = prepare(value, 0, '$');
+  return plain(encoder.encode(prepared));
+}
+
+function check(v: unknown, depth: number, path: string): CborValue {
+  if (depth > MAX_DEPTH) fail('CBOR_FORBIDDEN', `${path}: nested too deep`);
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) fail('CBOR_FORBIDDEN', `${path}: floats are not allowed`);
+    if (Math.abs(v) > MAX_SAFE) fail('CBOR_FORBIDDEN', `${path}: integer outside |n| < 2^53`);
+    return v;
+  }
+  if (typeof v === 'bigint') {
+    if (v > BigInt(MAX_SAFE) || v < -BigInt(MAX_SAFE)) fail('CBOR_FORBIDDEN', `${path}: integer outside |n| < 2^53`);
+    return Number(v);
+  }
+  if (v instanceof Uint8Array) return new Uint8Array(v);
+  if (Array.isArray(v)) return v.map((x, i) => check(x, depth + 1, `${path}[${i}]`));
+  if (typeof v === 'object' && v.constructor === Object) {
+    const out: CborMap = {};
+    for (const k of Object.keys(v)) {
+      Object.defineProperty(out, k, { value: check((v as Record<string, unknown>)[k], depth + 1, `${path}.${k}`), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return fail('CBOR_FORBIDDEN', `${path}: ${v === undefined ? 'undefined' : (v as object)?.constructor?.name ?? typeof v} is not an allowed CBOR type`);
+}
+
+/** Byte size at which decoding refuses to start (callers pass their own, smaller, limits). */
+export const CBOR_HARD_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Strict decode: rejects malformed, trailing, non-canonical and forbidden
+ * input with a typed error. The input is never modified.
+ */
+export function decodeCanonical(bytes: Uint8Array, maxBytes = CBOR_HARD_LIMIT): CborValue {
+  if (!(bytes instanceof Uint8Array)) fail('CBOR_INVALID', 'input is not bytes');
+  if (bytes.length > maxBytes) fail('LIMIT_EXCEEDED', `CBOR input of ${bytes.length} bytes exceeds ${maxBytes}`);
+  if (bytes.length === 0) fail('CBOR_INVALID', 'empty input');
+  let raw: unknown;
+  try {
+    // decodeMultiple would accept trailing items; decode() throws on them in
+    // some versions and not others, so the length is checked by re-encoding.
+    raw = decoder.decode(bytes);
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e;
+    return fail('CBOR_INVALID', `malformed CBOR: ${(e as Error)?.message ?? String(e)}`);
+  }
+  const value = check(raw, 0, '$');
+  let again: Uint8Array;
+  try {
+    again = encodeCanonical(value);
+  } catch {
+    return fail('CBOR_NONCANONICAL', 'CBOR value cannot be re-encoded canonically');
+  }
+  if (!equalBytes(again, bytes)) fail('CBOR_NONCANONICAL', 'CBOR input is not in canonical form');
+  return value;
+}
+
+export function isMap(v: unknown): v is CborMap {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
