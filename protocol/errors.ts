@@ -21,6 +21,7 @@ export type ProtocolErrorCode =
   | 'JOIN_REQUEST_INVALID'
   // records (§5.1 rules carry their own codes, see records/rules.ts)
   | 'RECORD_INVALID'
+  | 'RECORD_REJECTED'
   | 'ENVELOPE_INVALID'
   | 'BODY_INVALID'
   | 'REQUEST_INVALID'

@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './governance.js';
+export * from './join.js';

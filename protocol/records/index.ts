@@ -1,0 +1,4 @@
+export * from './kinds.js';
+export * from './record.js';
+export * from './request.js';
+export * from './rules.js';

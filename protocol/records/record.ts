@@ -1,0 +1,145 @@
+import { concat, utf8 } from '../bytes.js';
+import { decodeCanonical, encodeCanonical, isMap, type CborMap, type CborValue } from '../cbor.js';
+import { sign } from '../crypto.js';
+import { ProtocolError, fail } from '../errors.js';
+import { leafHash } from '../merkle/hash.js';
+import { isActorId, isMemberId } from '../names.js';
+
+/** PROTOCOL.md §9 limits. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+export const MAX_REFS = 16;
+export const MAX_ENVELOPE_BYTES = MAX_RECORD_BYTES + 128;
+
+export interface ActorBlock {
+  id: string;
+  nonce: Uint8Array;
+  at: number;
+  sig: Uint8Array;
+}
+
+export interface Record {
+  v: 1;
+  net: Uint8Array;
+  author: string;
+  seq: number;
+  prev?: Uint8Array;
+  epoch: number;
+  ts: number;
+  kind: string;
+  body: CborMap;
+  refs?: Uint8Array[];
+  actor?: ActorBlock;
+}
+
+/** A record as stored and sent: envelope = [recordBytes, sig]. */
+export interface Envelope {
+  bytes: Uint8Array;
+  recordBytes: Uint8Array;
+  sig: Uint8Array;
+  record: Record;
+  /** record id = SHA-256(0x00 || recordBytes), the RFC 6962 leaf hash. */
+  id: Uint8Array;
+}
+
+const RECORD_PREFIX = utf8('tongban/v1/record\x00');
+
+export function recordId(recordBytes: Uint8Array): Uint8Array {
+  return leafHash(recordBytes);
+}
+
+/** The message the author's ledger key signs for a record (§3). */
+export function recordSigMessage(id: Uint8Array): Uint8Array {
+  return concat(RECORD_PREFIX, id);
+}
+
+function bad(field: string, expected: string): never {
+  throw new ProtocolError('RECORD_INVALID', `record ${field}: expected ${expected}`, field);
+}
+
+const isUint = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+const isHash = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.length === 32;
+const RECORD_FIELDS = ['v', 'net', 'author', 'seq', 'prev', 'epoch', 'ts', 'kind', 'body', 'refs', 'actor'];
+const KIND_RE = /^[a-z][a-z0-9]*(?:\.[a-z][a-z0-9-]*)+$/;
+
+/** Structural check of a decoded record (field types, sizes); no semantics. */
+export function checkRecordShape(x: CborValue): Record {
+  if (!isMap(x)) bad('', 'a map');
+  for (const k of Object.keys(x)) if (!RECORD_FIELDS.includes(k)) bad(k, 'no such field');
+  if (x.v !== 1) bad('v', '1');
+  if (!isHash(x.net)) bad('net', '32 bytes');
+  if (!isMemberId(x.author)) bad('author', 'a member id');
+  if (!isUint(x.seq)) bad('seq', 'an unsigned integer');
+  if (x.seq === 0) {
+    if (x.prev !== undefined) bad('prev', 'absent at seq 0');
+  } else if (!isHash(x.prev)) bad('prev', 'the 32-byte id of record seq-1');
+  if (!isUint(x.epoch)) bad('epoch', 'an unsigned integer');
+  if (!isUint(x.ts)) bad('ts', 'milliseconds since the epoch');
+  if (typeof x.kind !== 'string' || x.kind.length > 64 || !KIND_RE.test(x.kind)) bad('kind', 'a dotted kind name');
+  if (!isMap(x.body)) bad('body', 'a map');
+  if (x.refs !== undefined) {
+    if (!Array.isArray(x.refs) || x.refs.length === 0) bad('refs', 'a non-empty array when present');
+    if (x.refs.length > MAX_REFS) throw new ProtocolError('LIMIT_EXCEEDED', `record refs: ${x.refs.length} refs, limit ${MAX_REFS}`, 'refs');
+    x.refs.forEach((r, i) => isHash(r) || bad(`refs[${i}]`, 'a 32-byte record id'));
+  }
+  if (x.actor !== undefined) {
+    const a = x.actor;
+    if (!isMap(a)) bad('actor', 'a map {id, nonce, at, sig}');
+    for (const k of Object.keys(a)) if (!['id', 'nonce', 'at', 'sig'].includes(k)) bad(`actor.${k}`, 'no such field');
+    if (!isActorId(a.id)) bad('actor.id', 'an actor id');
+    if (!(a.nonce instanceof Uint8Array) || a.nonce.length !== 16) bad('actor.nonce', '16 bytes');
+    if (!isUint(a.at)) bad('actor.at', 'milliseconds since the epoch');
+    if (!(a.sig instanceof Uint8Array) || a.sig.length !== 64) bad('actor.sig', '64 bytes');
+  }
+  return x as unknown as Record;
+}
+
+export function encodeRecord(r: Record): Uint8Array {
+  const bytes = encodeCanonical(r as unknown as CborValue);
+  if (bytes.length > MAX_RECORD_BYTES) fail('LIMIT_EXCEEDED', `record is ${bytes.length} bytes, limit ${MAX_RECORD_BYTES}`);
+  return bytes;
+}
+
+export function decodeRecord(bytes: Uint8Array): Record {
+  if (bytes.length > MAX_RECORD_BYTES) fail('LIMIT_EXCEEDED', `record is ${bytes.length} bytes, limit ${MAX_RECORD_BYTES}`);
+  return checkRecordShape(decodeCanonical(bytes, MAX_RECORD_BYTES));
+}
+
+export function encodeEnvelope(recordBytes: Uint8Array, sig: Uint8Array): Uint8Array {
+  return encodeCanonical([recordBytes, sig]);
+}
+
+/** Sign record bytes with the author's ledger key and wrap them in an envelope. */
+export function sealRecord(recordBytes: Uint8Array, ledgerSeed: Uint8Array): Envelope {
+  const record = decodeRecord(recordBytes);
+  const id = recordId(recordBytes);
+  const sig = sign(ledgerSeed, recordSigMessage(id));
+  return { bytes: encodeEnvelope(recordBytes, sig), recordBytes, sig, record, id };
+}
+
+/**
+ * Decode an envelope strictly: canonical array of [record bytes, 64-byte sig],
+ * record canonical and well-formed. Signature and semantics are checked by
+ * the acceptance rules.
+ */
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  if (!(bytes instanceof Uint8Array)) fail('ENVELOPE_INVALID', 'envelope is not bytes');
+  if (bytes.length > MAX_ENVELOPE_BYTES) fail('LIMIT_EXCEEDED', `envelope is ${bytes.length} bytes, limit ${MAX_ENVELOPE_BYTES}`);
+  let v: CborValue;
+  try {
+    v = decodeCanonical(bytes, MAX_ENVELOPE_BYTES);
+  } catch (e) {
+    throw new ProtocolError('ENVELOPE_INVALID', `envelope: ${(e as Error).message}`, 'envelope');
+  }
+  if (!Array.isArray(v) || v.length !== 2 || !(v[0] instanceof Uint8Array) || !(v[1] instanceof Uint8Array) || v[1].length !== 64) {
+    fail('ENVELOPE_INVALID', 'envelope must be [record bytes, 64-byte signature]', 'envelope');
+  }
+  const recordBytes = v[0];
+  let record: Record;
+  try {
+    record = decodeRecord(recordBytes);
+  } catch (e) {
+    if (e instanceof ProtocolError && (e.code === 'RECORD_INVALID' || e.code === 'LIMIT_EXCEEDED')) throw e;
+    throw new ProtocolError('RECORD_INVALID', `record: ${(e as Error).message}`, 'record');
+  }
+  return { bytes, recordBytes, sig: v[1], record, id: recordId(recordBytes) };
+}
