@@ -1,0 +1,163 @@
+import { concat, toHex } from '../protocol/bytes.js';
+import type { CborMap } from '../protocol/cbor.js';
+import { decodeRequest } from '../protocol/records/request.js';
+import { encodeRecord, sealRecord, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
+import { acceptRecord, RecordRejected, type LogHead } from '../protocol/records/rules.js';
+import { LedgerError } from './errors.js';
+import type { LedgerCore } from './ledger.js';
+import { nameKey } from './keys.js';
+import { recordOps } from './records.js';
+import type { Op } from './store.js';
+
+/** An official's signed request, as the API receives it. */
+export interface ActorSubmission {
+  /** Canonical CBOR of the request (§5.3). */
+  request: Uint8Array;
+  actor: string;
+  sig: Uint8Array;
+}
+
+/** A record the node writes on its own (seq 0 `org.actor`, `evidence.fork`). */
+export interface NodeSubmission {
+  kind: string;
+  body: CborMap;
+  refs?: Uint8Array[];
+}
+
+export type Submission = ActorSubmission | NodeSubmission;
+
+export interface Appended {
+  id: Uint8Array;
+  seq: number;
+  envelope: Envelope;
+}
+
+interface Pending {
+  sub: Submission;
+  resolve: (a: Appended) => void;
+  reject: (e: unknown) => void;
+}
+
+export type AfterCommit = (envs: Envelope[]) => Promise<void>;
+
+/**
+ * The node's own log with group commit: requests that arrive while a group is
+ * being written wait and go together in the next atomic, durable batch. Each
+ * request is validated on its own; one bad request fails alone.
+ */
+export class OwnLog {
+  private queue: Pending[] = [];
+  private running = false;
+
+  constructor(
+    private readonly core: LedgerCore,
+    private readonly writeGroup: (build: () => Promise<{ ops: Op[]; envs: Envelope[] }>) => Promise<Envelope[]>,
+  ) {}
+
+  append(sub: Submission): Promise<Appended> {
+    if (!this.core.self) return Promise.reject(new LedgerError('NOT_MEMBER', 'this ledger has no key to sign with'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ sub, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  /** Requests not yet durable. */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, this.core.limits.maxGroup);
+        await this.commit(group);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async commit(group: Pending[]): Promise<void> {
+    const done: { p: Pending; env: Envelope }[] = [];
+    try {
+      await this.writeGroup(async () => {
+        const self = this.core.self!;
+        const nonces = await this.usedNonces(group, self.id);
+        const overlay = new Map<number, Uint8Array>();
+        const ops: Op[] = [];
+        let head: LogHead | null = this.core.head(self.id);
+        for (const p of group) {
+          try {
+            const env = this.build(p.sub, head, nonces);
+            ops.push(...(await recordOps(this.core.store, env, overlay)));
+            head = { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts };
+            if (env.record.actor) nonces.add(toHex(env.record.actor.nonce));
+            if (env.record.kind === 'org.actor') this.core.noteActor(env);
+            done.push({ p, env });
+          } catch (e) {
+            p.reject(e);
+          }
+        }
+        return { ops, envs: done.map((d) => d.env) };
+      });
+    } catch (e) {
+      this.core.forgetActorsAfter(this.core.self!.id, this.core.size(this.core.self!.id) - 1);
+      for (const d of done) d.p.reject(e);
+      return;
+    }
+    for (const d of done) d.p.resolve({ id: d.env.id, seq: d.env.record.seq, envelope: d.env });
+  }
+
+  private async usedNonces(group: Pending[], author: string): Promise<Set<string>> {
+    const keys: Uint8Array[] = [];
+    const hexes: string[] = [];
+    for (const p of group) {
+      if (!('request' in p.sub)) continue;
+      try {
+        const nonce = decodeRequest(p.sub.request).nonce;
+        keys.push(concat(nameKey(author), nonce));
+        hexes.push(toHex(nonce));
+      } catch {
+        // reported by build()
+      }
+    }
+    const got = await this.core.store.getMany('nonce', keys);
+    return new Set(hexes.filter((_, i) => got[i] !== undefined));
+  }
+
+  private build(sub: Submission, head: LogHead | null, nonces: Set<string>): Envelope {
+    const self = this.core.self!;
+    const now = this.core.now();
+    const seq = head ? head.seq + 1 : 0;
+    const ts = Math.max(now, head?.ts ?? 0);
+    let record: LedgerRecord;
+    if ('request' in sub) {
+      const req = decodeRequest(sub.request);
+      if (req.author !== self.id) throw new RecordRejected('WRONG_AUTHOR', `request is for ${req.author}, this node is ${self.id}`, req.author, seq);
+      const actor: ActorBlock = { id: sub.actor, nonce: req.nonce, at: req.at, sig: sub.sig };
+      record = { v: 1, net: req.net, author: self.id, seq, epoch: this.core.epoch, ts, kind: req.kind, body: req.body, actor };
+      if (req.refs) record.refs = req.refs;
+      if (Math.abs(req.at - now) > 5 * 60 * 1000) throw new RecordRejected('ACTOR_CLOCK', `request time is more than 5 minutes from this node's clock`, self.id, seq);
+    } else {
+      record = { v: 1, net: this.core.net, author: self.id, seq, epoch: this.core.epoch, ts, kind: sub.kind, body: sub.body };
+      if (sub.refs) record.refs = sub.refs;
+    }
+    if (head) record.prev = head.id;
+    const env = sealRecord(encodeRecord(record), self.seed);
+    return acceptRecord(
+      {
+        net: this.core.net,
+        author: self.id,
+        now,
+        configFor: (e) => this.core.configFor(e),
+        actorInForce: (a, id, s) => this.core.actorInForce(a, id, s),
+        nonceSeen: (_a, nonce) => nonces.has(toHex(nonce)),
+        verifyRecordSignature: false, // signed just above with our own key
+      },
+      head,
+      env,
+    );
+  }
+}

@@ -1,0 +1,292 @@
+import { equalBytes, fromUtf8, toHex, utf8 } from '../protocol/bytes.js';
+import type { Config } from '../protocol/config/config.js';
+import { keyId, KEY_TYPE_COSIGNATURE, KEY_TYPE_ED25519 } from '../protocol/keys.js';
+import { originOf } from '../protocol/names.js';
+import { formatCheckpoint, parseCheckpoint, type Checkpoint } from '../protocol/note/checkpoint.js';
+import { cosign, verifyCosignature } from '../protocol/note/cosignature.js';
+import { formatNote, parseNote, signNote, verifyNoteSignature, type Note, type Signature } from '../protocol/note/note.js';
+import { decodeValue, encodeValue } from './codec.js';
+import { LedgerError } from './errors.js';
+import type { LedgerCore } from './ledger.js';
+import { logKey, nameKey, parseLogKey } from './keys.js';
+import type { Op } from './store.js';
+
+/** A checkpoint of one log with the signatures collected for it. */
+export interface StoredCheckpoint {
+  author: string;
+  checkpoint: Checkpoint;
+  /** Checkpoint body (the signed text). */
+  text: string;
+  /** The author's signature first, then valid witness cosignatures. */
+  sigs: Signature[];
+  /** Witness member id → public key that verified its cosignature. */
+  cosigners: Map<string, Uint8Array>;
+}
+
+export type CheckpointOutcome =
+  | { status: 'stored'; checkpoint: StoredCheckpoint; added: number }
+  | { status: 'known'; checkpoint: StoredCheckpoint }
+  | { status: 'ahead'; checkpoint: StoredCheckpoint }
+  | { status: 'fork'; author: string; a: string; b: string };
+
+export function noteOf(cp: StoredCheckpoint): string {
+  return formatNote({ text: cp.text, sigs: cp.sigs });
+}
+
+/** Members (in any known epoch) whose key is used to check `author`'s signatures. */
+function keysOf(core: LedgerCore, id: string): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  for (const c of core.chain) {
+    const m = c.config.members.find((x) => x.id === id);
+    if (m && !keys.some((k) => equalBytes(k, m.key))) keys.push(m.key);
+  }
+  return keys;
+}
+
+function authorOf(core: LedgerCore, origin: string): string {
+  const prefix = `${core.consortium}/`;
+  const id = origin.startsWith(prefix) ? origin.slice(prefix.length) : '';
+  if (!core.chain.some((c) => c.config.members.some((m) => m.id === id))) {
+    throw new LedgerError('CHECKPOINT_REJECTED', `checkpoint origin ${origin} is not a member log of ${core.consortium}`);
+  }
+  return id;
+}
+
+function authorSignature(core: LedgerCore, author: string, note: Note): Signature | undefined {
+  const origin = originOf(core.consortium, author);
+  for (const pub of keysOf(core, author)) {
+    const kid = keyId(origin, KEY_TYPE_ED25519, pub);
+    const s = note.sigs.find((x) => x.name === origin && equalBytes(x.keyId, kid) && verifyNoteSignature(note.text, x, { name: origin, pub }));
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/** Cosignatures in `note` by witnesses of any known epoch, keyed by member id. */
+function witnessSignatures(core: LedgerCore, note: Note): Map<string, { sig: Signature; pub: Uint8Array }> {
+  const out = new Map<string, { sig: Signature; pub: Uint8Array }>();
+  for (const c of core.chain) {
+    for (const w of c.config.members) {
+      if (!w.roles.includes('witness') || out.has(w.id)) continue;
+      const name = originOf(core.consortium, w.id);
+      const kid = keyId(name, KEY_TYPE_COSIGNATURE, w.key);
+      const s = note.sigs.find((x) => x.name === name && equalBytes(x.keyId, kid));
+      if (s && verifyCosignature(note.text, s, { name, pub: w.key }).ok) out.set(w.id, { sig: s, pub: w.key });
+    }
+  }
+  return out;
+}
+
+/** Witness cosignatures that count for records of `cfg`'s epoch (§6). */
+export function witnessCount(cp: StoredCheckpoint, cfg: Config): number {
+  let n = 0;
+  for (const w of cfg.members) {
+    if (!w.roles.includes('witness')) continue;
+    const pub = cp.cosigners.get(w.id);
+    if (pub && equalBytes(pub, w.key)) n++;
+  }
+  return n;
+}
+
+export function isFinalFor(cp: StoredCheckpoint, cfg: Config): boolean {
+  return witnessCount(cp, cfg) >= cfg.quorum.witness;
+}
+
+function encodeStored(cp: StoredCheckpoint): Uint8Array {
+  return encodeValue({ note: utf8(noteOf(cp)) });
+}
+
+/**
+ * Checkpoints and cosignatures of every log (§6): the author's signed
+ * checkpoints, cosignatures merged as they arrive, the witness state, and
+ * finality. The newest few checkpoints per log are kept; older sizes are
+ * implied by the stored hashes.
+ */
+export class Checkpoints {
+  private readonly byAuthor = new Map<string, StoredCheckpoint[]>();
+
+  constructor(private readonly core: LedgerCore) {}
+
+  async load(): Promise<void> {
+    for await (const [k, v] of this.core.store.entries('cp', {})) {
+      const { author } = parseLogKey(k);
+      try {
+        const note = parseNote(fromUtf8(decodeValue(v, 'checkpoint').note as Uint8Array));
+        this.insert(this.fromNote(author, note));
+      } catch {
+        // A corrupt stored checkpoint is reported by audit and otherwise ignored.
+      }
+    }
+  }
+
+  private fromNote(author: string, note: Note): StoredCheckpoint {
+    const checkpoint = parseCheckpoint(note.text);
+    const own = authorSignature(this.core, author, note);
+    if (!own) throw new LedgerError('CHECKPOINT_REJECTED', `checkpoint of ${author} at size ${checkpoint.size} is not signed by ${author}`);
+    const wit = witnessSignatures(this.core, note);
+    return {
+      author,
+      checkpoint,
+      text: note.text,
+      sigs: [own, ...[...wit.values()].map((w) => w.sig)],
+      cosigners: new Map([...wit].map(([id, w]) => [id, w.pub])),
+    };
+  }
+
+  private insert(cp: StoredCheckpoint): void {
+    let list = this.byAuthor.get(cp.author);
+    if (!list) this.byAuthor.set(cp.author, (list = []));
+    const i = list.findIndex((x) => x.checkpoint.size === cp.checkpoint.size);
+    if (i >= 0) list[i] = cp;
+    else list.push(cp);
+    list.sort((a, b) => a.checkpoint.size - b.checkpoint.size);
+  }
+
+  list(author: string): StoredCheckpoint[] {
+    return this.byAuthor.get(author) ?? [];
+  }
+
+  latest(author: string): StoredCheckpoint | undefined {
+    return this.list(author).at(-1);
+  }
+
+  /** Ops that keep a checkpoint and drop the oldest beyond the limit. */
+  private persistOps(cp: StoredCheckpoint): Op[] {
+    const { store } = this.core;
+    this.insert(cp);
+    const list = this.list(cp.author);
+    const ops: Op[] = [store.put('cp', logKey(cp.author, cp.checkpoint.size), encodeStored(cp))];
+    while (list.length > this.core.limits.checkpointsKept) {
+      const old = list.shift()!;
+      ops.push(store.del('cp', logKey(cp.author, old.checkpoint.size)));
+    }
+    return ops;
+  }
+
+  /** Sign a checkpoint of this node's own log at its current size. */
+  async signOwn(): Promise<StoredCheckpoint> {
+    const self = this.core.self;
+    if (!self) throw new LedgerError('NOT_MEMBER', 'this ledger has no key to sign with');
+    const size = this.core.size(self.id);
+    const latest = this.latest(self.id);
+    if (latest && latest.checkpoint.size === size) return latest;
+    const origin = originOf(this.core.consortium, self.id);
+    const text = formatCheckpoint({ origin, size, root: await this.core.treeHead(self.id, size), extensions: [] });
+    const sig = signNote(text, origin, self.seed);
+    const cp: StoredCheckpoint = { author: self.id, checkpoint: parseCheckpoint(text), text, sigs: [sig], cosigners: new Map() };
+    await this.core.store.write(this.persistOps(cp));
+    return cp;
+  }
+
+  /**
+   * Take a checkpoint note from a peer: it must be signed by its log's
+   * author; cosignatures by known witnesses are merged, others dropped. Two
+   * author-signed roots for one size are a fork.
+   */
+  async add(noteText: string): Promise<CheckpointOutcome> {
+    const note = parseNote(noteText);
+    const author = authorOf(this.core, parseCheckpoint(note.text).origin);
+    const incoming = this.fromNote(author, note);
+    const size = incoming.checkpoint.size;
+    const held = this.list(author).find((x) => x.checkpoint.size === size);
+    if (held && !equalBytes(held.checkpoint.root, incoming.checkpoint.root)) {
+      return { status: 'fork', author, a: noteOf(held), b: formatNote({ text: incoming.text, sigs: [incoming.sigs[0]!] }) };
+    }
+    if (size <= this.core.size(author)) {
+      const root = await this.core.treeHead(author, size);
+      if (!equalBytes(root, incoming.checkpoint.root)) {
+        throw new LedgerError('CHECKPOINT_REJECTED', `checkpoint of ${author} at size ${size} has root ${toHex(incoming.checkpoint.root)}, the records held give ${toHex(root)}`);
+      }
+    }
+    const merged = held ?? incoming;
+    let added = 0;
+    if (held) {
+      for (const [id, pub] of incoming.cosigners) {
+        if (held.cosigners.has(id)) continue;
+        held.cosigners.set(id, pub);
+        held.sigs.push(incoming.sigs.find((s) => s.name === originOf(this.core.consortium, id))!);
+        added++;
+      }
+      if (added === 0) return { status: 'known', checkpoint: held };
+    } else {
+      added = incoming.cosigners.size;
+    }
+    // Never let a checkpoint the node cannot yet check push out the ones it can.
+    if (size > this.core.size(author) && !held) {
+      this.insert(merged);
+      await this.core.store.write(this.persistOps(merged));
+      return { status: 'ahead', checkpoint: merged };
+    }
+    await this.core.store.write(this.persistOps(merged));
+    return { status: 'stored', checkpoint: merged, added };
+  }
+
+  /**
+   * Cosign `author`'s checkpoint as a witness (§6): the author is an author
+   * member of the current epoch and not forked; this node holds and has
+   * validated records 0..N-1 and its root for N is R; N is not below the
+   * largest size cosigned for the origin. The (origin, N, R) is persisted
+   * before the cosignature is returned.
+   */
+  async cosign(author: string, size: number, timeSeconds = Math.floor(this.core.now() / 1000)): Promise<StoredCheckpoint> {
+    const self = this.core.self;
+    if (!self) throw new LedgerError('NOT_MEMBER', 'this ledger has no key to cosign with');
+    const refuse: (why: string) => never = (why) => {
+      throw new LedgerError('COSIGN_REFUSED', `not cosigning ${author} at size ${size}: ${why}`);
+    };
+    const cfg = this.core.config;
+    if (!cfg.members.find((m) => m.id === self.id)?.roles.includes('witness')) refuse('this node is not a witness in the current epoch');
+    if (!cfg.members.find((m) => m.id === author)?.roles.includes('author')) refuse('the author is not an author member of the current epoch');
+    if (this.core.isForked(author)) refuse('the author forked its log');
+    const cp = this.list(author).find((x) => x.checkpoint.size === size);
+    if (!cp) refuse('no such checkpoint is held');
+    if (size > this.core.size(author)) refuse(`only ${this.core.size(author)} records are held`);
+    const root = await this.core.treeHead(author, size);
+    if (!equalBytes(root, cp.checkpoint.root)) refuse('the root does not match the records held');
+    const origin = cp.checkpoint.origin;
+    const prev = await this.core.store.get('wit', nameKey(origin));
+    if (prev) {
+      const w = decodeValue(prev, 'witness state');
+      if ((w.size as number) > size) refuse(`size ${w.size} was cosigned already`);
+      if ((w.size as number) === size && !equalBytes(w.root as Uint8Array, root)) refuse('another root was cosigned for this size');
+    }
+    if (cp.cosigners.has(self.id)) return cp;
+    await this.core.store.write([this.core.store.put('wit', nameKey(origin), encodeValue({ size, root }))]);
+    const name = originOf(this.core.consortium, self.id);
+    cp.sigs.push(cosign(cp.text, name, self.seed, timeSeconds));
+    cp.cosigners.set(self.id, self.key);
+    await this.core.store.write(this.persistOps(cp));
+    return cp;
+  }
+
+  /** Largest size cosigned per origin by this node (witness state). */
+  async witnessState(origin: string): Promise<{ size: number; root: Uint8Array } | undefined> {
+    const v = await this.core.store.get('wit', nameKey(origin));
+    if (!v) return undefined;
+    const w = decodeValue(v, 'witness state');
+    return { size: w.size as number, root: w.root as Uint8Array };
+  }
+
+  /** Whether record `seq` of `author` (written in `epoch`) is final. */
+  isFinal(author: string, seq: number, epoch: number): boolean {
+    const cfg = this.core.configFor(epoch);
+    if (!cfg) return false;
+    return this.list(author).some((cp) => cp.checkpoint.size > seq && isFinalFor(cp, cfg));
+  }
+
+  /** The checkpoint that proves records up to `minSize` best: final first, then newest. */
+  best(author: string, minSize: number, epoch: number): StoredCheckpoint | undefined {
+    const cfg = this.core.configFor(epoch);
+    const candidates = this.list(author).filter((cp) => cp.checkpoint.size >= minSize && cp.checkpoint.size <= this.core.size(author));
+    const finals = cfg ? candidates.filter((cp) => isFinalFor(cp, cfg)) : [];
+    return (finals.length ? finals : candidates).at(-1);
+  }
+
+  /** Size below which every record of `author` is final under the current epoch's quorum. */
+  finalSize(author: string): number {
+    let best = 0;
+    for (const cp of this.list(author)) if (cp.checkpoint.size > best && isFinalFor(cp, this.core.config)) best = cp.checkpoint.size;
+    return best;
+  }
+
+}

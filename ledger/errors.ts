@@ -1,0 +1,25 @@
+/**
+ * Typed ledger errors, matched by `code`. Rule violations of incoming
+ * records are protocol RecordRejected errors; these cover the store itself.
+ */
+export type LedgerErrorCode =
+  | 'NOT_OPEN'
+  | 'CLOSED'
+  | 'NETWORK_MISMATCH'
+  | 'NOT_FOUND'
+  | 'CORRUPT'
+  | 'NOT_MEMBER'
+  | 'FORKED'
+  | 'CHECKPOINT_REJECTED'
+  | 'COSIGN_REFUSED'
+  | 'GOVERNANCE'
+  | 'INVALID_ARGUMENT';
+
+export class LedgerError extends Error {
+  readonly code: LedgerErrorCode;
+  constructor(code: LedgerErrorCode, message: string) {
+    super(message);
+    this.name = 'LedgerError';
+    this.code = code;
+  }
+}

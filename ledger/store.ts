@@ -1,0 +1,98 @@
+import { Level } from 'level';
+import type { AbstractSublevel } from 'abstract-level';
+import { plain } from '../protocol/bytes.js';
+
+type Db = Level<Uint8Array, Uint8Array>;
+export type Sub = AbstractSublevel<Db, Uint8Array | string | Buffer, Uint8Array, Uint8Array>;
+
+/** Names of the sublevels; each holds binary keys and values ('view'). */
+const SUBLEVELS = [
+  'meta', // utf8 name → value (net, self id, format version)
+  'env', // (author, seq) → envelope bytes
+  'hash', // (author, stored-hash index) → 32-byte hash
+  'head', // author → canonical CBOR {seq, id, epoch, ts}
+  'rid', // record id → (author, seq)
+  'doc', // doc hash ‖ (author, seq) → ''
+  'actor', // (author, actor id, seq) → '' for org.actor records
+  'byActor', // (author, actor id, seq) → '' for every record an actor requested
+  'kind', // (kind, author, seq) → ''
+  'nonce', // author ‖ nonce → seq
+  'cp', // (author, size) → checkpoint note text with every signature collected
+  'wit', // origin → canonical CBOR {size, root}: the largest size this node cosigned
+  'cfg', // epoch → canonical CBOR {config, approvals}
+  'prop', // config id → canonical CBOR {config, approvals}: pending proposals
+  'vote', // epoch → id of the successor this node approved (at most one per epoch)
+  'fork', // author → canonical CBOR {a, b, at}
+] as const;
+export type SublevelName = (typeof SUBLEVELS)[number];
+
+export interface PutOp {
+  type: 'put';
+  sublevel: Sub;
+  key: Uint8Array;
+  value: Uint8Array;
+}
+export interface DelOp {
+  type: 'del';
+  sublevel: Sub;
+  key: Uint8Array;
+}
+export type Op = PutOp | DelOp;
+
+export const EMPTY = new Uint8Array(0);
+
+/** The LevelDB store: one database, one sublevel per kind of data. */
+export class Store {
+  readonly db: Db;
+  readonly sub: Record<SublevelName, Sub>;
+
+  private constructor(db: Db) {
+    this.db = db;
+    this.sub = Object.fromEntries(
+      SUBLEVELS.map((n) => [n, db.sublevel<Uint8Array, Uint8Array>(n, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub]),
+    ) as Record<SublevelName, Sub>;
+  }
+
+  static async open(path: string): Promise<Store> {
+    const db: Db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    return new Store(db);
+  }
+
+  async get(name: SublevelName, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const v = await this.sub[name].get(key);
+    return v === undefined ? undefined : plain(v);
+  }
+
+  async getMany(name: SublevelName, keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    if (keys.length === 0) return [];
+    const vs = await this.sub[name].getMany(keys);
+    return vs.map((v) => (v === undefined ? undefined : plain(v)));
+  }
+
+  /** Atomic, durable write of one group. */
+  async write(ops: Op[], sync = true): Promise<void> {
+    if (ops.length === 0) return;
+    await this.db.batch(ops as never, { sync });
+  }
+
+  async *entries(name: SublevelName, range: { gte?: Uint8Array; gt?: Uint8Array; lte?: Uint8Array; lt?: Uint8Array; reverse?: boolean; limit?: number }): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    for await (const [k, v] of this.sub[name].iterator(range)) yield [plain(k), plain(v)];
+  }
+
+  async *keys(name: SublevelName, range: { gte?: Uint8Array; gt?: Uint8Array; lte?: Uint8Array; lt?: Uint8Array; reverse?: boolean; limit?: number }): AsyncGenerator<Uint8Array> {
+    for await (const k of this.sub[name].keys(range)) yield plain(k);
+  }
+
+  put(name: SublevelName, key: Uint8Array, value: Uint8Array): PutOp {
+    return { type: 'put', sublevel: this.sub[name], key, value };
+  }
+
+  del(name: SublevelName, key: Uint8Array): DelOp {
+    return { type: 'del', sublevel: this.sub[name], key };
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

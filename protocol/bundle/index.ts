@@ -1,0 +1,3 @@
+export * from './bundle.js';
+export * from './select.js';
+export * from './verify.js';
