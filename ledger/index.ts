@@ -3,6 +3,7 @@ import { verifyBundle, type Report } from '../protocol/bundle/verify.js';
 import type { VerifiedConfig } from '../protocol/config/governance.js';
 import type { Envelope } from '../protocol/records/record.js';
 import { RecordRejected } from '../protocol/records/rules.js';
+import { checkForkEvidence } from '../protocol/records/fork.js';
 import { OwnLog, type Appended, type Submission } from './append.js';
 import { audit, type AuditProgress, type AuditReport } from './audit.js';
 import { buildBundle, docRecords, type BuiltBundle } from './bundle.js';
@@ -141,6 +142,13 @@ export class Ledger extends LedgerCore {
     if (this.self && author !== this.self.id && this.size(this.self.id) > 0) await this.append({ kind: 'evidence.fork', body: { a, b } });
     this.events.onFork?.(fork);
     return fork;
+  }
+
+  /** Fork evidence learned from a peer: checked (both items signed by `author`, conflicting) before it is stored. */
+  async acceptForkEvidence(author: string, a: Uint8Array, b: Uint8Array): Promise<ForkEvidence> {
+    const keys = this.chain.map((c) => c.config.members.find((m) => m.id === author)?.key).filter((k): k is Uint8Array => !!k);
+    checkForkEvidence(this.consortium, author, keys, a, b);
+    return this.recordFork(author, a, b);
   }
 
   /** Take a checkpoint note from a peer; forks become evidence. */

@@ -22,6 +22,7 @@ export type ProtocolErrorCode =
   // records (§5.1 rules carry their own codes, see records/rules.ts)
   | 'RECORD_INVALID'
   | 'RECORD_REJECTED'
+  | 'EVIDENCE_INVALID'
   | 'ENVELOPE_INVALID'
   | 'BODY_INVALID'
   | 'REQUEST_INVALID'

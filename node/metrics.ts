@@ -1,0 +1,27 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Node metrics behind one object; the HTTP API serves `registry` at /metrics. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly appends = new Counter({ name: 'tongban_appends_total', help: 'Records appended to this node\'s own log', registers: [this.registry] });
+  readonly appendRejects = new Counter({ name: 'tongban_append_rejections_total', help: 'Append requests rejected, by rule', labelNames: ['rule'], registers: [this.registry] });
+  readonly foreignAccepted = new Counter({ name: 'tongban_foreign_records_total', help: 'Records of other members accepted', labelNames: ['author'], registers: [this.registry] });
+  readonly validationFailures = new Counter({ name: 'tongban_validation_failures_total', help: 'Records or messages from peers rejected, by rule', labelNames: ['rule'], registers: [this.registry] });
+  readonly finalityLag = new Gauge({ name: 'tongban_finality_lag_records', help: 'Records of a log held but not yet final', labelNames: ['author'], registers: [this.registry] });
+  readonly logSize = new Gauge({ name: 'tongban_log_size', help: 'Records held per log', labelNames: ['author'], registers: [this.registry] });
+  readonly peers = new Gauge({ name: 'tongban_peers', help: 'Connected member peers', registers: [this.registry] });
+  readonly forks = new Gauge({ name: 'tongban_forked_logs', help: 'Logs with fork evidence', registers: [this.registry] });
+  readonly epoch = new Gauge({ name: 'tongban_epoch', help: 'Current governance epoch', registers: [this.registry] });
+  readonly cosignatures = new Counter({ name: 'tongban_cosignatures_total', help: 'Checkpoints this node cosigned', registers: [this.registry] });
+  readonly http = new Histogram({
+    name: 'tongban_http_request_seconds',
+    help: 'HTTP API latency',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'tongban_process_' });
+  }
+}

@@ -1,0 +1,25 @@
+/** Node defaults, in one place. PROTOCOL.md §9 limits are enforced in protocol/. */
+export const nodeDefaults = {
+  /** Coalescing interval of own checkpoints (§6). */
+  checkpointIntervalMs: 100,
+  /** How often the newest signed checkpoint of each log is gossiped again (late joiners). */
+  headsRepublishMs: 2_000,
+  /** Anti-entropy: ask one random peer for its heads this often. */
+  antiEntropyMs: 3_000,
+  /** §7 sync limits. */
+  syncMaxRecords: 1000,
+  syncMaxBytes: 4 * 1024 * 1024,
+  /** Deadline of one sync or governance request. */
+  requestTimeoutMs: 10_000,
+  /** Largest message accepted on any stream (a sync batch plus framing). */
+  maxMessageBytes: 4 * 1024 * 1024 + 64 * 1024,
+  /** Largest gossip message (a checkpoint note with 100 signatures fits easily). */
+  maxGossipBytes: 64 * 1024,
+  /** Concurrent inbound streams per protocol. */
+  maxInboundStreams: 32,
+  /** HTTP API. */
+  httpBodyLimit: 256 * 1024,
+  httpRateLimitPerMinute: 60_000,
+};
+
+export type NodeOptions = typeof nodeDefaults;

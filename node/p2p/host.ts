@@ -1,0 +1,87 @@
+import '../polyfills.js';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import { KEEP_ALIVE, type Libp2p, type PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { preSharedKey } from '@libp2p/pnet';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import type { Member } from '../../protocol/config/config.js';
+
+export type Host = Libp2p<{ identify: ReturnType<ReturnType<typeof identify>>; pubsub: GossipSub }>;
+
+export interface HostInit {
+  peerSeed: Uint8Array;
+  listen: string[];
+  psk?: Uint8Array;
+  /** Peer ids allowed to connect, asked on every connection (the current members). */
+  allowed: () => ReadonlySet<string>;
+  heartbeatMs?: number;
+}
+
+/**
+ * The libp2p host: TCP + Noise + Yamux + identify + gossipsub, a persistent
+ * peer identity, an optional pnet PSK, and a gater that lets only members'
+ * peer ids through, in both directions and at every stage.
+ */
+export async function createHost(init: HostInit): Promise<Host> {
+  const privateKey = await generateKeyPairFromSeed('Ed25519', init.peerSeed);
+  const deny = (peer: PeerId) => !init.allowed().has(peer.toString());
+  return createLibp2p({
+    privateKey,
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(init.psk ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
+    connectionGater: {
+      denyDialPeer: deny,
+      denyInboundEncryptedConnection: deny,
+      denyOutboundEncryptedConnection: deny,
+      denyInboundUpgradedConnection: deny,
+      denyOutboundUpgradedConnection: deny,
+      // loopback and private addresses are where consortium members live in tests
+      denyDialMultiaddr: () => false,
+    },
+    connectionManager: { maxConnections: 2000 },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        floodPublish: true,
+        heartbeatInterval: init.heartbeatMs ?? 500,
+        D: 6,
+        Dlo: 3,
+        Dhi: 12,
+        scoreThresholds: { gossipThreshold: -100, publishThreshold: -200, graylistThreshold: -300 },
+      }),
+    },
+  }) as unknown as Promise<Host>;
+}
+
+/** Tag members keep-alive with their known addresses so libp2p keeps them connected. */
+export async function trackMembers(host: Host, members: Member[], selfPeer: string): Promise<void> {
+  for (const m of members) {
+    if (m.peer === selfPeer) continue;
+    const id = peerIdFromString(m.peer);
+    await host.peerStore.merge(id, {
+      multiaddrs: m.addrs.map((a) => multiaddr(a)),
+      tags: { [`${KEEP_ALIVE}-tongban`]: { value: 100 } },
+    });
+  }
+}
+
+/** Try to connect to every member not yet connected (errors are expected while peers are down). */
+export async function dialMembers(host: Host, members: Member[], selfPeer: string, signal?: AbortSignal): Promise<void> {
+  const connected = new Set(host.getPeers().map((p) => p.toString()));
+  await Promise.allSettled(
+    members
+      .filter((m) => m.peer !== selfPeer && !connected.has(m.peer) && m.addrs.length > 0)
+      .map((m) => host.dial(peerIdFromString(m.peer), { signal: signal ?? AbortSignal.timeout(5_000) })),
+  );
+}

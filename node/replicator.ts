@@ -1,0 +1,315 @@
+import type { PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Logger } from 'pino';
+import { equalBytes, utf8 } from '../protocol/bytes.js';
+import type { CborMap } from '../protocol/cbor.js';
+import { RecordRejected } from '../protocol/records/rules.js';
+import { Ledger, LedgerError } from '../ledger/index.js';
+import { noteOf } from '../ledger/checkpoints.js';
+import type { Metrics } from './metrics.js';
+import type { NodeOptions } from './options.js';
+import type { Host } from './p2p/host.js';
+import { parseEnvelopes, parseHeads, parseHeadsMessage, parseSyncRequest, type Head } from './p2p/messages.js';
+import { callRpc, serveRpc } from './p2p/rpc.js';
+import { decodeMessage, encodeMessage, protocolIds } from './p2p/wire.js';
+import { TopicValidatorResult, type Message } from '@libp2p/gossipsub';
+import { parseNote } from '../protocol/note/note.js';
+import { parseCheckpoint } from '../protocol/note/checkpoint.js';
+
+/**
+ * Replication and witnessing (§6, §7): serves sync and governance requests,
+ * gossips checkpoints, fetches what it lacks from peers, cosigns validated
+ * logs, and turns conflicting data into fork evidence.
+ */
+export class Replicator {
+  private readonly ids;
+  private readonly syncing = new Map<string, Promise<void>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private lastPublished = -1;
+  private stopped = false;
+
+  /** Whether this node cosigns (a witness member may run without witnessing). */
+  witness = true;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly host: Host,
+    private readonly opts: NodeOptions,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.ids = protocolIds(ledger.net);
+  }
+
+  private get selfId(): string | undefined {
+    return this.ledger.self?.id;
+  }
+
+  async start(): Promise<void> {
+    const rpcOpts = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs, maxInboundStreams: this.opts.maxInboundStreams };
+    await serveRpc(this.host, this.ids.sync, (req) => this.serveSync(req), rpcOpts);
+    await serveRpc(this.host, this.ids.governance, (req) => this.serveGovernance(req), rpcOpts);
+    const pubsub = this.host.services.pubsub;
+    pubsub.topicValidators.set(this.ids.heads, (_peer, msg) => this.validateGossip(msg));
+    pubsub.subscribe(this.ids.heads);
+    pubsub.addEventListener('message', (evt) => {
+      if (evt.detail.topic === this.ids.heads) void this.onGossip(evt.detail).catch((e) => this.log.warn({ err: e }, 'gossip handling failed'));
+    });
+    this.host.addEventListener('peer:connect', (evt) => {
+      void this.catchUp(evt.detail).catch((e) => this.log.debug({ err: e, peer: evt.detail.toString() }, 'catch-up failed'));
+    });
+    this.every(this.opts.checkpointIntervalMs, () => this.publishOwn());
+    this.every(this.opts.headsRepublishMs, () => this.republishOwn());
+    this.every(this.opts.antiEntropyMs, () => this.antiEntropy());
+  }
+
+  private every(ms: number, fn: () => Promise<void>): void {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy || this.stopped) return;
+      busy = true;
+      fn()
+        .catch((e) => this.log.warn({ err: e }, 'periodic task failed'))
+        .finally(() => (busy = false));
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  // ---- serving ----
+
+  private async serveSync(req: CborMap): Promise<CborMap> {
+    const r = parseSyncRequest(req, this.opts.syncMaxRecords);
+    if (r.t === 'range') {
+      const envs = await this.ledger.envelopeBytes(r.author, r.from, Math.min(r.limit, this.opts.syncMaxRecords));
+      const out: Uint8Array[] = [];
+      let bytes = 0;
+      for (const e of envs) {
+        if (bytes + e.length > this.opts.syncMaxBytes) break;
+        out.push(e);
+        bytes += e.length;
+      }
+      return { envelopes: out };
+    }
+    const heads: CborMap[] = [];
+    for (const author of this.ledger.authors()) {
+      const size = this.ledger.size(author);
+      const rootSize = Math.min(size, r.sizes[author] ?? size);
+      const cp = this.ledger.checkpoints.latest(author);
+      heads.push({ author, size, rootSize, root: await this.ledger.treeHead(author, rootSize), note: cp ? noteOf(cp) : undefined });
+    }
+    return { heads };
+  }
+
+  private async serveGovernance(req: CborMap): Promise<CborMap> {
+    const from = typeof req.from === 'number' && Number.isSafeInteger(req.from) && req.from >= 0 ? req.from : 0;
+    const configs = this.ledger.signedConfigs().slice(from, from + 100);
+    return { configs: configs.map((c) => ({ config: c.bytes, approvals: c.approvals.map((a) => ({ member: a.member, sig: a.sig })) })) };
+  }
+
+  // ---- gossip ----
+
+  private validateGossip(msg: Message): TopicValidatorResult {
+    try {
+      if (msg.data.length > this.opts.maxGossipBytes) throw new Error('too large');
+      const m = parseHeadsMessage(decodeMessage(msg.data, this.opts.maxGossipBytes));
+      if ('note' in m) {
+        const note = parseNote(m.note);
+        const cp = parseCheckpoint(note.text);
+        const author = cp.origin.slice(this.ledger.consortium.length + 1);
+        if (!cp.origin.startsWith(`${this.ledger.consortium}/`) || !this.ledger.config.members.some((x) => x.id === author)) throw new Error('not a member log');
+      }
+      return TopicValidatorResult.Accept;
+    } catch {
+      this.metrics.validationFailures.inc({ rule: 'GOSSIP' });
+      return TopicValidatorResult.Reject;
+    }
+  }
+
+  private async onGossip(msg: Message): Promise<void> {
+    const m = parseHeadsMessage(decodeMessage(msg.data, this.opts.maxGossipBytes));
+    const from = msg.type === 'signed' ? msg.from : undefined;
+    if ('fork' in m) {
+      if (!this.ledger.isForked(m.fork.author)) await this.ledger.acceptForkEvidence(m.fork.author, m.fork.a, m.fork.b);
+      return;
+    }
+    await this.takeNote(m.note, from);
+  }
+
+  /** Take a checkpoint note (gossip or heads): store, fetch what it covers, cosign. */
+  async takeNote(note: string, from?: PeerId): Promise<void> {
+    let out;
+    try {
+      out = await this.ledger.addCheckpoint(note);
+    } catch (e) {
+      if (e instanceof LedgerError && e.code === 'CHECKPOINT_REJECTED' && from) {
+        // The author's checkpoint disagrees with the records held: fetch the peer's copy to find the fork.
+        const author = parseCheckpoint(parseNote(note).text).origin.slice(this.ledger.consortium.length + 1);
+        await this.findFork(author, from, parseCheckpoint(parseNote(note).text).size);
+        return;
+      }
+      this.metrics.validationFailures.inc({ rule: e instanceof LedgerError ? e.code : 'CHECKPOINT' });
+      throw e;
+    }
+    if (out.status === 'fork') {
+      this.publish({ fork: { author: out.author, a: utf8(out.a), b: utf8(out.b) } });
+      return;
+    }
+    const author = out.checkpoint.author;
+    if (author === this.selfId) return;
+    if (out.checkpoint.checkpoint.size > this.ledger.size(author) && from) await this.syncAuthor(author, from, out.checkpoint.checkpoint.size);
+    await this.maybeCosign(author);
+  }
+
+  private publish(m: CborMap): void {
+    void this.host.services.pubsub.publish(this.ids.heads, encodeMessage(m)).catch((e) => this.log.debug({ err: e }, 'publish failed'));
+  }
+
+  /** Cosign the newest checkpoint of `author` that this node can check, and gossip it. */
+  async maybeCosign(author: string): Promise<void> {
+    const self = this.ledger.self;
+    if (!self || !this.witness || this.ledger.isForked(author)) return;
+    const me = this.ledger.config.members.find((m) => m.id === self.id);
+    if (!me?.roles.includes('witness')) return;
+    const held = this.ledger.size(author);
+    const cp = [...this.ledger.checkpoints.list(author)].reverse().find((c) => c.checkpoint.size <= held);
+    if (!cp || cp.cosigners.has(self.id)) return;
+    const state = await this.ledger.checkpoints.witnessState(cp.checkpoint.origin);
+    if (state && state.size > cp.checkpoint.size) return;
+    try {
+      const signed = await this.ledger.cosign(author, cp.checkpoint.size);
+      this.metrics.cosignatures.inc();
+      this.publish({ note: noteOf(signed) });
+    } catch (e) {
+      this.log.debug({ err: e, author }, 'not cosigned');
+    }
+  }
+
+  // ---- own log ----
+
+  private async publishOwn(): Promise<void> {
+    const self = this.selfId;
+    if (!self || this.ledger.size(self) === 0 || this.ledger.size(self) === this.lastPublished) return;
+    if (!this.ledger.config.members.some((m) => m.id === self)) return;
+    await this.ledger.signCheckpoint();
+    this.lastPublished = this.ledger.size(self);
+    await this.maybeCosign(self);
+    const cp = this.ledger.checkpoints.latest(self);
+    if (cp) this.publish({ note: noteOf(cp) });
+  }
+
+  private async republishOwn(): Promise<void> {
+    const self = this.selfId;
+    const cp = self ? this.ledger.checkpoints.latest(self) : undefined;
+    if (cp) this.publish({ note: noteOf(cp) });
+  }
+
+  // ---- fetching ----
+
+  private connectedMembers(): PeerId[] {
+    const members = new Set(this.ledger.config.members.map((m) => m.peer));
+    return this.host.getPeers().filter((p) => members.has(p.toString()));
+  }
+
+  /** Fetch `author`'s records from `peer` until `target` (or what the peer has), validating each. */
+  syncAuthor(author: string, peer: PeerId, target = Number.MAX_SAFE_INTEGER): Promise<void> {
+    if (author === this.selfId) return Promise.resolve();
+    const running = this.syncing.get(author);
+    if (running) return running.then(() => (this.ledger.size(author) < target ? this.syncAuthor(author, peer, target) : undefined));
+    const p = this.fetchRange(author, peer, target).finally(() => this.syncing.delete(author));
+    this.syncing.set(author, p);
+    return p;
+  }
+
+  private async fetchRange(author: string, peer: PeerId, target: number): Promise<void> {
+    while (!this.stopped && this.ledger.size(author) < target) {
+      const from = this.ledger.size(author);
+      const res = await callRpc(this.host, peer, this.ids.sync, { t: 'range', author, from, limit: this.opts.syncMaxRecords }, { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs });
+      const envs = parseEnvelopes(res, this.opts.syncMaxRecords);
+      if (envs.length === 0) return;
+      try {
+        const r = await this.ledger.acceptForeign(author, envs);
+        this.metrics.foreignAccepted.inc({ author }, r.accepted);
+        if (r.accepted === 0) return;
+      } catch (e) {
+        this.reject(e, author);
+        return;
+      }
+    }
+  }
+
+  private reject(e: unknown, author: string): void {
+    if (e instanceof RecordRejected) {
+      this.metrics.validationFailures.inc({ rule: e.rule });
+      this.log.warn({ author, seq: e.seq, rule: e.rule }, `rejected a record from a peer: ${e.message}`);
+    } else if (e instanceof LedgerError && e.code === 'FORKED') {
+      this.log.error({ author }, e.message);
+      const f = this.ledger.forks.get(author);
+      if (f) this.publish({ fork: { author, a: f.a, b: f.b } });
+    } else {
+      throw e;
+    }
+  }
+
+  /** Re-read `author`'s log from `peer` up to `size`: the first record that differs is the fork. */
+  private async findFork(author: string, peer: PeerId, size: number): Promise<void> {
+    for (let from = 0; from < size && !this.ledger.isForked(author); from += this.opts.syncMaxRecords) {
+      const res = await callRpc(this.host, peer, this.ids.sync, { t: 'range', author, from, limit: Math.min(this.opts.syncMaxRecords, size - from) }, { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs });
+      const envs = parseEnvelopes(res, this.opts.syncMaxRecords).filter((_, i) => from + i < this.ledger.size(author));
+      if (envs.length === 0) return;
+      try {
+        await this.ledger.acceptForeign(author, envs);
+      } catch (e) {
+        this.reject(e, author);
+      }
+    }
+  }
+
+  /** On connect and periodically: learn the configs and heads a peer has, fetch what is missing. */
+  async catchUp(peer: PeerId): Promise<void> {
+    if (this.stopped) return;
+    const rpc = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs };
+    const gov = await callRpc(this.host, peer, this.ids.governance, { from: this.ledger.epoch + 1 }, rpc);
+    for (const c of Array.isArray(gov.configs) ? gov.configs : []) {
+      const x = c as CborMap;
+      try {
+        await this.ledger.addConfig({ bytes: x.config as Uint8Array, approvals: (x.approvals as unknown as { member: string; sig: Uint8Array }[]) ?? [] });
+      } catch (e) {
+        this.log.warn({ err: e }, 'config from peer rejected');
+        break;
+      }
+    }
+    const sizes: Record<string, number> = {};
+    for (const a of this.ledger.authors()) sizes[a] = this.ledger.size(a);
+    const heads = parseHeads(await callRpc(this.host, peer, this.ids.sync, { t: 'heads', sizes }, rpc));
+    for (const h of heads) await this.compareHead(h, peer);
+  }
+
+  private async compareHead(h: Head, peer: PeerId): Promise<void> {
+    if (h.author === this.selfId || !this.ledger.config.members.some((m) => m.id === h.author) && !this.ledger.chain.some((c) => c.config.members.some((m) => m.id === h.author))) return;
+    if (h.rootSize > 0 && h.rootSize <= this.ledger.size(h.author) && !this.ledger.isForked(h.author)) {
+      const mine = await this.ledger.treeHead(h.author, h.rootSize);
+      if (!equalBytes(mine, h.root)) await this.findFork(h.author, peer, h.rootSize);
+    }
+    if (h.size > this.ledger.size(h.author)) await this.syncAuthor(h.author, peer, h.size);
+    if (h.note) await this.takeNote(h.note, peer).catch((e) => this.log.debug({ err: e }, 'head note not taken'));
+  }
+
+  private async antiEntropy(): Promise<void> {
+    const peers = this.connectedMembers();
+    if (peers.length === 0) return;
+    const peer = peers[Math.floor(Math.random() * peers.length)]!;
+    await this.catchUp(peer);
+  }
+
+  peerOf(id: string): PeerId | undefined {
+    const m = this.ledger.config.members.find((x) => x.id === id);
+    return m ? peerIdFromString(m.peer) : undefined;
+  }
+}
+

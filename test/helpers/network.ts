@@ -1,0 +1,92 @@
+import { createServer } from 'node:net';
+import pino from 'pino';
+import { publicKeyOf } from '../../protocol/crypto.js';
+import { buildConfig, configId, encodeConfig } from '../../protocol/config/index.js';
+import { TongbanNode } from '../../node/node.js';
+import { CONSORTIUM, tempDir, testMember, type TestMember } from './consortium.js';
+
+/** Free TCP ports on 127.0.0.1 (bound, read, released). */
+export async function freePorts(n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      await new Promise<number>((resolve, reject) => {
+        const s = createServer();
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => {
+          const port = (s.address() as { port: number }).port;
+          s.close(() => resolve(port));
+        });
+      }),
+    );
+  }
+  return out;
+}
+
+export interface TestNet {
+  members: TestMember[];
+  genesis: Uint8Array;
+  net: Uint8Array;
+  ports: number[];
+  dirs: string[];
+  nodes: (TongbanNode | undefined)[];
+  start(i: number): Promise<TongbanNode>;
+  stop(i: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** n members on loopback with real TCP, each node in this process. */
+export async function testNet(n: number, opts: { quorum?: { witness?: number; governance?: number } } = {}): Promise<TestNet> {
+  const ports = await freePorts(n);
+  const members = Array.from({ length: n }, (_, i) => {
+    const m = testMember(i);
+    m.member.addrs = [`/ip4/127.0.0.1/tcp/${ports[i]}`];
+    return m;
+  });
+  const genesis = encodeConfig(buildConfig({ consortium: CONSORTIUM, epoch: 0, members: members.map((m) => m.member), quorum: opts.quorum }));
+  const tmp = members.map(() => tempDir());
+  const logger = pino({ level: process.env.TONGBAN_TEST_LOG ?? 'silent' });
+  const t: TestNet = {
+    members,
+    genesis,
+    net: configId(genesis),
+    ports,
+    dirs: tmp.map((d) => d.path),
+    nodes: [],
+    async start(i) {
+      const m = members[i]!;
+      const node = await TongbanNode.start({
+        dataDir: tmp[i]!.path,
+        genesis,
+        memberId: m.id,
+        ledgerSeed: m.seed,
+        peerSeed: m.peerSeed,
+        listen: m.member.addrs,
+        firstAdmin: { id: 'admin', key: publicKeyOf(m.adminSeed), roles: ['admin'], active: true },
+        logger: logger.child({ node: m.id }),
+        options: { antiEntropyMs: 1000 },
+      });
+      t.nodes[i] = node;
+      return node;
+    },
+    async stop(i) {
+      await t.nodes[i]?.stop();
+      t.nodes[i] = undefined;
+    },
+    async close() {
+      await Promise.all(t.nodes.map((x) => x?.stop()));
+      tmp.forEach((d) => d.cleanup());
+    },
+  };
+  return t;
+}
+
+/** Poll until `fn` is true or time out (tests assert outcomes, not sleeps). */
+export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
