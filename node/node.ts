@@ -1,6 +1,7 @@
 import './polyfills.js';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
 import { useCrypto } from '../protocol/crypto.js';
 import { Ledger } from '../ledger/index.js';
 import { nodeCrypto } from '../ledger/crypto-node.js';
@@ -33,6 +34,7 @@ export interface NodeInit {
 export class TongbanNode {
   readonly opts: NodeOptions;
   private redial?: NodeJS.Timeout;
+  private api?: FastifyInstance;
   private stopping = false;
 
   private constructor(
@@ -102,6 +104,14 @@ export class TongbanNode {
     this.log.info('appended the first administrator (seq 0)');
   }
 
+  /** Start the HTTP API on `host:port` (port 0 picks one); closed first on stop. */
+  async startApi(host: string, port: number): Promise<string> {
+    const { startApi } = await import('./api/server.js');
+    this.api = await startApi(this, { host, port });
+    const addr = this.api.server.address() as { address: string; port: number };
+    return `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+
   get peerId(): string {
     return this.host.peerId.toString();
   }
@@ -114,6 +124,8 @@ export class TongbanNode {
     if (this.stopping) return;
     this.stopping = true;
     if (this.redial) clearInterval(this.redial);
+    // Stop accepting requests first; in-flight appends finish before the store closes.
+    await this.api?.close();
     this.replicator.stop();
     await Promise.resolve(this.host.stop()).catch((e: unknown) => this.log.warn({ err: e }, 'libp2p stop failed'));
     await this.ledger.close();

@@ -1,0 +1,45 @@
+import { ProtocolError } from '../../protocol/errors.js';
+import { RecordRejected, type RuleCode } from '../../protocol/records/rules.js';
+import { LedgerError } from '../../ledger/errors.js';
+
+/** The HTTP status of each acceptance rule: who asked matters (401/403), replays conflict (409). */
+const RULE_STATUS: Partial<Record<RuleCode, number>> = {
+  LIMIT: 413,
+  ACTOR_UNKNOWN: 401,
+  ACTOR_SIGNATURE: 401,
+  ACTOR_INACTIVE: 403,
+  ACTOR_ROLE: 403,
+  NOT_AUTHOR: 403,
+  WRONG_AUTHOR: 403,
+  NONCE_REPLAYED: 409,
+};
+
+export interface ApiError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export function apiError(status: number, code: string, message: string): ApiError & Error {
+  return Object.assign(new Error(message), { status, code });
+}
+
+/** Map any error to a typed body; unknown errors are 500 INTERNAL and logged. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof RecordRejected) return { status: RULE_STATUS[e.rule] ?? 400, code: e.rule, message: e.message };
+  if (e instanceof ProtocolError) return { status: e.code === 'LIMIT_EXCEEDED' ? 413 : 400, code: e.code, message: e.message };
+  if (e instanceof LedgerError) {
+    const status = e.code === 'NOT_FOUND' ? 404 : e.code === 'GOVERNANCE' || e.code === 'COSIGN_REFUSED' ? 409 : e.code === 'CLOSED' ? 503 : e.code === 'INVALID_ARGUMENT' ? 400 : 500;
+    return { status, code: e.code, message: e.message };
+  }
+  const x = e as { statusCode?: number; code?: string; status?: number; message?: string; validation?: unknown };
+  if (typeof x?.status === 'number' && typeof x.code === 'string') return { status: x.status, code: x.code, message: x.message ?? '' };
+  if (x?.validation) return { status: 400, code: 'BAD_REQUEST', message: x.message ?? 'invalid request' };
+  if (x?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'BODY_TOO_LARGE', message: x.message ?? 'body too large' };
+  if (x?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: x.message ?? '' };
+  if (x?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || x?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (x?.statusCode === 400 && x.code?.startsWith('FST_'))) {
+    return { status: 400, code: 'BAD_REQUEST', message: x.message ?? 'bad request' };
+  }
+  if (x?.statusCode === 429) return { status: 429, code: 'RATE_LIMITED', message: x.message ?? 'too many requests' };
+  return { status: 500, code: 'INTERNAL', message: 'internal error' };
+}

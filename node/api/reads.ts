@@ -1,0 +1,130 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { fromHex32, toBase64, toHex } from '../../protocol/bytes.js';
+import { configPolicy } from '../../protocol/config/policy.js';
+import { noteOf } from '../../ledger/checkpoints.js';
+import type { TongbanNode } from '../node.js';
+import { apiError } from './errors.js';
+import { ErrorBody } from './server.js';
+import { toJson } from './json.js';
+
+export const VERSION = '0.1.0';
+
+const Hash = Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'document SHA-256, lowercase hex' }) });
+const Author = Type.Object({ author: Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$' }) });
+
+export async function readRoutes(app: FastifyInstance, node: TongbanNode): Promise<void> {
+  const { ledger } = node;
+
+  app.get(
+    '/v1/logs/:author',
+    {
+      schema: {
+        summary: 'Records of one log, in order',
+        params: Author,
+        querystring: Type.Object({ from: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+        response: { 200: Type.Object({ author: Type.String(), size: Type.Integer(), finalSize: Type.Integer(), records: Type.Array(Type.Any()) }), 400: ErrorBody },
+      },
+    },
+    async (req) => {
+      const { author } = req.params as { author: string };
+      const { from, limit } = req.query as { from: number; limit: number };
+      const out = [];
+      for (const bytes of await ledger.envelopeBytes(author, from, limit)) {
+        const { decodeEnvelope } = await import('../../protocol/records/record.js');
+        const env = decodeEnvelope(bytes);
+        out.push({ id: toHex(env.id), seq: env.record.seq, record: toJson(env.record as never), envelope: toBase64(bytes), final: ledger.isFinal(author, env.record.seq, env.record.epoch) });
+      }
+      return { author, size: ledger.size(author), finalSize: ledger.finalSize(author), records: out };
+    },
+  );
+
+  app.get(
+    '/v1/logs/:author/checkpoint',
+    {
+      schema: {
+        summary: 'The newest checkpoint of a log with every signature collected (C2SP signed note, text/plain)',
+        params: Author,
+        response: { 200: Type.String(), 404: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const { author } = req.params as { author: string };
+      const cp = ledger.checkpoints.latest(author);
+      if (!cp) throw apiError(404, 'NOT_FOUND', `no checkpoint of ${author} is held`);
+      return reply.type('text/plain; charset=utf-8').send(noteOf(cp));
+    },
+  );
+
+  app.get(
+    '/v1/docs/:sha256',
+    { schema: { summary: 'Provenance of a document: its bundle, verified as an offline verifier would', params: Hash, response: { 200: Type.Any(), 400: ErrorBody } } },
+    async (req) => ledger.provenance(fromHex32((req.params as { sha256: string }).sha256)),
+  );
+
+  app.get(
+    '/v1/docs/:sha256/bundle',
+    { schema: { summary: 'The proof bundle of a document (application/cbor, PROTOCOL.md §8)', params: Hash, response: { 400: ErrorBody, 404: ErrorBody } } },
+    async (req, reply) => {
+      const doc = fromHex32((req.params as { sha256: string }).sha256);
+      const built = await ledger.buildBundle(doc);
+      if (built.bundle.entries.length === 0) throw apiError(404, 'NOT_FOUND', 'no proven record about this document');
+      return reply.type('application/cbor').send(Buffer.from(built.bytes));
+    },
+  );
+
+  app.get(
+    '/v1/policy',
+    { schema: { summary: 'The current epoch as a C2SP tlog-policy (text/plain)', response: { 200: Type.String() } } },
+    async (_req, reply) => reply.type('text/plain; charset=utf-8').send(configPolicy(ledger.config)),
+  );
+
+  app.get(
+    '/v1/status',
+    {
+      schema: {
+        summary: 'This node: member, consortium, epoch, peers and every log',
+        response: {
+          200: Type.Object({
+            member: Type.String(),
+            consortium: Type.String(),
+            network: Type.String(),
+            epoch: Type.Integer(),
+            peerId: Type.String(),
+            addresses: Type.Array(Type.String()),
+            peers: Type.Array(Type.String()),
+            admitted: Type.Boolean(),
+            logs: Type.Array(Type.Object({ author: Type.String(), size: Type.Integer(), finalSize: Type.Integer(), forked: Type.Boolean() })),
+            version: Type.String(),
+          }),
+        },
+      },
+    },
+    async () => {
+      const members = new Map(ledger.config.members.map((m) => [m.peer, m.id]));
+      const authors = [...new Set([...ledger.config.members.map((m) => m.id), ...ledger.authors()])].sort();
+      const logs = authors.map((a) => ({ author: a, size: ledger.size(a), finalSize: ledger.finalSize(a), forked: ledger.isForked(a) }));
+      for (const l of logs) node.metrics.finalityLag.set({ author: l.author }, l.size - l.finalSize);
+      return {
+        member: ledger.self!.id,
+        consortium: ledger.consortium,
+        network: toHex(ledger.net),
+        epoch: ledger.epoch,
+        peerId: node.peerId,
+        addresses: node.addresses(),
+        peers: node.host.getPeers().map((p) => members.get(p.toString()) ?? p.toString()).sort(),
+        admitted: ledger.config.members.some((m) => m.id === ledger.self!.id),
+        logs,
+        version: VERSION,
+      };
+    },
+  );
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
+    for (const a of ledger.authors()) node.metrics.finalityLag.set({ author: a }, ledger.size(a) - ledger.finalSize(a));
+    return reply.type(node.metrics.registry.contentType).send(await node.metrics.registry.metrics());
+  });
+
+  app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+
+}
