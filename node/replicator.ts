@@ -69,7 +69,9 @@ export class Replicator {
       if (busy || this.stopped) return;
       busy = true;
       fn()
-        .catch((e) => this.log.warn({ err: e }, 'periodic task failed'))
+        .catch((e) => {
+          if (!this.stopped) this.log.warn({ err: e instanceof Error ? e : new Error(String(e)) }, 'periodic task failed');
+        })
         .finally(() => (busy = false));
     }, ms);
     t.unref();

@@ -33,9 +33,11 @@ export function formatVkey(name: string, pub: Uint8Array, type = KEY_TYPE_ED2551
 /** Parse a vkey of type 0x01 or 0x04 and check its key id. */
 export function parseVkey(text: string): Vkey {
   if (typeof text !== 'string') fail('VKEY_INVALID', 'vkey must be a string');
-  const parts = text.split('+');
-  if (parts.length !== 3) fail('VKEY_INVALID', 'vkey must be <name>+<keyid>+<key>');
-  const [name, idHex, keyB64] = parts as [string, string, string];
+  // Split at the first two '+' only: the base64 key may itself contain '+'.
+  const i = text.indexOf('+');
+  const j = i < 0 ? -1 : text.indexOf('+', i + 1);
+  if (i < 0 || j < 0) fail('VKEY_INVALID', 'vkey must be <name>+<keyid>+<key>');
+  const [name, idHex, keyB64] = [text.slice(0, i), text.slice(i + 1, j), text.slice(j + 1)];
   if (!isKeyName(name)) fail('VKEY_INVALID', 'vkey has an invalid name');
   if (!/^[0-9a-f]{8}$/.test(idHex)) fail('VKEY_INVALID', 'vkey key id must be 8 lowercase hex digits');
   let raw: Uint8Array;

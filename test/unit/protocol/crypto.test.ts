@@ -66,6 +66,15 @@ describe('vkeys and peer ids', () => {
       expect(peerIdPublicKey(m.peerId)).toEqual(peerPub);
     });
   }
+  it('parses vkeys whose base64 key contains "+" (split at the first two "+" only)', () => {
+    for (let i = 0; i < 64; i++) {
+      const pub = nobleCrypto.publicKey(new Uint8Array(32).fill(i));
+      const v = formatVkey('example.com/log', pub);
+      expect(parseVkey(v).pub).toEqual(pub);
+    }
+    const withPlus = Array.from({ length: 64 }, (_, i) => formatVkey('example.com/log', nobleCrypto.publicKey(new Uint8Array(32).fill(i)))).filter((v) => v.split('+').length > 3);
+    expect(withPlus.length).toBeGreaterThan(0);
+  });
   it('rejects a vkey whose key id does not match', () => {
     const v = consortium.members[0].vkey.replace('+9150825a+', '+9150825b+');
     expect(() => parseVkey(v)).toThrow(expect.objectContaining({ code: 'VKEY_INVALID' }));

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT } from './io.js';
+
+// Commands load their modules lazily: `verify --bundle` must not load libp2p, fastify or LevelDB.
+const program = new Command();
+let exitCode: number = EXIT.OK;
+const set = (code: number | void) => {
+  if (typeof code === 'number') exitCode = code;
+};
+
+program
+  .name('tongban')
+  .description('Tongban (通办): a witnessed audit ledger for cross-region government services')
+  .version('0.1.0')
+  .option('--debug', 'print stack traces of errors')
+  .exitOverride()
+  .configureOutput({ outputError: (s, write) => write(s) })
+  .showHelpAfterError('(see tongban --help)');
+
+const target = (c: Command) => c.option('--home <dir>', 'node home (node.yaml)').option('--node <url>', 'node API URL instead of --home');
+const example = (c: Command, text: string) => c.addHelpText('after', `\nExample:\n  ${text}`);
+
+example(
+  program
+    .command('init')
+    .description('create a node home: keys (0600), node.yaml and join-request.json')
+    .requiredOption('--home <dir>', 'new home folder')
+    .requiredOption('--consortium <name>', 'consortium name, e.g. crossprov.gov.example')
+    .requiredOption('--id <id>', 'member id, e.g. bj-haidian')
+    .requiredOption('--name <name>', 'member name, e.g. 北京市海淀区')
+    .requiredOption('--region <code>', 'GB/T 2260 code, e.g. 110108')
+    .option('--listen <multiaddr...>', 'libp2p listen address(es)', undefined)
+    .option('--api <host:port>', 'HTTP API address', '127.0.0.1:8101')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => (await import('./commands/setup.js')).init(o)),
+  'tongban init --home ./bj --consortium crossprov.gov.example --id bj-haidian --name 北京市海淀区 --region 110108 --listen /ip4/127.0.0.1/tcp/4101 --api 127.0.0.1:8101',
+);
+
+const consortium = program.command('consortium').description('consortium set-up');
+example(
+  consortium
+    .command('create')
+    .description('write the epoch-0 config (genesis.cbor) of the founders\' join requests; prints the network id')
+    .argument('<join-requests...>')
+    .requiredOption('--out <file>', 'genesis file to write')
+    .option('--witness-quorum <n>')
+    .option('--governance-quorum <n>')
+    .option('--json')
+    .action(async (files, o) => (await import('./commands/setup.js')).consortiumCreate(files, o)),
+  'tongban consortium create --out genesis.cbor bj/join-request.json sh/join-request.json ha/join-request.json',
+);
+
+example(
+  program
+    .command('start')
+    .description('run the node in the foreground (Ctrl-C or SIGTERM stops it cleanly)')
+    .requiredOption('--home <dir>')
+    .option('--genesis <file>', 'copy this genesis into the home first')
+    .action(async (o) => (await import('./commands/local.js')).startCommand(o)),
+  'tongban start --home ./bj --genesis genesis.cbor',
+);
+
+const operator = program.command('operator').description('officials (actors) of this member');
+example(
+  target(operator.command('add').description('create an official\'s key (0600) and register it with an org.actor record'))
+    .requiredOption('--id <id>', 'actor id, e.g. li.na')
+    .requiredOption('--roles <roles>', 'comma-separated: admin,registrar,approver')
+    .requiredOption('--out <file>', 'key file to create')
+    .requiredOption('--actor <key>', 'an admin\'s key file')
+    .option('--json')
+    .action(async (o) => (await import('./commands/ops.js')).operatorAdd(o)),
+  'tongban operator add --home ./bj --id li.na --roles registrar --out li.na.key --actor ./bj/keys/admin.key',
+);
+
+const doc = program.command('doc').description('documents: register, approve, reject, revoke, share, access');
+const docAction = (name: 'register' | 'approve' | 'reject' | 'revoke' | 'share' | 'access', desc: string, ex: string, extra: (c: Command) => Command) =>
+  example(
+    extra(target(doc.command(name).description(desc).argument('<file|sha256>')).requiredOption('--actor <key>', 'the official\'s key file').option('--json')).action(async (arg, o) =>
+      (await import('./commands/ops.js')).docCommand(name, arg, o),
+    ),
+    ex,
+  );
+docAction('register', 'hash a file locally (it never leaves this machine) and register it', 'tongban doc register cert.pdf --home ./bj --actor li.na.key --type household-transfer --title "户口迁移证明"', (c) =>
+  c.requiredOption('--type <type>').option('--title <title>').addOption(new Option('--class <class>').choices(['public', 'internal', 'restricted']).default('internal')),
+);
+for (const d of ['approve', 'reject'] as const) {
+  docAction(d, `${d} a registered document at a step`, `tongban doc ${d} cert.pdf --home ./ha --actor wang.fang.key --role review --reason "材料齐全"`, (c) => c.requiredOption('--role <step>').option('--reason <text>'));
+}
+docAction('revoke', 'revoke this member\'s registration', 'tongban doc revoke cert.pdf --home ./bj --actor li.na.key --reason "superseded"', (c) => c.requiredOption('--reason <text>'));
+docAction('share', 'grant another member use of the document', 'tongban doc share cert.pdf --home ./bj --actor li.na.key --to sh-pudong --purpose 跨省通办核验', (c) =>
+  c.requiredOption('--to <member>').requiredOption('--purpose <p>').option('--until <date>'),
+);
+docAction('access', 'log that this member used the document', 'tongban doc access <sha256> --home ./sh --actor ./sh/keys/admin.key --purpose 跨省通办核验', (c) => c.requiredOption('--purpose <p>'));
+
+example(
+  target(program.command('verify').description('verify a document\'s provenance locally (from a node\'s bundle, or fully offline with --bundle)'))
+    .argument('<file|sha256>')
+    .option('--bundle <file>', 'verify this bundle offline')
+    .option('--genesis <file>', 'trust anchor: the consortium genesis')
+    .option('--net <id>', 'trust anchor: the network id (sha256 of genesis.cbor)')
+    .option('--json')
+    .action(async (arg, o) => {
+      if (o.bundle) set((await import('./commands/verify.js')).verifyOffline(arg, o));
+      else set(await (await import('./commands/ops.js')).verifyOnline(arg, o));
+    }),
+  'tongban verify cert.pdf --bundle cert.bundle --genesis genesis.cbor',
+);
+
+example(
+  target(program.command('bundle').description('export a document\'s proof bundle, and optionally C2SP .tlog-proof files'))
+    .argument('<file|sha256>')
+    .requiredOption('--out <file>')
+    .option('--tlog-proofs <dir>', 'also write one .tlog-proof per entry and policy.txt')
+    .option('--json')
+    .action(async (arg, o) => (await import('./commands/ops.js')).bundleExport(arg, o)),
+  'tongban bundle cert.pdf --home ./sh --out cert.bundle --tlog-proofs ./proofs',
+);
+
+const gov = program.command('governance').description('membership changes: propose, approve, status');
+example(
+  target(gov.command('propose').description('propose the next epoch with a member added or removed'))
+    .requiredOption('--actor <key>', 'an admin\'s key file')
+    .option('--add <join-request>')
+    .option('--remove <member>')
+    .option('--json')
+    .action(async (o) => (await import('./commands/ops.js')).governancePropose(o)),
+  'tongban governance propose --home ./bj --actor ./bj/keys/admin.key --add gd/join-request.json',
+);
+example(
+  target(gov.command('approve').description('approve a proposal (this member signs at most one per epoch)'))
+    .argument('<proposal-id>')
+    .requiredOption('--actor <key>', 'an admin\'s key file')
+    .option('--json')
+    .action(async (id, o) => (await import('./commands/ops.js')).governanceApprove(id, o)),
+  'tongban governance approve 8cb1ec91… --home ./sh --actor ./sh/keys/admin.key',
+);
+example(
+  target(gov.command('status').description('epochs, members, quorums and pending proposals')).option('--json').action(async (o) => (await import('./commands/ops.js')).governanceStatus(o)),
+  'tongban governance status --home ./bj',
+);
+
+example(
+  target(program.command('status').description('this node: epoch, peers, every log\'s size and final size')).option('--json').action(async (o) => (await import('./commands/ops.js')).status(o)),
+  'tongban status --home ./bj --json',
+);
+example(
+  program
+    .command('audit')
+    .description('re-verify the whole store offline (stop the node first); exit 1 when problems are found')
+    .requiredOption('--home <dir>')
+    .option('--json')
+    .action(async (o) => set(await (await import('./commands/local.js')).auditCommand(o))),
+  'tongban audit --home ./bj',
+);
+const keys = program.command('keys').description('keys of this member');
+example(
+  keys.command('show').description('public parts only: vkey, cosigner key, peer id, first admin').requiredOption('--home <dir>').option('--json').action(async (o) => (await import('./commands/setup.js')).keysShow(o)),
+  'tongban keys show --home ./bj',
+);
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+    process.exitCode = exitCode;
+  } catch (e) {
+    const debug = process.argv.includes('--debug');
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      return;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`tongban: ${e.message}\n`);
+      if (debug) process.stderr.write(`${e.stack}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    const err = e as Error & { code?: string };
+    process.stderr.write(`tongban: internal error: ${err?.message ?? String(e)}${debug ? `\n${err?.stack}` : ' (run with --debug for details)'}\n`);
+    process.exitCode = EXIT.INTERNAL;
+  }
+}
+
+void main();

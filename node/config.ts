@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse } from 'yaml';
+
+const Multiaddr = Type.String({ pattern: '^/', description: 'a multiaddr, e.g. /ip4/0.0.0.0/tcp/4101' });
+
+/** The node config file (YAML). Paths are relative to the config file's folder. */
+export const NodeConfigSchema = Type.Object(
+  {
+    member: Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$', description: 'this member\'s id in the consortium' }),
+    consortium: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,62}$', description: 'consortium name' }),
+    dataDir: Type.String({ default: 'data', description: 'LevelDB store' }),
+    ledgerKey: Type.String({ default: 'keys/ledger.key', description: 'ledger key file (mode 0600)' }),
+    peerKey: Type.String({ default: 'keys/peer.key', description: 'libp2p peer key file (mode 0600)' }),
+    adminKey: Type.Optional(Type.String({ description: 'first administrator\'s key file: its public key becomes seq 0 (org.actor)' })),
+    genesis: Type.String({ default: 'genesis.cbor', description: 'epoch-0 config bytes; sha256sum of it is the network id' }),
+    listen: Type.Array(Multiaddr, { default: ['/ip4/127.0.0.1/tcp/0'] }),
+    bootstrap: Type.Array(Multiaddr, { default: [], description: 'peers to dial at start (with /p2p/<peer id>)' }),
+    pskFile: Type.Optional(Type.String({ description: 'libp2p pre-shared network key (pnet) file' })),
+    http: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    checkpointIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 100 }),
+    witness: Type.Boolean({ default: true, description: 'cosign other members\' checkpoints (if a witness member)' }),
+    logLevel: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+
+export type NodeConfig = Static<typeof NodeConfigSchema> & { home: string };
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment overrides, documented in the README. */
+const ENV: [string, (c: Record<string, any>, v: string) => void][] = [
+  ['TONGBAN_HTTP_HOST', (c, v) => ((c.http ??= {}).host = v)],
+  ['TONGBAN_HTTP_PORT', (c, v) => ((c.http ??= {}).port = Number(v))],
+  ['TONGBAN_LISTEN', (c, v) => (c.listen = v.split(',').filter(Boolean))],
+  ['TONGBAN_BOOTSTRAP', (c, v) => (c.bootstrap = v.split(',').filter(Boolean))],
+  ['TONGBAN_DATA_DIR', (c, v) => (c.dataDir = v)],
+  ['TONGBAN_LOG_LEVEL', (c, v) => (c.logLevel = v)],
+];
+
+/** Parse and validate a node config; every error names the field and what was expected. */
+export function parseNodeConfig(text: string, home: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (e) {
+    throw new ConfigError(`node config is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('node config must be a YAML mapping');
+  const c = raw as Record<string, any>;
+  for (const [name, apply] of ENV) if (env[name] !== undefined && env[name] !== '') apply(c, env[name]!);
+  const withDefaults = Value.Default(NodeConfigSchema, Value.Clone(c));
+  const errors = [...Value.Errors(NodeConfigSchema, withDefaults)];
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    const field = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    const what = e.message === 'Unexpected property' ? 'is not a known field' : `${e.message.toLowerCase()}`;
+    throw new ConfigError(`node config field ${field}: ${what}`);
+  }
+  return { ...(withDefaults as Static<typeof NodeConfigSchema>), home };
+}
+
+export function loadNodeConfig(path: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`cannot read node config ${path}`);
+  }
+  return parseNodeConfig(text, dirname(resolve(path)), env);
+}
+
+/** A path from the config, resolved against the config's folder. */
+export function configPath(cfg: NodeConfig, p: string): string {
+  return isAbsolute(p) ? p : resolve(cfg.home, p);
+}
