@@ -1,0 +1,139 @@
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../ledger/store.js';
+import { u64Key } from '../../ledger/keys.js';
+import { vector } from '../unit/protocol/fixtures.js';
+import { tempDir } from '../helpers/consortium.js';
+import { freePorts, until } from '../helpers/network.js';
+import { BIN, startNode, stopProcess, tongban, waitHealthy } from '../helpers/cli.js';
+
+const dir = tempDir('tongban-e2e-');
+const cwd = dir.path;
+const procs: Record<string, ChildProcess> = {};
+const url: Record<string, string> = {};
+const members = [
+  ['bj', 'bj-haidian', '北京市海淀区', '110108'],
+  ['sh', 'sh-pudong', '上海市浦东新区', '310115'],
+  ['ha', 'ha-zhengzhou', '河南省郑州市', '410100'],
+  ['gd', 'gd-guangzhou', '广东省广州市', '440100'],
+] as const;
+
+function ok(args: string[]) {
+  const r = tongban(args, cwd);
+  expect(r.code, `tongban ${args.join(' ')}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+beforeAll(async () => {
+  expect(existsSync(BIN), 'dist/ must be built').toBe(true);
+  const ports = await freePorts(8);
+  members.forEach(([home, id, name, region], i) => {
+    url[home] = `http://127.0.0.1:${ports[4 + i]}`;
+    ok(['init', '--home', home, '--consortium', 'crossprov.gov.example', '--id', id, '--name', name, '--region', region, '--listen', `/ip4/127.0.0.1/tcp/${ports[i]}`, '--api', `127.0.0.1:${ports[4 + i]}`]);
+  });
+  const created = ok(['consortium', 'create', '--out', 'genesis.cbor', 'bj/join-request.json', 'sh/join-request.json', 'ha/join-request.json']);
+  expect(created).toMatch(/network id [0-9a-f]{64}/);
+  for (const [home] of members.slice(0, 3)) procs[home] = startNode(home, cwd, 'genesis.cbor');
+  await Promise.all(members.slice(0, 3).map(([home]) => waitHealthy(url[home]!)));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(Object.values(procs).map(stopProcess));
+  dir.cleanup();
+});
+
+describe('tongban end to end (real processes, real TCP on loopback)', () => {
+  it('keys are 0600, never printed; init refuses an existing home', () => {
+    for (const f of ['ledger.key', 'peer.key', 'admin.key']) {
+      const mode = statSync(join(cwd, 'bj', 'keys', f)).mode & 0o777;
+      expect(mode).toBe(0o600);
+    }
+    const seed = JSON.parse(readFileSync(join(cwd, 'bj', 'keys', 'ledger.key'), 'utf8')).seed;
+    expect(ok(['keys', 'show', '--home', 'bj'])).not.toContain(seed);
+    const again = tongban(['init', '--home', 'bj', '--consortium', 'crossprov.gov.example', '--id', 'bj-haidian', '--name', 'x', '--region', '110108'], cwd);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already a tongban home/);
+  });
+
+  it('registers at one node, approves at another, shares, accesses, and verifies online and offline', async () => {
+    ok(['operator', 'add', '--home', 'bj', '--id', 'li.na', '--roles', 'registrar', '--out', 'li.na.key', '--actor', 'bj/keys/admin.key']);
+    ok(['operator', 'add', '--home', 'ha', '--id', 'wang.fang', '--roles', 'approver', '--out', 'wang.fang.key', '--actor', 'ha/keys/admin.key']);
+    writeFileSync(join(cwd, 'cert.txt'), '户口迁移证明\n编号: 2026-110108-000123\n');
+    const reg = JSON.parse(ok(['doc', 'register', 'cert.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'household-transfer', '--title', '户口迁移证明', '--json']));
+    expect(reg.doc).toMatch(/^[0-9a-f]{64}$/);
+    await until(async () => (await (await fetch(`${url.ha}/v1/docs/${reg.doc}`)).json()).events.length === 1, 20_000, 'registration replicated');
+    ok(['doc', 'approve', 'cert.txt', '--home', 'ha', '--actor', 'wang.fang.key', '--role', 'review', '--reason', '材料齐全']);
+    ok(['doc', 'share', reg.doc, '--home', 'bj', '--actor', 'li.na.key', '--to', 'sh-pudong', '--purpose', '跨省通办核验']);
+    await until(async () => (await (await fetch(`${url.sh}/v1/docs/${reg.doc}`)).json()).events.length === 3, 20_000, 'share replicated');
+    ok(['doc', 'access', reg.doc, '--home', 'sh', '--actor', 'sh/keys/admin.key', '--purpose', '跨省通办核验']);
+    await until(() => JSON.parse(tongban(['verify', 'cert.txt', '--home', 'sh', '--json'], cwd).stdout || '{}').verdict === 'valid', 20_000, 'valid everywhere');
+    const v = JSON.parse(ok(['verify', 'cert.txt', '--home', 'sh', '--json']));
+    expect(v.events.map((e: { kind: string }) => e.kind)).toEqual(['doc.register', 'doc.approve', 'doc.share', 'doc.access']);
+    expect(v.events[1]).toMatchObject({ author: 'ha-zhengzhou', region: '410100', actor: 'wang.fang', role: 'review', decision: 'approve', final: true });
+    const human = ok(['verify', 'cert.txt', '--node', url.bj!, '--genesis', 'genesis.cbor']);
+    expect(human).toMatch(/河南省郑州市 \(410100\)\s+ha-zhengzhou\/wang\.fang\s+approved \(review\)/);
+    expect(human).toMatch(/verdict: VALID/);
+    ok(['bundle', 'cert.txt', '--home', 'sh', '--out', 'cert.bundle', '--tlog-proofs', 'proofs']);
+    const proofs = readdirSync(join(cwd, 'proofs'));
+    expect(proofs).toContain('policy.txt');
+    expect(proofs.filter((f) => f.endsWith('.tlog-proof')).length).toBeGreaterThanOrEqual(7);
+    expect(readFileSync(join(cwd, 'proofs', proofs.find((f) => f.endsWith('.tlog-proof'))!), 'utf8')).toMatch(/^c2sp\.org\/tlog-proof@v1\nextra [A-Za-z0-9+/=]+\nindex \d+\n/);
+    const offline = JSON.parse(ok(['verify', 'cert.txt', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor', '--json']));
+    expect(offline.verdict).toBe('valid');
+    // a tampered copy: exit 1 with problems listed
+    const b = new Uint8Array(readFileSync(join(cwd, 'cert.bundle')));
+    b[Math.floor(b.length / 2)]! ^= 0x20;
+    writeFileSync(join(cwd, 'tampered.bundle'), b);
+    const bad = tongban(['verify', 'cert.txt', '--bundle', 'tampered.bundle', '--genesis', 'genesis.cbor', '--json'], cwd);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).problems.length).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('verifies the consortium vector bundle offline with the expected events', () => {
+    const cv = vector('consortium.json');
+    writeFileSync(join(cwd, 'vector.bundle'), Buffer.from(cv.bundleHex, 'hex'));
+    writeFileSync(join(cwd, 'vector-genesis.cbor'), Buffer.from(cv.configs[0].hex, 'hex'));
+    const v = JSON.parse(ok(['verify', cv.document.sha256, '--bundle', 'vector.bundle', '--genesis', 'vector-genesis.cbor', '--json']));
+    expect(v.verdict).toBe('valid');
+    cv.expected.events.forEach((e: Record<string, unknown>, i: number) => expect(v.events[i]).toMatchObject(e));
+  });
+
+  it('admits a fourth member through its join request and approvals', async () => {
+    const p = JSON.parse(ok(['governance', 'propose', '--home', 'bj', '--actor', 'bj/keys/admin.key', '--add', 'gd/join-request.json', '--json']));
+    await until(async () => (await (await fetch(`${url.sh}/v1/governance`)).json()).pending.some((x: { id: string }) => x.id === p.proposal), 20_000, 'proposal replicated');
+    ok(['governance', 'approve', p.proposal, '--home', 'bj', '--actor', 'bj/keys/admin.key']);
+    ok(['governance', 'approve', p.proposal, '--home', 'sh', '--actor', 'sh/keys/admin.key']);
+    await until(async () => (await (await fetch(`${url.ha}/v1/governance`)).json()).epoch === 1, 20_000, 'epoch 1');
+    const bj = JSON.parse(ok(['keys', 'show', '--home', 'bj', '--json']));
+    const yaml = readFileSync(join(cwd, 'gd', 'node.yaml'), 'utf8').replace('bootstrap: []', `bootstrap:\n  - ${(await (await fetch(`${url.bj}/v1/status`)).json()).addresses[0]}/p2p/${bj.peerId}`);
+    writeFileSync(join(cwd, 'gd', 'node.yaml'), yaml);
+    copyFileSync(join(cwd, 'genesis.cbor'), join(cwd, 'gd', 'genesis.cbor'));
+    procs.gd = startNode('gd', cwd);
+    await waitHealthy(url.gd!);
+    await until(async () => {
+      const st = await (await fetch(`${url.gd}/v1/status`)).json();
+      return st.admitted && st.logs.every((l: { size: number; finalSize: number }) => l.size > 0 && l.finalSize === l.size);
+    }, 30_000, 'newcomer admitted, replicated, final');
+  }, 90_000);
+
+  it('produces every documented exit code', async () => {
+    expect(tongban(['verify', 'cert.txt', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd).code).toBe(0);
+    expect(tongban(['verify', '0'.repeat(64), '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd).code).toBe(1);
+    const usage = tongban(['verify', 'not-a-hash', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd);
+    expect([usage.code, usage.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    expect(tongban(['doc', 'register', 'cert.txt', '--home', 'bj'], cwd).code).toBe(2);
+    const down = tongban(['status', '--node', 'http://127.0.0.1:9'], cwd);
+    expect([down.code, down.stderr]).toEqual([3, expect.stringMatching(/unreachable/)]);
+    // a damaged store (its genesis record gone) cannot be opened: internal error, one line, no stack
+    await stopProcess(procs.ha!);
+    const store = await Store.open(join(cwd, 'ha', 'data'));
+    await store.write([store.put('cfg', u64Key(0), new Uint8Array([0xff]))]);
+    await store.close();
+    const broken = tongban(['audit', '--home', 'ha'], cwd);
+    expect(broken.code).toBe(4);
+    expect(broken.stderr).toMatch(/^tongban: internal error: .*corrupt/);
+    expect(broken.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});

@@ -1,0 +1,43 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built `tongban` binary to completion. */
+export function tongban(args: string[], cwd: string): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Start `tongban start` as a real process. */
+export function startNode(home: string, cwd: string, genesis?: string): ChildProcess {
+  const args = [BIN, 'start', '--home', home, ...(genesis ? ['--genesis', genesis] : [])];
+  return spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function waitHealthy(url: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`node at ${url} did not come up`);
+}
+
+export function stopProcess(p: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null) return resolve(p.exitCode);
+    p.once('exit', (code) => resolve(code));
+    p.kill('SIGTERM');
+  });
+}
