@@ -20,6 +20,8 @@ const members = [
   ['gd', 'gd-guangzhou', '广东省广州市', '440100'],
 ] as const;
 
+const getJson = async (u: string): Promise<any> => (await fetch(u)).json();
+
 function ok(args: string[]) {
   const r = tongban(args, cwd);
   expect(r.code, `tongban ${args.join(' ')}\n${r.stderr}`).toBe(0);
@@ -63,10 +65,10 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     writeFileSync(join(cwd, 'cert.txt'), '户口迁移证明\n编号: 2026-110108-000123\n');
     const reg = JSON.parse(ok(['doc', 'register', 'cert.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'household-transfer', '--title', '户口迁移证明', '--json']));
     expect(reg.doc).toMatch(/^[0-9a-f]{64}$/);
-    await until(async () => (await (await fetch(`${url.ha}/v1/docs/${reg.doc}`)).json()).events.length === 1, 20_000, 'registration replicated');
+    await until(async () => (await getJson(`${url.ha}/v1/docs/${reg.doc}`)).events.length === 1, 20_000, 'registration replicated');
     ok(['doc', 'approve', 'cert.txt', '--home', 'ha', '--actor', 'wang.fang.key', '--role', 'review', '--reason', '材料齐全']);
     ok(['doc', 'share', reg.doc, '--home', 'bj', '--actor', 'li.na.key', '--to', 'sh-pudong', '--purpose', '跨省通办核验']);
-    await until(async () => (await (await fetch(`${url.sh}/v1/docs/${reg.doc}`)).json()).events.length === 3, 20_000, 'share replicated');
+    await until(async () => (await getJson(`${url.sh}/v1/docs/${reg.doc}`)).events.length === 3, 20_000, 'share replicated');
     ok(['doc', 'access', reg.doc, '--home', 'sh', '--actor', 'sh/keys/admin.key', '--purpose', '跨省通办核验']);
     await until(() => JSON.parse(tongban(['verify', 'cert.txt', '--home', 'sh', '--json'], cwd).stdout || '{}').verdict === 'valid', 20_000, 'valid everywhere');
     const v = JSON.parse(ok(['verify', 'cert.txt', '--home', 'sh', '--json']));
@@ -102,18 +104,18 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
 
   it('admits a fourth member through its join request and approvals', async () => {
     const p = JSON.parse(ok(['governance', 'propose', '--home', 'bj', '--actor', 'bj/keys/admin.key', '--add', 'gd/join-request.json', '--json']));
-    await until(async () => (await (await fetch(`${url.sh}/v1/governance`)).json()).pending.some((x: { id: string }) => x.id === p.proposal), 20_000, 'proposal replicated');
+    await until(async () => (await getJson(`${url.sh}/v1/governance`)).pending.some((x: { id: string }) => x.id === p.proposal), 20_000, 'proposal replicated');
     ok(['governance', 'approve', p.proposal, '--home', 'bj', '--actor', 'bj/keys/admin.key']);
     ok(['governance', 'approve', p.proposal, '--home', 'sh', '--actor', 'sh/keys/admin.key']);
-    await until(async () => (await (await fetch(`${url.ha}/v1/governance`)).json()).epoch === 1, 20_000, 'epoch 1');
+    await until(async () => (await getJson(`${url.ha}/v1/governance`)).epoch === 1, 20_000, 'epoch 1');
     const bj = JSON.parse(ok(['keys', 'show', '--home', 'bj', '--json']));
-    const yaml = readFileSync(join(cwd, 'gd', 'node.yaml'), 'utf8').replace('bootstrap: []', `bootstrap:\n  - ${(await (await fetch(`${url.bj}/v1/status`)).json()).addresses[0]}/p2p/${bj.peerId}`);
+    const yaml = readFileSync(join(cwd, 'gd', 'node.yaml'), 'utf8').replace('bootstrap: []', `bootstrap:\n  - ${(await getJson(`${url.bj}/v1/status`)).addresses[0]}/p2p/${bj.peerId}`);
     writeFileSync(join(cwd, 'gd', 'node.yaml'), yaml);
     copyFileSync(join(cwd, 'genesis.cbor'), join(cwd, 'gd', 'genesis.cbor'));
     procs.gd = startNode('gd', cwd);
     await waitHealthy(url.gd!);
     await until(async () => {
-      const st = await (await fetch(`${url.gd}/v1/status`)).json();
+      const st = await getJson(`${url.gd}/v1/status`);
       return st.admitted && st.logs.every((l: { size: number; finalSize: number }) => l.size > 0 && l.finalSize === l.size);
     }, 30_000, 'newcomer admitted, replicated, final');
   }, 90_000);
