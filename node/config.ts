@@ -18,6 +18,8 @@ export const NodeConfigSchema = Type.Object(
     genesis: Type.String({ default: 'genesis.cbor', description: 'epoch-0 config bytes; sha256sum of it is the network id' }),
     listen: Type.Array(Multiaddr, { default: ['/ip4/127.0.0.1/tcp/0'] }),
     bootstrap: Type.Array(Multiaddr, { default: [], description: 'peers to dial at start (with /p2p/<peer id>)' }),
+    announce: Type.Optional(Type.Array(Multiaddr, { description: 'addresses announced to peers; default the listen addresses; [] announces none' })),
+    peers: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$' }), Type.Array(Multiaddr), { description: 'address book: where to dial a member instead of its config addresses' })),
     pskFile: Type.Optional(Type.String({ description: 'libp2p pre-shared network key (pnet) file' })),
     http: Type.Object(
       {

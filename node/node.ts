@@ -7,7 +7,7 @@ import { Ledger } from '../ledger/index.js';
 import { nodeCrypto } from '../ledger/crypto-node.js';
 import { Metrics } from './metrics.js';
 import { nodeDefaults, type NodeOptions } from './options.js';
-import { createHost, dialMembers, trackMembers, type Host } from './p2p/host.js';
+import { createHost, dialMembers, trackMembers, type AddressBook, type Host } from './p2p/host.js';
 import { Replicator } from './replicator.js';
 import type { CborMap } from '../protocol/cbor.js';
 
@@ -21,6 +21,10 @@ export interface NodeInit {
   bootstrap?: string[];
   psk?: Uint8Array;
   witness?: boolean;
+  /** Addresses to announce (identify); default the listen addresses, [] for none. */
+  announce?: string[];
+  /** Per-member dial address overrides (operator's address book), e.g. through a site gateway. */
+  peerAddrs?: Record<string, string[]>;
   /** The first administrator's org.actor body, appended as seq 0 when the own log is empty. */
   firstAdmin?: CborMap;
   logger: Logger;
@@ -55,12 +59,13 @@ export class TongbanNode {
     const ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed } });
     let host: Host;
     try {
-      host = await createHost({ peerSeed: init.peerSeed, listen: init.listen, psk: init.psk, allowed: () => allowedPeers(ledger) });
+      host = await createHost({ peerSeed: init.peerSeed, listen: init.listen, psk: init.psk, announce: init.announce, allowed: () => allowedPeers(ledger) });
     } catch (e) {
       await ledger.close();
       throw e;
     }
     const selfPeer = host.peerId.toString();
+    const book: AddressBook = (m) => init.peerAddrs?.[m.id] ?? m.addrs;
     const metrics = new Metrics();
     const replicator = new Replicator(ledger, host, opts, init.logger, metrics);
     const node = new TongbanNode(ledger, host, replicator, init.logger, metrics, init, opts);
@@ -68,7 +73,7 @@ export class TongbanNode {
     ledger.events.onEpoch = (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
       node.metrics.epoch.set(cfg.config.epoch);
-      void trackMembers(host, cfg.config.members, selfPeer).then(() => node.onMembership());
+      void trackMembers(host, cfg.config.members, selfPeer, book).then(() => node.onMembership());
     };
     ledger.events.onFork = (f) => {
       node.metrics.forks.set(ledger.forks.size);
@@ -79,13 +84,13 @@ export class TongbanNode {
     };
     try {
       await replicator.start();
-      await trackMembers(host, ledger.config.members, selfPeer);
+      await trackMembers(host, ledger.config.members, selfPeer, book);
       await node.onMembership();
       host.addEventListener('peer:connect', () => node.metrics.peers.set(host.getPeers().length));
       host.addEventListener('peer:disconnect', () => node.metrics.peers.set(host.getPeers().length));
       for (const b of init.bootstrap ?? []) void host.dial(multiaddr(b), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
-      void dialMembers(host, ledger.config.members, selfPeer);
-      node.redial = setInterval(() => void dialMembers(host, node.ledger.config.members, selfPeer), 3_000);
+      void dialMembers(host, ledger.config.members, selfPeer, book);
+      node.redial = setInterval(() => void dialMembers(host, node.ledger.config.members, selfPeer, book), 3_000);
       node.redial.unref();
       node.metrics.epoch.set(ledger.epoch);
       node.metrics.forks.set(ledger.forks.size);

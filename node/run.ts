@@ -30,6 +30,8 @@ export async function runNode(cfg: NodeConfig): Promise<{ node: TongbanNode; url
     peerSeed: peerKey.seed,
     listen: cfg.listen,
     bootstrap: cfg.bootstrap,
+    announce: cfg.announce,
+    peerAddrs: cfg.peers,
     psk,
     witness: cfg.witness,
     firstAdmin: admin ? { id: admin.id ?? 'admin', key: admin.pub, roles: ['admin'], active: true } : undefined,

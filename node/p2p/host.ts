@@ -21,7 +21,13 @@ export interface HostInit {
   /** Peer ids allowed to connect, asked on every connection (the current members). */
   allowed: () => ReadonlySet<string>;
   heartbeatMs?: number;
+  /** Addresses to announce to peers (identify); default: the listen addresses. [] announces none. */
+  announce?: string[];
 }
+
+/** Where to dial a member: the config's addresses, or an operator's override for that member. */
+export type AddressBook = (m: Member) => string[];
+export const configAddresses: AddressBook = (m) => m.addrs;
 
 /**
  * The libp2p host: TCP + Noise + Yamux + identify + gossipsub, a persistent
@@ -33,7 +39,10 @@ export async function createHost(init: HostInit): Promise<Host> {
   const deny = (peer: PeerId) => !init.allowed().has(peer.toString());
   return createLibp2p({
     privateKey,
-    addresses: { listen: init.listen },
+    addresses: {
+      listen: init.listen,
+      ...(init.announce ? { announceFilter: () => init.announce!.map((a) => multiaddr(a)) } : {}),
+    },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -65,23 +74,23 @@ export async function createHost(init: HostInit): Promise<Host> {
 }
 
 /** Tag members keep-alive with their known addresses so libp2p keeps them connected. */
-export async function trackMembers(host: Host, members: Member[], selfPeer: string): Promise<void> {
+export async function trackMembers(host: Host, members: Member[], selfPeer: string, book: AddressBook = configAddresses): Promise<void> {
   for (const m of members) {
     if (m.peer === selfPeer) continue;
     const id = peerIdFromString(m.peer);
     await host.peerStore.merge(id, {
-      multiaddrs: m.addrs.map((a) => multiaddr(a)),
+      multiaddrs: book(m).map((a) => multiaddr(a)),
       tags: { [`${KEEP_ALIVE}-tongban`]: { value: 100 } },
     });
   }
 }
 
 /** Try to connect to every member not yet connected (errors are expected while peers are down). */
-export async function dialMembers(host: Host, members: Member[], selfPeer: string, signal?: AbortSignal): Promise<void> {
+export async function dialMembers(host: Host, members: Member[], selfPeer: string, book: AddressBook = configAddresses): Promise<void> {
   const connected = new Set(host.getPeers().map((p) => p.toString()));
   await Promise.allSettled(
     members
-      .filter((m) => m.peer !== selfPeer && !connected.has(m.peer) && m.addrs.length > 0)
-      .map((m) => host.dial(peerIdFromString(m.peer), { signal: signal ?? AbortSignal.timeout(5_000) })),
+      .filter((m) => m.peer !== selfPeer && !connected.has(m.peer) && book(m).length > 0)
+      .map((m) => host.dial(book(m).map((a) => multiaddr(`${a}/p2p/${m.peer}`)), { signal: AbortSignal.timeout(5_000) })),
   );
 }
