@@ -293,7 +293,12 @@ export class Replicator {
   }
 
   private async compareHead(h: Head, peer: PeerId): Promise<void> {
-    if (h.author === this.selfId || !this.ledger.config.members.some((m) => m.id === h.author) && !this.ledger.chain.some((c) => c.config.members.some((m) => m.id === h.author))) return;
+    if (!this.ledger.chain.some((c) => c.config.members.some((m) => m.id === h.author))) return;
+    if (h.author === this.selfId) {
+      // A peer's copy of our own checkpoint carries the cosignatures we may have missed (e.g. while down).
+      if (h.note) await this.takeNote(h.note).catch((e) => this.log.debug({ err: e }, 'own head note not taken'));
+      return;
+    }
     if (h.rootSize > 0 && h.rootSize <= this.ledger.size(h.author) && !this.ledger.isForked(h.author)) {
       const mine = await this.ledger.treeHead(h.author, h.rootSize);
       if (!equalBytes(mine, h.root)) await this.findFork(h.author, peer, h.rootSize);

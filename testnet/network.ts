@@ -7,7 +7,8 @@ import { parse, stringify } from 'yaml';
 import type { MemberSpec } from './members.js';
 import { LinkProxy } from './proxy.js';
 
-export const BIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The built CLI (also when this module runs from source under the test runner). */
+export const BIN = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../cli/main.js' : '../dist/cli/main.js', import.meta.url));
 
 export interface TestnetMember extends MemberSpec {
   home: string;
@@ -32,14 +33,29 @@ interface Saved {
   proxyPorts: Record<string, number>;
 }
 
+const handedOut = new Set<number>();
+
+/** A free loopback port, never the same one twice in this process (ports are released before use). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (;;) {
+    const p = await probePort();
+    if (!handedOut.has(p)) {
+      handedOut.add(p);
+      return p;
+    }
+  }
+}
+
+/**
+ * Ports below Linux's ephemeral range (32768+), so that outgoing connections
+ * of other processes cannot take a port between its choice and its use.
+ */
+function probePort(): Promise<number> {
+  const port = 20_000 + Math.floor(Math.random() * 12_000);
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(probePort()));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(port)));
   });
 }
 
@@ -113,8 +129,15 @@ export class Testnet {
     return { net: new Testnet(dir, saved), reused: false };
   }
 
-  private async startProxies(): Promise<void> {
-    if (!this.saved.proxies || this.links.size > 0) return;
+  private proxiesUp?: Promise<void>;
+
+  private startProxies(): Promise<void> {
+    this.proxiesUp ??= this.bindProxies();
+    return this.proxiesUp;
+  }
+
+  private async bindProxies(): Promise<void> {
+    if (!this.saved.proxies) return;
     for (const [link, port] of Object.entries(this.saved.proxyPorts)) {
       const target = this.members.find((m) => m.id === link.split('>')[1])!;
       const p = new LinkProxy(port, target.p2pPort);
@@ -193,5 +216,6 @@ export class Testnet {
     await Promise.all([...this.procs.keys()].map((i) => this.stop(i)));
     await Promise.all([...this.links.values()].map((l) => l.stop()));
     this.links.clear();
+    this.proxiesUp = undefined;
   }
 }
