@@ -1,6 +1,7 @@
-import { concat, toHex } from '../protocol/bytes.js';
+import { concat, equalBytes, toHex } from '../protocol/bytes.js';
 import type { CborMap } from '../protocol/cbor.js';
-import { decodeRequest } from '../protocol/records/request.js';
+import { decodeRequest, requestDigest, requestSigMessage } from '../protocol/records/request.js';
+import type { VerifyItem } from './verify-pool.js';
 import { encodeRecord, sealRecord, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
 import { acceptRecord, RecordRejected, type LogHead } from '../protocol/records/rules.js';
 import { LedgerError } from './errors.js';
@@ -85,12 +86,13 @@ export class OwnLog {
       await this.writeGroup(async () => {
         const self = this.core.self!;
         const nonces = await this.usedNonces(group, self.id);
+        const verified = await this.preverify(group, self.id);
         const overlay = new Map<number, Uint8Array>();
         const ops: Op[] = [];
         let head: LogHead | null = this.core.head(self.id);
         for (const p of group) {
           try {
-            const env = this.build(p.sub, head, nonces);
+            const env = this.build(p.sub, head, nonces, verified.get(p));
             ops.push(...(await recordOps(this.core.store, env, overlay)));
             head = { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts };
             if (env.record.actor) nonces.add(toHex(env.record.actor.nonce));
@@ -127,7 +129,25 @@ export class OwnLog {
     return new Set(hexes.filter((_, i) => got[i] !== undefined));
   }
 
-  private build(sub: Submission, head: LogHead | null, nonces: Set<string>): Envelope {
+  /** Actor signatures of the group checked up front (on the worker pool): pending → key it verified under. */
+  private async preverify(group: Pending[], author: string): Promise<Map<Pending, Uint8Array>> {
+    const out = new Map<Pending, Uint8Array>();
+    if (!this.core.pool) return out;
+    const items: VerifyItem[] = [];
+    const who: [Pending, Uint8Array][] = [];
+    const seq = this.core.size(author);
+    for (const p of group) {
+      if (!('request' in p.sub)) continue;
+      const key = this.core.actorInForce(author, p.sub.actor, seq)?.key;
+      if (!key || p.sub.sig.length !== 64) continue;
+      items.push([key, requestSigMessage(requestDigest(p.sub.request)), p.sub.sig]);
+      who.push([p, key]);
+    }
+    (await this.core.pool.verify(items)).forEach((ok, i) => ok && out.set(who[i]![0], who[i]![1]));
+    return out;
+  }
+
+  private build(sub: Submission, head: LogHead | null, nonces: Set<string>, verifiedKey?: Uint8Array): Envelope {
     const self = this.core.self!;
     const now = this.core.now();
     const seq = head ? head.seq + 1 : 0;
@@ -155,9 +175,14 @@ export class OwnLog {
         actorInForce: (a, id, s) => this.core.actorInForce(a, id, s),
         nonceSeen: (_a, nonce) => nonces.has(toHex(nonce)),
         verifyRecordSignature: false, // signed just above with our own key
+        verifyActorSignature: !(verifiedKey && sameKey(verifiedKey, this.core.actorInForce(self.id, record.actor?.id ?? '', seq)?.key)),
       },
       head,
       env,
     );
   }
+}
+
+function sameKey(a: Uint8Array, b: Uint8Array | undefined): boolean {
+  return !!b && equalBytes(a, b);
 }

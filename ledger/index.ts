@@ -11,6 +11,7 @@ import { Checkpoints } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import { foreignOps, type ForeignResult } from './foreign.js';
+import { headOp } from './records.js';
 import { Governance } from './governance.js';
 import { LedgerCore, type ForkEvidence, type LedgerOptions } from './ledger.js';
 import { nameKey, pairRange, parsePairKey, prefixRange } from './keys.js';
@@ -70,6 +71,8 @@ export class Ledger extends LedgerCore {
     const envs = await this.lock.run(async () => {
       const { ops, envs } = await build();
       if (envs.length === 0) return envs;
+      const last = new Map(envs.map((e) => [e.record.author, e]));
+      for (const e of last.values()) ops.push(headOp(this.store, e));
       ops.push(...(await this.governance.recordOps(envs)));
       await this.store.write(ops);
       for (const env of envs) this.heads.set(env.record.author, { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts });

@@ -12,6 +12,7 @@ import { hashReader } from './hashes.js';
 import { logKey, logRange, parseLogKey, parsePairKey, u64Key } from './keys.js';
 import { ledgerDefaults, type LedgerLimits } from './options.js';
 import { Store } from './store.js';
+import type { VerifyPool } from './verify-pool.js';
 
 export interface LedgerSelf {
   id: string;
@@ -27,6 +28,8 @@ export interface LedgerOptions {
   self?: LedgerSelf;
   now?: () => number;
   limits?: Partial<LedgerLimits>;
+  /** Worker threads for signature checks of batches (the node passes one; tests run without). */
+  verifyPool?: VerifyPool;
 }
 
 interface ActorVersion {
@@ -52,6 +55,7 @@ export class LedgerCore {
   readonly now: () => number;
   readonly limits: LedgerLimits;
   readonly self: (LedgerSelf & { key: Uint8Array }) | undefined;
+  readonly pool: VerifyPool | undefined;
   chain: VerifiedConfig[];
   readonly heads = new Map<string, LogHead>();
   readonly actors = new Map<string, Map<string, ActorVersion[]>>();
@@ -65,6 +69,7 @@ export class LedgerCore {
     this.now = opts.now ?? Date.now;
     this.limits = { ...ledgerDefaults, ...opts.limits };
     this.self = opts.self ? { ...opts.self, key: publicKeyOf(opts.self.seed) } : undefined;
+    this.pool = opts.verifyPool;
   }
 
   protected static async load(opts: LedgerOptions): Promise<{ store: Store; net: Uint8Array; chain: VerifiedConfig[] }> {

@@ -13,6 +13,12 @@ import { EMPTY, type Op, type Store } from './store.js';
  * group (keyed by stored-hash index) so a group needs no reads of its own
  * writes.
  */
+/** The head of a log after `env`: written once per log and group, after its records. */
+export function headOp(store: Store, env: Envelope): Op {
+  const r = env.record;
+  return store.put('head', nameKey(r.author), encodeHead({ seq: r.seq, id: env.id, epoch: r.epoch, ts: r.ts }));
+}
+
 export async function recordOps(store: Store, env: Envelope, overlay: Map<number, Uint8Array>): Promise<Op[]> {
   const r = env.record;
   const a = r.author;
@@ -25,7 +31,6 @@ export async function recordOps(store: Store, env: Envelope, overlay: Map<number
     overlay.set(base + i, h);
     ops.push(store.put('hash', logKey(a, base + i), h));
   });
-  ops.push(store.put('head', nameKey(a), encodeHead({ seq: r.seq, id: env.id, epoch: r.epoch, ts: r.ts })));
   const doc = r.body.doc;
   if (r.kind.startsWith('doc.') && doc instanceof Uint8Array && doc.length === 32) ops.push(store.put('doc', concat(doc, logKey(a, r.seq)), EMPTY));
   if (r.kind === 'org.actor') ops.push(store.put('actor', pairKey(a, (r.body as unknown as OrgActorBody).id, r.seq), EMPTY));

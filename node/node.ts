@@ -9,6 +9,8 @@ import { Metrics } from './metrics.js';
 import { nodeDefaults, type NodeOptions } from './options.js';
 import { createHost, dialMembers, trackMembers, type AddressBook, type Host } from './p2p/host.js';
 import { Replicator } from './replicator.js';
+import { VerifyPool } from '../ledger/verify-pool.js';
+import { protocolIds } from './p2p/wire.js';
 import type { CborMap } from '../protocol/cbor.js';
 
 export interface NodeInit {
@@ -56,12 +58,20 @@ export class TongbanNode {
   static async start(init: NodeInit): Promise<TongbanNode> {
     useCrypto(nodeCrypto);
     const opts = { ...nodeDefaults, ...init.options };
-    const ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed } });
+    const pool = new VerifyPool();
+    let ledger: Ledger;
+    try {
+      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool });
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
     let host: Host;
     try {
-      host = await createHost({ peerSeed: init.peerSeed, listen: init.listen, psk: init.psk, announce: init.announce, allowed: () => allowedPeers(ledger) });
+      host = await createHost({ peerSeed: init.peerSeed, listen: init.listen, psk: init.psk, announce: init.announce, allowed: () => allowedPeers(ledger), scoredTopics: [protocolIds(ledger.net).heads] });
     } catch (e) {
       await ledger.close();
+      await pool.close();
       throw e;
     }
     const selfPeer = host.peerId.toString();
@@ -134,6 +144,7 @@ export class TongbanNode {
     this.replicator.stop();
     await Promise.resolve(this.host.stop()).catch((e: unknown) => this.log.warn({ err: e }, 'libp2p stop failed'));
     await this.ledger.close();
+    await this.ledger.pool?.close();
   }
 }
 

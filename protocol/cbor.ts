@@ -45,8 +45,12 @@ const decoder = new Decoder({
   int64AsType: 'number',
 } as ConstructorParameters<typeof Decoder>[0]);
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Canonical order of text keys: by UTF-8 length, then bytewise. */
 export function compareKeys(a: string, b: string): number {
+  // Schema keys are ASCII: there UTF-16 length and order equal UTF-8's, with no encoding.
+  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   const ab = utf8(a);
   const bb = utf8(b);
   return ab.length - bb.length || compareBytes(ab, bb);

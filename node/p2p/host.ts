@@ -3,6 +3,7 @@ import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub';
+import { createTopicScoreParams } from '@libp2p/gossipsub/score';
 import { identify } from '@libp2p/identify';
 import { KEEP_ALIVE, type Libp2p, type PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -21,6 +22,8 @@ export interface HostInit {
   /** Peer ids allowed to connect, asked on every connection (the current members). */
   allowed: () => ReadonlySet<string>;
   heartbeatMs?: number;
+  /** Gossip topics whose invalid messages lower the sender's score. */
+  scoredTopics?: string[];
   /** Addresses to announce to peers (identify); default: the listen addresses. [] announces none. */
   announce?: string[];
 }
@@ -56,7 +59,8 @@ export async function createHost(init: HostInit): Promise<Host> {
       // loopback and private addresses are where consortium members live in tests
       denyDialMultiaddr: () => false,
     },
-    connectionManager: { maxConnections: 2000 },
+    // Members of a test or site network share one IP: the per-IP inbound rate limit (5/s) would refuse them.
+    connectionManager: { maxConnections: 2000, inboundConnectionThreshold: 1000 },
     services: {
       identify: identify(),
       pubsub: gossipsub({
@@ -68,6 +72,11 @@ export async function createHost(init: HostInit): Promise<Host> {
         Dlo: 3,
         Dhi: 12,
         scoreThresholds: { gossipThreshold: -100, publishThreshold: -200, graylistThreshold: -300 },
+        // Rejected messages only count against a sender on topics with score parameters.
+        scoreParams: {
+          IPColocationFactorWeight: 0,
+          topics: Object.fromEntries((init.scoredTopics ?? []).map((t) => [t, createTopicScoreParams({ topicWeight: 1, invalidMessageDeliveriesWeight: -10, invalidMessageDeliveriesDecay: 0.9 })])),
+        },
       }),
     },
   }) as unknown as Promise<Host>;

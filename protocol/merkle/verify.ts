@@ -1,70 +1,92 @@
 import { equalBytes } from '../bytes.js';
 import { nodeHash } from './hash.js';
 
-/** Proofs longer than this cannot belong to a log of < 2^53 records. */
-const MAX_PROOF = 64;
+/**
+ * Proof checks (RFC 9162 §2.1.3.2 and §2.1.4.2). They are total: malformed
+ * input of any kind (wrong types, negative or fractional numbers, index >=
+ * size, hashes not 32 bytes, proofs longer than 64) gives false / null, never
+ * a throw, because they run on bytes from the network and from bundles.
+ *
+ * Note: an inclusion proof binds the size only through the proof's shape;
+ * sizes are bound to roots by the signed checkpoint.
+ */
 
-const okHashes = (p: unknown): p is Uint8Array[] =>
-  Array.isArray(p) && p.length <= MAX_PROOF && p.every((h) => h instanceof Uint8Array && h.length === 32);
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+/** No log of < 2^53 records has a longer proof. */
+export const MAX_PROOF_LENGTH = 64;
 
-function maxpow2(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
+const isSize = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isHash = (h: unknown): h is Uint8Array => h instanceof Uint8Array && h.length === 32;
+const isProof = (p: unknown): p is Uint8Array[] => Array.isArray(p) && p.length <= MAX_PROOF_LENGTH && p.every(isHash);
+// Sizes exceed 2^32: shift by division.
+const half = (x: number) => Math.floor(x / 2);
+const odd = (x: number) => x % 2 === 1;
 
-function runRecordProof(p: Uint8Array[], lo: number, hi: number, n: number, leaf: Uint8Array): Uint8Array | null {
-  if (lo + 1 === hi) return p.length === 0 ? leaf : null;
-  if (p.length === 0) return null;
-  const k = maxpow2(hi - lo);
-  const last = p[p.length - 1]!;
-  const rest = p.slice(0, -1);
-  if (n < lo + k) {
-    const th = runRecordProof(rest, lo, lo + k, n, leaf);
-    return th && nodeHash(th, last);
-  }
-  const th = runRecordProof(rest, lo + k, hi, n, leaf);
-  return th && nodeHash(last, th);
-}
-
-/** The root an inclusion proof leads to, or null when the proof has the wrong shape. */
+/** The root an inclusion proof leads to, or null when the input or the proof's shape is wrong. */
 export function rootFromInclusion(leafHash: Uint8Array, index: number, size: number, proof: Uint8Array[]): Uint8Array | null {
-  if (!(leafHash instanceof Uint8Array) || leafHash.length !== 32 || !isCount(index) || !isCount(size) || index >= size || !okHashes(proof)) return null;
-  return runRecordProof(proof, 0, size, index, leafHash);
+  if (!isHash(leafHash) || !isSize(index) || !isSize(size) || index >= size || !isProof(proof)) return null;
+  let fn = index;
+  let sn = size - 1;
+  let r = leafHash;
+  for (const p of proof) {
+    if (sn === 0) return null; // proof too long
+    if (odd(fn) || fn === sn) {
+      r = nodeHash(p, r);
+      // Right edge: skip the levels where this node has no right sibling.
+      while (!odd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return sn === 0 ? r : null; // else too short
 }
 
-/** RFC 6962 / 9162 inclusion check of leaf `index` in a tree of `size` with `root`. */
+/** Is `leafHash` record `index` of the tree of `size` records with `root`? */
 export function verifyInclusion(leafHash: Uint8Array, index: number, size: number, proof: Uint8Array[], root: Uint8Array): boolean {
   const r = rootFromInclusion(leafHash, index, size, proof);
-  return r !== null && root instanceof Uint8Array && equalBytes(r, root);
-}
-
-function runTreeProof(p: Uint8Array[], lo: number, hi: number, n: number, old: Uint8Array): [Uint8Array, Uint8Array] | null {
-  if (n === hi) {
-    if (lo === 0) return p.length === 0 ? [old, old] : null;
-    return p.length === 1 ? [p[0]!, p[0]!] : null;
-  }
-  if (p.length === 0) return null;
-  const k = maxpow2(hi - lo);
-  const last = p[p.length - 1]!;
-  const rest = p.slice(0, -1);
-  if (n <= lo + k) {
-    const r = runTreeProof(rest, lo, lo + k, n, old);
-    return r && [r[0], nodeHash(r[1], last)];
-  }
-  const r = runTreeProof(rest, lo + k, hi, n, old);
-  return r && [nodeHash(last, r[0]), nodeHash(last, r[1])];
+  return r !== null && isHash(root) && equalBytes(r, root);
 }
 
 /**
- * RFC 6962 consistency check (as Go's tlog.CheckTree). An empty old tree is
- * consistent with any tree, with an empty proof.
+ * Is the tree (oldSize, oldRoot) a prefix of (newSize, newRoot)? Equal sizes
+ * need an empty proof and equal roots. oldSize 0 is false: like Go's
+ * tlog.CheckTree (which rejects it as invalid input) there is nothing to
+ * check, so a caller with no earlier tree head must skip the check itself.
  */
 export function verifyConsistency(oldSize: number, newSize: number, oldRoot: Uint8Array, newRoot: Uint8Array, proof: Uint8Array[]): boolean {
-  if (!isCount(oldSize) || !isCount(newSize) || oldSize > newSize || !okHashes(proof)) return false;
-  if (!(oldRoot instanceof Uint8Array) || !(newRoot instanceof Uint8Array)) return false;
-  if (oldSize === 0) return proof.length === 0;
-  const r = runTreeProof(proof, 0, newSize, oldSize, oldRoot);
-  return r !== null && equalBytes(r[0], oldRoot) && equalBytes(r[1], newRoot);
+  if (!isSize(oldSize) || !isSize(newSize) || oldSize < 1 || oldSize > newSize) return false;
+  if (!isHash(oldRoot) || !isHash(newRoot) || !isProof(proof)) return false;
+  if (oldSize === newSize) return proof.length === 0 && equalBytes(oldRoot, newRoot);
+  if (proof.length === 0) return false;
+  // When the old tree is a perfect subtree, its root is the proof's implicit first node.
+  const path = oldSize === 2 ** Math.round(Math.log2(oldSize)) ? [oldRoot, ...proof] : proof;
+  let fn = oldSize - 1;
+  let sn = newSize - 1;
+  while (odd(fn)) {
+    fn = half(fn);
+    sn = half(sn);
+  }
+  let fr = path[0]!;
+  let sr = fr;
+  for (let i = 1; i < path.length; i++) {
+    const c = path[i]!;
+    if (sn === 0) return false;
+    if (odd(fn) || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (!odd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return sn === 0 && equalBytes(fr, oldRoot) && equalBytes(sr, newRoot);
 }

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { nodeCrypto } from './crypto-node.js';
+
+export type VerifyItem = [pub: Uint8Array, msg: Uint8Array, sig: Uint8Array];
+
+/**
+ * Ed25519 verification on worker threads, so signature checks of a batch use
+ * every core while the main thread does the rest. Small batches, and runs
+ * from TypeScript sources (tests), verify in the calling thread.
+ */
+export class VerifyPool {
+  private readonly workers: Worker[] = [];
+  private next = 0;
+  private seq = 0;
+  private readonly pending = new Map<number, (out: Uint8Array) => void>();
+
+  constructor(size = Math.max(1, Math.min(4, availableParallelism()))) {
+    const file = fileURLToPath(new URL('./verify-worker.js', import.meta.url));
+    if (!import.meta.url.endsWith('.js') || !existsSync(file)) return;
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(file);
+      w.unref();
+      w.on('message', (m: { id: number; out: Uint8Array }) => {
+        this.pending.get(m.id)?.(m.out);
+        this.pending.delete(m.id);
+      });
+      this.workers.push(w);
+    }
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  /** Verdicts in order; items below `minParallel` are checked here. */
+  async verify(items: VerifyItem[], minParallel = 64): Promise<boolean[]> {
+    if (this.workers.length === 0 || items.length < minParallel) return items.map(([p, m, s]) => nodeCrypto.verify(p, m, s));
+    const chunks = this.workers.length;
+    const size = Math.ceil(items.length / chunks);
+    const parts = await Promise.all(
+      Array.from({ length: chunks }, (_, c) => items.slice(c * size, (c + 1) * size)).filter((p) => p.length > 0).map((part) => this.send(part)),
+    );
+    const out: boolean[] = [];
+    for (const p of parts) for (const b of p) out.push(b === 1);
+    return out;
+  }
+
+  private send(items: VerifyItem[]): Promise<Uint8Array> {
+    const id = ++this.seq;
+    const w = this.workers[this.next++ % this.workers.length]!;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      w.postMessage({ id, items });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+}
