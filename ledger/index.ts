@@ -43,6 +43,7 @@ export class Ledger extends LedgerCore {
   readonly events: LedgerEvents = {};
   private readonly lock = new WriteLock();
   private readonly own: OwnLog;
+  private readonly forking = new Map<string, Promise<ForkEvidence>>();
 
   private constructor(loaded: Awaited<ReturnType<typeof LedgerCore['load']>>, opts: LedgerOptions) {
     super(loaded.store, loaded.net, loaded.chain, opts);
@@ -135,9 +136,19 @@ export class Ledger extends LedgerCore {
    * Store fork evidence for `author` (once) and, when this node has a key,
    * an `evidence.fork` record in its own log.
    */
-  async recordFork(author: string, a: Uint8Array, b: Uint8Array): Promise<ForkEvidence> {
+  recordFork(author: string, a: Uint8Array, b: Uint8Array): Promise<ForkEvidence> {
     const held = this.forks.get(author);
-    if (held) return held;
+    if (held) return Promise.resolve(held);
+    // Gossip and anti-entropy may find the same fork at once: one evidence record per author.
+    let p = this.forking.get(author);
+    if (!p) {
+      p = this.storeFork(author, a, b).finally(() => this.forking.delete(author));
+      this.forking.set(author, p);
+    }
+    return p;
+  }
+
+  private async storeFork(author: string, a: Uint8Array, b: Uint8Array): Promise<ForkEvidence> {
     const fork: ForkEvidence = { author, a, b, at: this.now() };
     await this.lock.run(() => this.store.write([this.store.put('fork', nameKey(author), encodeValue({ a, b, at: fork.at }))]));
     this.forks.set(author, fork);

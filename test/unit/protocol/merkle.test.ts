@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../protocol/bytes.js';
-import { sha256 } from '../../../protocol/crypto.js';
+import { cryptoBackend, sha256, useCrypto } from '../../../protocol/crypto.js';
 import {
   EMPTY_ROOT, MemoryTree, consistencyFrom, consistencyNeeded, consistencyProof, inclusionFrom, inclusionNeeded, inclusionProof,
   leafHash, nodeHash, rootFromInclusion, splitStoredHashIndex, storedHashCount, storedHashIndex, storedHashes, storedHashesFrom,
@@ -284,5 +284,20 @@ describe('verifiers are total: malformed input is false/null, never a throw', ()
       [7, 12, root7, root, Array(65).fill(root)], ['7', 12, root7, root, c], [7, 12, undefined, root, c],
     ];
     for (const [m, n, a, b, pr] of cases) expect(verifyConsistency(any(m), any(n), any(a), any(b), any(pr))).toBe(false);
+  });
+  it('an over-long proof is refused before any hashing', () => {
+    const backend = cryptoBackend();
+    let hashes = 0;
+    useCrypto({ ...backend, sha256: (d) => (hashes++, backend.sha256(d)) });
+    try {
+      const long = Array(65).fill(root);
+      expect(verifyInclusion(leaves[0]!, 0, 2 ** 52, long, root)).toBe(false);
+      expect(verifyConsistency(2 ** 40 + 1, 2 ** 52, root, root, long)).toBe(false);
+      expect(hashes).toBe(0);
+      expect(verifyInclusion(leaves[0]!, 0, 2 ** 52, long.slice(1), root)).toBe(false); // 64: allowed, and hashed
+      expect(hashes).toBeGreaterThan(0);
+    } finally {
+      useCrypto(backend);
+    }
   });
 });

@@ -1,0 +1,152 @@
+import { createServer } from 'node:net';
+import pino from 'pino';
+import { publicKeyOf } from '../protocol/crypto.js';
+import { toBase64 } from '../protocol/bytes.js';
+import { TongbanNode } from '../node/node.js';
+import { benchConsortium, clerkAdd, registerReq } from './fixtures.js';
+import { percentile, tmp, type Figure } from './lib.js';
+import { buildStore } from './ledger-bench.js';
+
+async function port(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** n in-process nodes on loopback TCP; node i uses `dataDir(i)` if given. */
+async function network(n: number) {
+  const ports = await Promise.all(Array.from({ length: n }, port));
+  const c = benchConsortium(n, (i) => [`/ip4/127.0.0.1/tcp/${ports[i]}`]);
+  const dirs = c.members.map(() => tmp('bench-node-'));
+  const logger = pino({ level: 'silent' });
+  const startIn = (i: number, dataDir: string) =>
+    TongbanNode.start({
+      dataDir,
+      genesis: c.genesis,
+      memberId: c.members[i]!.id,
+      ledgerSeed: c.members[i]!.seed,
+      peerSeed: c.members[i]!.peerSeed,
+      listen: c.members[i]!.member.addrs,
+      firstAdmin: { id: 'admin', key: publicKeyOf(c.members[i]!.adminSeed), roles: ['admin'], active: true },
+      logger,
+    });
+  return { c, startIn, start: (i: number) => startIn(i, dirs[i]!.path), cleanup: () => dirs.forEach((d) => d.rm()) };
+}
+
+/** Actor-signed appends through one node's HTTP API, many concurrent clients. */
+export async function httpAppends(runs: number, n: number, clients = 64): Promise<Figure> {
+  const out: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const net = await network(1);
+    const node = await net.start(0);
+    const url = await node.startApi('127.0.0.1', 0);
+    const m = net.c.members[0]!;
+    await node.ledger.append(clerkAdd(net.c.net, m.id, m.adminSeed, m.clerkSeed));
+    const bodies = Array.from({ length: n }, (_, k) => {
+      const s = registerReq(net.c.net, m.id, m.clerkSeed, k);
+      return JSON.stringify({ request: toBase64(s.request), actor: s.actor, sig: toBase64(s.sig) });
+    });
+    let next = 0;
+    let failed = 0;
+    const t = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]!;
+          const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          if (res.status !== 201) failed++;
+          await res.arrayBuffer();
+        }
+      }),
+    );
+    out.push((n - failed) / ((performance.now() - t) / 1000));
+    await node.stop();
+    net.cleanup();
+  }
+  return { name: `Actor-signed appends through the HTTP API (${clients} clients, ${n.toLocaleString('en-US')} requests)`, unit: 'records/s', better: 'higher', runs: out, target: '≥ 10,000/s' };
+}
+
+/** A follower catching up a leader's log over libp2p, validating every record. */
+export async function replication(runs: number, n: number): Promise<Figure> {
+  const out: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const net = await network(2);
+    const store = tmp('bench-leader-');
+    await buildStore(store.path, n, undefined, net.c);
+    const leader = await net.startIn(0, store.path);
+    const follower = await (async () => {
+      const d = tmp('bench-follower-');
+      const c = net.c.members[1]!;
+      const f = await TongbanNode.start({ dataDir: d.path, genesis: net.c.genesis, memberId: c.id, ledgerSeed: c.seed, peerSeed: c.peerSeed, listen: c.member.addrs, logger: pino({ level: 'silent' }) });
+      return Object.assign(f, { rm: d.rm });
+    })();
+    const author = net.c.members[0]!.id;
+    const total = leader.ledger.size(author);
+    const t = performance.now();
+    while (follower.ledger.size(author) < total) await new Promise((res) => setTimeout(res, 20));
+    out.push(total / ((performance.now() - t) / 1000));
+    await follower.stop();
+    follower.rm();
+    await leader.stop();
+    store.rm();
+    net.cleanup();
+  }
+  return { name: `Replication: a follower catches up ${n.toLocaleString('en-US')} records over libp2p, fully validated`, unit: 'records/s', better: 'higher', runs: out, target: '≥ 20,000/s and ≥ 2× Hypercore' };
+}
+
+/** 5 nodes, a steady offered load spread over all of them: append-to-final latency. */
+export async function finality(seconds: number, ratePerSecond = 1000): Promise<Figure[]> {
+  const net = await network(5);
+  const nodes = await Promise.all([0, 1, 2, 3, 4].map(net.start));
+  for (const [i, node] of nodes.entries()) {
+    const m = net.c.members[i]!;
+    await node.ledger.append(clerkAdd(net.c.net, m.id, m.adminSeed, m.clerkSeed));
+  }
+  const latencies: number[] = [];
+  const waiting: { node: number; seq: number; t0: number }[] = [];
+  let k = 0;
+  let appended = 0;
+  const tick = 20;
+  const end = performance.now() + seconds * 1000;
+  const watcher = setInterval(() => {
+    const now = performance.now();
+    for (let j = waiting.length - 1; j >= 0; j--) {
+      const w = waiting[j]!;
+      if (nodes[w.node]!.ledger.finalSize(net.c.members[w.node]!.id) > w.seq) {
+        latencies.push(now - w.t0);
+        waiting.splice(j, 1);
+      }
+    }
+  }, 5);
+  while (performance.now() < end) {
+    const batch = Math.round((ratePerSecond * tick) / 1000);
+    for (let b = 0; b < batch; b++) {
+      const i = k % 5;
+      const m = net.c.members[i]!;
+      const t0 = performance.now();
+      const kk = k++;
+      void nodes[i]!.ledger.append(registerReq(net.c.net, m.id, m.clerkSeed, kk)).then((a) => {
+        appended++;
+        waiting.push({ node: i, seq: a.seq, t0 });
+      });
+    }
+    await new Promise((res) => setTimeout(res, tick));
+  }
+  const drainEnd = performance.now() + 10_000;
+  while (waiting.length > 0 && performance.now() < drainEnd) await new Promise((res) => setTimeout(res, 50));
+  clearInterval(watcher);
+  await Promise.all(nodes.map((n) => n.stop()));
+  net.cleanup();
+  const achieved = appended / seconds;
+  const label = `5 nodes, offered ${ratePerSecond}/s, achieved ${Math.round(achieved)}/s`;
+  return [
+    { name: `Append to final, p50 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 50)], target: '≤ 300 ms' },
+    { name: `Append to final, p95 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 95)] },
+    { name: `Append to final, p99 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 99)], target: '≤ 1,000 ms', note: `${latencies.length} records measured; ${waiting.length} not final within 10 s after the load stopped` },
+  ];
+}
+
