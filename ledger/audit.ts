@@ -4,7 +4,8 @@ import { verifyCosignature } from '../protocol/note/cosignature.js';
 import { nodeHash } from '../protocol/merkle/hash.js';
 import { originOf } from '../protocol/names.js';
 import { parseCheckpoint } from '../protocol/note/checkpoint.js';
-import { parseNote, verifyNoteSignature } from '../protocol/note/note.js';
+import { parseNote } from '../protocol/note/note.js';
+import { signatureBy } from '../protocol/note/signer.js';
 import type { OrgActorBody } from '../protocol/records/kinds.js';
 import { decodeEnvelope } from '../protocol/records/record.js';
 import { acceptRecord, orgActorOf, type ActorInForce, type LogHead } from '../protocol/records/rules.js';
@@ -166,8 +167,7 @@ export async function audit(core: LedgerCore, onProgress?: AuditProgress): Promi
         const origin = originOf(core.consortium, author);
         if (cp.origin !== origin || cp.size !== size) throw new Error(`checkpoint stored as ${origin}@${size} is ${cp.origin}@${cp.size}`);
         const keys = core.chain.map((c) => c.config.members.find((m) => m.id === author)?.key).filter((x): x is Uint8Array => !!x);
-        const signed = keys.some((pub) => note.sigs.some((s) => s.name === origin && equalBytes(s.keyId, keyId(origin, KEY_TYPE_ED25519, pub)) && verifyNoteSignature(note.text, s, { name: origin, pub })));
-        if (!signed) throw new Error('checkpoint is not signed by its author');
+        if (!signatureBy(note, origin, keys)) throw new Error('checkpoint is not signed by its author');
         // Only verified signatures are ever stored: every other line must verify too.
         for (const s of note.sigs) {
           if (s.name === origin && keys.some((pub) => equalBytes(s.keyId, keyId(origin, KEY_TYPE_ED25519, pub)))) continue;

@@ -1,10 +1,11 @@
 import { equalBytes, fromUtf8, toHex, utf8 } from '../protocol/bytes.js';
 import type { Config } from '../protocol/config/config.js';
-import { keyId, KEY_TYPE_COSIGNATURE, KEY_TYPE_ED25519 } from '../protocol/keys.js';
+import { keyId, KEY_TYPE_COSIGNATURE } from '../protocol/keys.js';
 import { originOf } from '../protocol/names.js';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from '../protocol/note/checkpoint.js';
 import { cosign, verifyCosignature } from '../protocol/note/cosignature.js';
-import { formatNote, parseNote, signNote, verifyNoteSignature, type Note, type Signature } from '../protocol/note/note.js';
+import { formatNote, parseNote, signNote, type Note, type Signature } from '../protocol/note/note.js';
+import { signatureBy } from '../protocol/note/signer.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
@@ -53,17 +54,30 @@ function authorOf(core: LedgerCore, origin: string): string {
 }
 
 function authorSignature(core: LedgerCore, author: string, note: Note): Signature | undefined {
-  const origin = originOf(core.consortium, author);
-  for (const pub of keysOf(core, author)) {
-    const kid = keyId(origin, KEY_TYPE_ED25519, pub);
-    const s = note.sigs.find((x) => x.name === origin && equalBytes(x.keyId, kid) && verifyNoteSignature(note.text, x, { name: origin, pub }));
-    if (s) return s;
+  return signatureBy(note, originOf(core.consortium, author), keysOf(core, author));
+}
+
+/**
+ * Signature lines already verified over a text. Under load the same lines
+ * arrive many times (every witness gossips the note with all lines so far),
+ * and Ed25519 verification would dominate the node's CPU.
+ */
+class VerifiedLines {
+  private readonly seen = new Set<string>();
+  key(text: string, s: Signature): string {
+    return `${text}\u0000${s.name} ${toHex(s.keyId)}${toHex(s.sig)}`;
   }
-  return undefined;
+  has(text: string, s: Signature): boolean {
+    return this.seen.has(this.key(text, s));
+  }
+  add(text: string, s: Signature): void {
+    if (this.seen.size > 50_000) this.seen.clear();
+    this.seen.add(this.key(text, s));
+  }
 }
 
 /** Cosignatures in `note` by witnesses of any known epoch, keyed by member id. */
-function witnessSignatures(core: LedgerCore, note: Note): Map<string, { sig: Signature; pub: Uint8Array }> {
+function witnessSignatures(core: LedgerCore, note: Note, cache: VerifiedLines): Map<string, { sig: Signature; pub: Uint8Array }> {
   const out = new Map<string, { sig: Signature; pub: Uint8Array }>();
   for (const c of core.chain) {
     for (const w of c.config.members) {
@@ -71,7 +85,11 @@ function witnessSignatures(core: LedgerCore, note: Note): Map<string, { sig: Sig
       const name = originOf(core.consortium, w.id);
       const kid = keyId(name, KEY_TYPE_COSIGNATURE, w.key);
       const s = note.sigs.find((x) => x.name === name && equalBytes(x.keyId, kid));
-      if (s && verifyCosignature(note.text, s, { name, pub: w.key }).ok) out.set(w.id, { sig: s, pub: w.key });
+      if (!s) continue;
+      if (cache.has(note.text, s) || verifyCosignature(note.text, s, { name, pub: w.key }).ok) {
+        cache.add(note.text, s);
+        out.set(w.id, { sig: s, pub: w.key });
+      }
     }
   }
   return out;
@@ -104,6 +122,7 @@ function encodeStored(cp: StoredCheckpoint): Uint8Array {
  */
 export class Checkpoints {
   private readonly byAuthor = new Map<string, StoredCheckpoint[]>();
+  private readonly verified = new VerifiedLines();
 
   constructor(private readonly core: LedgerCore) {}
 
@@ -121,9 +140,11 @@ export class Checkpoints {
 
   private fromNote(author: string, note: Note): StoredCheckpoint {
     const checkpoint = parseCheckpoint(note.text);
-    const own = authorSignature(this.core, author, note);
+    const origin = originOf(this.core.consortium, author);
+    const own = note.sigs.find((x) => x.name === origin && this.verified.has(note.text, x)) ?? authorSignature(this.core, author, note);
     if (!own) throw new LedgerError('CHECKPOINT_REJECTED', `checkpoint of ${author} at size ${checkpoint.size} is not signed by ${author}`);
-    const wit = witnessSignatures(this.core, note);
+    this.verified.add(note.text, own);
+    const wit = witnessSignatures(this.core, note, this.verified);
     return {
       author,
       checkpoint,
@@ -174,7 +195,8 @@ export class Checkpoints {
     const text = formatCheckpoint({ origin, size, root: await this.core.treeHead(self.id, size), extensions: [] });
     const sig = signNote(text, origin, self.seed);
     const cp: StoredCheckpoint = { author: self.id, checkpoint: parseCheckpoint(text), text, sigs: [sig], cosigners: new Map() };
-    await this.core.store.write(this.persistOps(cp));
+    // Not fsynced: a lost checkpoint is signed again over the same durable records (same root).
+    await this.core.store.write(this.persistOps(cp), false);
     return cp;
   }
 
@@ -214,10 +236,11 @@ export class Checkpoints {
     // Never let a checkpoint the node cannot yet check push out the ones it can.
     if (size > this.core.size(author) && !held) {
       this.insert(merged);
-      await this.core.store.write(this.persistOps(merged));
+      await this.core.store.write(this.persistOps(merged), false);
       return { status: 'ahead', checkpoint: merged };
     }
-    await this.core.store.write(this.persistOps(merged));
+    // Not fsynced: peers' notes and cosignatures can be had again from them; only the witness state must be durable.
+    await this.core.store.write(this.persistOps(merged), false);
     return { status: 'stored', checkpoint: merged, added };
   }
 
@@ -251,11 +274,11 @@ export class Checkpoints {
       if ((w.size as number) === size && !equalBytes(w.root as Uint8Array, root)) refuse('another root was cosigned for this size');
     }
     if (cp.cosigners.has(self.id)) return cp;
-    await this.core.store.write([this.core.store.put('wit', nameKey(origin), encodeValue({ size, root }))]);
     const name = originOf(this.core.consortium, self.id);
     cp.sigs.push(cosign(cp.text, name, self.seed, timeSeconds));
     cp.cosigners.set(self.id, self.key);
-    await this.core.store.write(this.persistOps(cp));
+    // One durable batch: the witness state (origin, N, R) is on disk before the cosignature leaves this node.
+    await this.core.store.write([this.core.store.put('wit', nameKey(origin), encodeValue({ size, root })), ...this.persistOps(cp)]);
     return cp;
   }
 

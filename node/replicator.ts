@@ -52,8 +52,9 @@ export class Replicator {
     const pubsub = this.host.services.pubsub;
     pubsub.topicValidators.set(this.ids.heads, (_peer, msg) => this.validateGossip(msg));
     pubsub.subscribe(this.ids.heads);
-    pubsub.addEventListener('message', (evt) => {
-      if (evt.detail.topic === this.ids.heads) void this.onGossip(evt.detail).catch((e) => this.log.warn({ err: e }, 'gossip handling failed'));
+    pubsub.addEventListener('gossipsub:message', (evt) => {
+      const { msg, propagationSource } = evt.detail;
+      if (msg.topic === this.ids.heads) void this.onGossip(msg, propagationSource).catch((e) => this.log.warn({ err: e }, 'gossip handling failed'));
     });
     this.host.addEventListener('peer:connect', (evt) => {
       void this.catchUp(evt.detail).catch((e) => this.log.debug({ err: e, peer: evt.detail.toString() }, 'catch-up failed'));
@@ -133,9 +134,8 @@ export class Replicator {
     }
   }
 
-  private async onGossip(msg: Message): Promise<void> {
+  private async onGossip(msg: Message, from: PeerId): Promise<void> {
     const m = parseHeadsMessage(decodeMessage(msg.data, this.opts.maxGossipBytes));
-    const from = msg.type === 'signed' ? msg.from : undefined;
     if ('fork' in m) {
       if (!this.ledger.isForked(m.fork.author)) await this.ledger.acceptForkEvidence(m.fork.author, m.fork.a, m.fork.b);
       return;
@@ -172,23 +172,30 @@ export class Replicator {
     void this.host.services.pubsub.publish(this.ids.heads, encodeMessage(m)).catch((e) => this.log.debug({ err: e }, 'publish failed'));
   }
 
-  /** Cosign the newest checkpoint of `author` that this node can check, and gossip it. */
+  /**
+   * Cosign, in order, every held checkpoint of `author` this node can check and
+   * has not cosigned, and gossip each. Cosigning only the newest would scatter
+   * the witnesses over different sizes under load, and no single checkpoint
+   * would gather a quorum.
+   */
   async maybeCosign(author: string): Promise<void> {
     const self = this.ledger.self;
     if (!self || !this.witness || this.ledger.isForked(author)) return;
     const me = this.ledger.config.members.find((m) => m.id === self.id);
     if (!me?.roles.includes('witness')) return;
     const held = this.ledger.size(author);
-    const cp = [...this.ledger.checkpoints.list(author)].reverse().find((c) => c.checkpoint.size <= held);
-    if (!cp || cp.cosigners.has(self.id)) return;
-    const state = await this.ledger.checkpoints.witnessState(cp.checkpoint.origin);
-    if (state && state.size > cp.checkpoint.size) return;
-    try {
-      const signed = await this.ledger.cosign(author, cp.checkpoint.size);
-      this.metrics.cosignatures.inc();
-      this.publish({ note: noteOf(signed) });
-    } catch (e) {
-      this.log.debug({ err: e, author }, 'not cosigned');
+    const todo = this.ledger.checkpoints.list(author).filter((c) => c.checkpoint.size <= held && !c.cosigners.has(self.id));
+    if (todo.length === 0) return;
+    const state = await this.ledger.checkpoints.witnessState(todo[0]!.checkpoint.origin);
+    for (const cp of todo) {
+      if (state && state.size > cp.checkpoint.size) continue;
+      try {
+        const signed = await this.ledger.cosign(author, cp.checkpoint.size);
+        this.metrics.cosignatures.inc();
+        this.publish({ note: noteOf(signed) });
+      } catch (e) {
+        this.log.debug({ err: e, author }, 'not cosigned');
+      }
     }
   }
 

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { fromHex32, toBase64, toHex } from '../../protocol/bytes.js';
 import { configPolicy } from '../../protocol/config/policy.js';
 import { noteOf } from '../../ledger/checkpoints.js';
+import { decodeEnvelope } from '../../protocol/records/record.js';
 import type { TongbanNode } from '../node.js';
 import { apiError } from './errors.js';
 import { ErrorBody } from './server.js';
@@ -31,7 +32,6 @@ export async function readRoutes(app: FastifyInstance, node: TongbanNode): Promi
       const { from, limit } = req.query as { from: number; limit: number };
       const out = [];
       for (const bytes of await ledger.envelopeBytes(author, from, limit)) {
-        const { decodeEnvelope } = await import('../../protocol/records/record.js');
         const env = decodeEnvelope(bytes);
         out.push({ id: toHex(env.id), seq: env.record.seq, record: toJson(env.record as never), envelope: toBase64(bytes), final: ledger.isFinal(author, env.record.seq, env.record.epoch) });
       }

@@ -4,6 +4,7 @@ import { fromBase64, fromHex32, toBase64, toHex } from '../../protocol/bytes.js'
 import { decodeCanonical, isMap } from '../../protocol/cbor.js';
 import { RecordRejected } from '../../protocol/records/rules.js';
 import type { TongbanNode } from '../node.js';
+import { witnessCount } from '../../ledger/checkpoints.js';
 import { apiError } from './errors.js';
 import { toJson } from './json.js';
 import { ErrorBody } from './server.js';
@@ -99,7 +100,6 @@ export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Pro
       const r = env.record;
       const cfg = node.ledger.configFor(r.epoch);
       const best = node.ledger.checkpoints.best(r.author, r.seq + 1, r.epoch);
-      const { witnessCount } = await import('../../ledger/checkpoints.js');
       return {
         id: toHex(env.id),
         author: r.author,

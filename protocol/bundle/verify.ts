@@ -2,12 +2,13 @@ import { equalBytes, toHex } from '../bytes.js';
 import { verifyConfigChain, type VerifiedConfig } from '../config/governance.js';
 import type { Config } from '../config/config.js';
 import { ProtocolError } from '../errors.js';
-import { keyId, KEY_TYPE_COSIGNATURE, KEY_TYPE_ED25519 } from '../keys.js';
+import { keyId, KEY_TYPE_COSIGNATURE } from '../keys.js';
 import { verifyInclusion } from '../merkle/verify.js';
 import { originOf } from '../names.js';
 import { parseCheckpoint, type Checkpoint } from '../note/checkpoint.js';
 import { verifyCosignature } from '../note/cosignature.js';
-import { verifyNoteSignature, type Note } from '../note/note.js';
+import type { Note } from '../note/note.js';
+import { signatureBy } from '../note/signer.js';
 import { parseTlogProof } from '../note/tlog-proof.js';
 import { checkRecordAlone, orgActorOf, RecordRejected, type ActorInForce } from '../records/rules.js';
 import { decodeEnvelope, type Envelope } from '../records/record.js';
@@ -139,11 +140,7 @@ function checkProof(env: Envelope, proofText: string, chain: VerifiedConfig[]): 
   if (p.extra !== undefined && !equalBytes(p.extra, env.recordBytes)) throw new Error('proof extra data is not the record bytes');
   const checkpoint = parseCheckpoint(p.checkpoint.text);
   if (checkpoint.origin !== origin) throw new Error(`checkpoint origin ${checkpoint.origin} is not ${origin}`);
-  const signed = keysOf(chain, r.author, r.epoch).some((pub) => {
-    const kid = keyId(origin, KEY_TYPE_ED25519, pub);
-    return p.checkpoint.sigs.some((s) => s.name === origin && equalBytes(s.keyId, kid) && verifyNoteSignature(p.checkpoint.text, s, { name: origin, pub }));
-  });
-  if (!signed) throw new Error(`checkpoint is not signed by ${r.author}`);
+  if (!signatureBy(p.checkpoint, origin, keysOf(chain, r.author, r.epoch))) throw new Error(`checkpoint is not signed by ${r.author}`);
   if (checkpoint.size <= r.seq) throw new Error(`checkpoint size ${checkpoint.size} does not cover seq ${r.seq}`);
   if (!verifyInclusion(env.id, r.seq, checkpoint.size, p.path, checkpoint.root)) throw new Error('inclusion proof does not verify against the checkpoint root');
   return { checkpoint, note: p.checkpoint };

@@ -4,3 +4,4 @@ export * from './cosignature.js';
 export * from './tlog-proof.js';
 export * from './policy.js';
 export { isNoteKeyName } from './text.js';
+export * from './signer.js';

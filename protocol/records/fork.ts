@@ -1,10 +1,10 @@
 import { equalBytes, fromUtf8 } from '../bytes.js';
 import { verify } from '../crypto.js';
 import { fail } from '../errors.js';
-import { keyId, KEY_TYPE_ED25519 } from '../keys.js';
 import { originOf } from '../names.js';
 import { parseCheckpoint } from '../note/checkpoint.js';
-import { parseNote, verifyNoteSignature } from '../note/note.js';
+import { parseNote } from '../note/note.js';
+import { signatureBy } from '../note/signer.js';
 import { decodeEnvelope, recordSigMessage } from './record.js';
 
 /**
@@ -34,8 +34,7 @@ export function checkForkEvidence(consortium: string, author: string, keys: Uint
     const note = parseNote(fromUtf8(bytes));
     const cp = parseCheckpoint(note.text);
     if (cp.origin !== origin) fail('EVIDENCE_INVALID', `evidence checkpoint is for ${cp.origin}, not ${origin}`);
-    const signed = keys.some((pub) => note.sigs.some((s) => s.name === origin && equalBytes(s.keyId, keyId(origin, KEY_TYPE_ED25519, pub)) && verifyNoteSignature(note.text, s, { name: origin, pub })));
-    if (!signed) fail('EVIDENCE_INVALID', 'an evidence checkpoint is not signed by the author');
+    if (!signatureBy(note, origin, keys)) fail('EVIDENCE_INVALID', 'an evidence checkpoint is not signed by the author');
     return cp;
   });
   if (notes[0]!.size !== notes[1]!.size || equalBytes(notes[0]!.root, notes[1]!.root)) fail('EVIDENCE_INVALID', 'evidence checkpoints do not conflict');
