@@ -156,11 +156,17 @@ export class Testnet {
     await this.waitHealthy(i);
   }
 
-  async startAll(): Promise<void> {
-    await Promise.all(this.members.map((_, i) => this.start(i)));
+  /** Start every node, a few at a time so that large networks do not starve a small machine. */
+  async startAll(concurrency = 5): Promise<void> {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, this.members.length) }, async () => {
+        while (next < this.members.length) await this.start(next++);
+      }),
+    );
   }
 
-  async waitHealthy(i: number, timeoutMs = 30_000): Promise<void> {
+  async waitHealthy(i: number, timeoutMs = 120_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (!this.procs.has(i)) throw new Error(`${this.members[i]!.id} exited; see ${join(this.members[i]!.home, 'node.log')}`);

@@ -24,6 +24,8 @@ export async function startApi(node: TongbanNode, init: ApiInit): Promise<Fastif
     // Per-request logs only when debugging: at thousands of appends a second they would dominate.
     loggerInstance: node.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(node.log.level) ? node.log.level : 'warn' }) as unknown as FastifyBaseLogger,
     bodyLimit: init.bodyLimit ?? node.opts.httpBodyLimit,
+    // A busy machine (many nodes starting at once) must not fail the start on plugin timing.
+    pluginTimeout: 60_000,
   });
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   await app.register(swagger, {
