@@ -184,10 +184,10 @@ export class Replicator {
     const me = this.ledger.config.members.find((m) => m.id === self.id);
     if (!me?.roles.includes('witness')) return;
     const held = this.ledger.size(author);
-    const todo = this.ledger.checkpoints.list(author).filter((c) => c.checkpoint.size <= held && !c.cosigners.has(self.id));
-    if (todo.length === 0) return;
-    const state = await this.ledger.checkpoints.witnessState(todo[0]!.checkpoint.origin);
-    for (const cp of todo) {
+    const uncosigned = this.ledger.checkpoints.list(author).filter((c) => c.checkpoint.size <= held && !c.cosigners.has(self.id));
+    if (uncosigned.length === 0) return;
+    const state = await this.ledger.checkpoints.witnessState(uncosigned[0]!.checkpoint.origin);
+    for (const cp of uncosigned) {
       if (state && state.size > cp.checkpoint.size) continue;
       try {
         const signed = await this.ledger.cosign(author, cp.checkpoint.size);
