@@ -11,7 +11,8 @@ import { checkActorId } from '../../protocol/names.js';
 import { writeKeyFile } from '../../node/keyfile.js';
 import { NodeClient } from '../client.js';
 import { actorKey, genesisOf, loadHome, nodeUrl } from '../home.js';
-import { EXIT, printJson, usage } from '../io.js';
+import { CliError, EXIT, printJson, usage } from '../io.js';
+import { sha256 } from '../../protocol/crypto.js';
 import { docHash, trustAnchor, verifyAndPrint } from './verify.js';
 import { readFileSync } from 'node:fs';
 
@@ -101,8 +102,8 @@ export async function docCommand(
 /** `tongban verify DOC --home DIR | --node URL`: fetch the bundle, verify it here. */
 export async function verifyOnline(arg: string, opts: Target & { genesis?: string; net?: string; json?: boolean }): Promise<number> {
   const doc = docHash(arg);
-  const net = opts.home && !opts.genesis && !opts.net ? undefined : trustAnchor(opts);
-  const anchor = net ?? (await import('../../protocol/crypto.js')).sha256(genesisOf(loadHome(opts.home!)));
+  // The trust anchor is never the node's word: --genesis/--net, or the genesis file of the home.
+  const anchor = opts.genesis || opts.net || !opts.home ? trustAnchor(opts) : sha256(genesisOf(loadHome(opts.home)));
   const bytes = await client(opts).bytes(`/v1/docs/${toHex(doc)}/bundle`);
   if (!bytes) {
     if (opts.json) printJson({ doc: toHex(doc), verdict: 'not-found', asOf: null, events: [], problems: [] });
@@ -115,7 +116,7 @@ export async function verifyOnline(arg: string, opts: Target & { genesis?: strin
 export async function bundleExport(arg: string, opts: Target & { out: string; tlogProofs?: string; json?: boolean }): Promise<void> {
   const doc = docHash(arg);
   const bytes = await client(opts).bytes(`/v1/docs/${toHex(doc)}/bundle`);
-  if (!bytes) throw Object.assign(usage(`no proven record about ${toHex(doc)}`), { exitCode: EXIT.FAILED });
+  if (!bytes) throw new CliError(`no proven record about ${toHex(doc)}`, EXIT.FAILED);
   writeFileSync(opts.out, bytes);
   const files: string[] = [opts.out];
   if (opts.tlogProofs) {

@@ -157,7 +157,6 @@ describe('fault scenarios (real processes, real TCP on loopback)', () => {
     const c1 = await clerk(n, 1);
     const r = await register(n, 1, c1, 7);
     await until(async () => (await n.api(3, `/v1/records/${r.body.id}`)).final === true, 30_000, 'honest record final');
-    void peerIdFromString;
   }, 120_000);
 
   it('tamper: a changed byte in a stopped node\'s store is named by audit; peers are unaffected; the bad data is not served as valid', async () => {

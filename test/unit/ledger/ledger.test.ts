@@ -47,6 +47,9 @@ describe('own log', () => {
     expect(again.size(A.id)).toBe(203);
     expect(equalBytes(await again.treeHead(A.id), root)).toBe(true);
     expect(again.actorsOf(A.id).map((a) => a.id)).toEqual(['admin', 'li.na']);
+    expect((await again.byActor(A.id, 'li.na')).length).toBe(201);
+    expect((await again.byKind('doc.register', A.id)).length).toBe(201);
+    expect((await again.docRecords(doc)).map((e) => e.record.seq)).toEqual([2]);
     await again.close();
   });
 
