@@ -30,6 +30,10 @@ export type CheckpointOutcome =
   | { status: 'ahead'; checkpoint: StoredCheckpoint }
   | { status: 'fork'; author: string; a: string; b: string };
 
+function sameLine(a: Signature, b: Signature): boolean {
+  return a.name === b.name && equalBytes(a.keyId, b.keyId) && equalBytes(a.sig, b.sig);
+}
+
 export function noteOf(cp: StoredCheckpoint): string {
   return formatNote({ text: cp.text, sigs: cp.sigs });
 }
@@ -76,6 +80,17 @@ class VerifiedLines {
   }
 }
 
+const kids = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+
+/** Cosignature key id of a member key, memoized: every incoming note looks up every witness. */
+function cosignKeyId(name: string, pub: Uint8Array): Uint8Array {
+  let m = kids.get(pub);
+  if (!m) kids.set(pub, (m = new Map()));
+  let kid = m.get(name);
+  if (!kid) m.set(name, (kid = keyId(name, KEY_TYPE_COSIGNATURE, pub)));
+  return kid;
+}
+
 /** Cosignatures in `note` by witnesses of any known epoch, keyed by member id. */
 function witnessSignatures(core: LedgerCore, note: Note, cache: VerifiedLines): Map<string, { sig: Signature; pub: Uint8Array }> {
   const out = new Map<string, { sig: Signature; pub: Uint8Array }>();
@@ -83,7 +98,7 @@ function witnessSignatures(core: LedgerCore, note: Note, cache: VerifiedLines): 
     for (const w of c.config.members) {
       if (!w.roles.includes('witness') || out.has(w.id)) continue;
       const name = originOf(core.consortium, w.id);
-      const kid = keyId(name, KEY_TYPE_COSIGNATURE, w.key);
+      const kid = cosignKeyId(name, w.key);
       const s = note.sigs.find((x) => x.name === name && equalBytes(x.keyId, kid));
       if (!s) continue;
       if (cache.has(note.text, s) || verifyCosignature(note.text, s, { name, pub: w.key }).ok) {
@@ -123,6 +138,13 @@ function encodeStored(cp: StoredCheckpoint): Uint8Array {
 export class Checkpoints {
   private readonly byAuthor = new Map<string, StoredCheckpoint[]>();
   private readonly verified = new VerifiedLines();
+  /** Checkpoint texts whose root was found equal to the records held (records are immutable once held). */
+  private readonly rootChecked = new Set<string>();
+
+  private markChecked(text: string): void {
+    if (this.rootChecked.size > 50_000) this.rootChecked.clear();
+    this.rootChecked.add(text);
+  }
 
   constructor(private readonly core: LedgerCore) {}
 
@@ -195,6 +217,7 @@ export class Checkpoints {
     const text = formatCheckpoint({ origin, size, root: await this.core.treeHead(self.id, size), extensions: [] });
     const sig = signNote(text, origin, self.seed);
     const cp: StoredCheckpoint = { author: self.id, checkpoint: parseCheckpoint(text), text, sigs: [sig], cosigners: new Map() };
+    this.markChecked(text);
     // Not fsynced: a lost checkpoint is signed again over the same durable records (same root).
     await this.core.store.write(this.persistOps(cp), false);
     return cp;
@@ -208,17 +231,21 @@ export class Checkpoints {
   async add(noteText: string): Promise<CheckpointOutcome> {
     const note = parseNote(noteText);
     const author = authorOf(this.core, parseCheckpoint(note.text).origin);
+    // Most notes repeat what is held (every witness gossips every line so far): no new line, nothing to check.
+    const same = this.list(author).find((x) => x.text === note.text);
+    if (same && this.rootChecked.has(same.text) && note.sigs.every((s) => same.sigs.some((h) => sameLine(h, s)))) return { status: 'known', checkpoint: same };
     const incoming = this.fromNote(author, note);
     const size = incoming.checkpoint.size;
     const held = this.list(author).find((x) => x.checkpoint.size === size);
     if (held && !equalBytes(held.checkpoint.root, incoming.checkpoint.root)) {
       return { status: 'fork', author, a: noteOf(held), b: formatNote({ text: incoming.text, sigs: [incoming.sigs[0]!] }) };
     }
-    if (size <= this.core.size(author)) {
+    if (size <= this.core.size(author) && !this.rootChecked.has(incoming.text)) {
       const root = await this.core.treeHead(author, size);
       if (!equalBytes(root, incoming.checkpoint.root)) {
         throw new LedgerError('CHECKPOINT_REJECTED', `checkpoint of ${author} at size ${size} has root ${toHex(incoming.checkpoint.root)}, the records held give ${toHex(root)}`);
       }
+      this.markChecked(incoming.text);
     }
     const merged = held ?? incoming;
     let added = 0;
@@ -264,8 +291,9 @@ export class Checkpoints {
     const cp = this.list(author).find((x) => x.checkpoint.size === size);
     if (!cp) refuse('no such checkpoint is held');
     if (size > this.core.size(author)) refuse(`only ${this.core.size(author)} records are held`);
-    const root = await this.core.treeHead(author, size);
+    const root = this.rootChecked.has(cp.text) ? cp.checkpoint.root : await this.core.treeHead(author, size);
     if (!equalBytes(root, cp.checkpoint.root)) refuse('the root does not match the records held');
+    this.markChecked(cp.text);
     const origin = cp.checkpoint.origin;
     const prev = await this.core.store.get('wit', nameKey(origin));
     if (prev) {

@@ -13,6 +13,15 @@ export class Metrics {
   readonly forks = new Gauge({ name: 'tongban_forked_logs', help: 'Logs with fork evidence', registers: [this.registry] });
   readonly epoch = new Gauge({ name: 'tongban_epoch', help: 'Current governance epoch', registers: [this.registry] });
   readonly cosignatures = new Counter({ name: 'tongban_cosignatures_total', help: 'Checkpoints this node cosigned', registers: [this.registry] });
+  readonly gossip = new Counter({ name: 'tongban_gossip_messages_total', help: 'Heads gossip messages, by direction (in, out) and reason', labelNames: ['direction', 'reason'], registers: [this.registry] });
+  readonly witnessRequests = new Counter({ name: 'tongban_witness_requests_total', help: 'Cosignature requests, by direction (in, out) and outcome', labelNames: ['direction', 'outcome'], registers: [this.registry] });
+  readonly cosignRound = new Histogram({
+    name: 'tongban_cosign_round_seconds',
+    help: 'From signing an own checkpoint to a quorum of cosignatures (or every witness answering)',
+    labelNames: ['quorum'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly http = new Histogram({
     name: 'tongban_http_request_seconds',
     help: 'HTTP API latency',

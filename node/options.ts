@@ -2,7 +2,9 @@
 export const nodeDefaults = {
   /** Coalescing interval of own checkpoints (§6). */
   checkpointIntervalMs: 100,
-  /** How often the newest signed checkpoint of each log is gossiped again (late joiners). */
+  /** While the newest own checkpoint is not final, a new one is signed only after this long. */
+  checkpointMaxWaitMs: 1_000,
+  /** How often the newest signed checkpoint of each log is gossiped again while it is not final. */
   headsRepublishMs: 2_000,
   /** Anti-entropy: ask one random peer for its heads this often. */
   antiEntropyMs: 3_000,

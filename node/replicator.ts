@@ -9,9 +9,9 @@ import { noteOf } from '../ledger/checkpoints.js';
 import type { Metrics } from './metrics.js';
 import type { NodeOptions } from './options.js';
 import type { Host } from './p2p/host.js';
-import { parseEnvelopes, parseHeads, parseHeadsMessage, parseSyncRequest, type Head } from './p2p/messages.js';
+import { parseEnvelopes, parseHeads, parseHeadsMessage, parseNoteMessage, parseSyncRequest, type Head } from './p2p/messages.js';
 import { callRpc, serveRpc } from './p2p/rpc.js';
-import { decodeMessage, encodeMessage, protocolIds } from './p2p/wire.js';
+import { decodeMessage, encodeMessage, protocolIds, WireError } from './p2p/wire.js';
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub';
 import { parseNote } from '../protocol/note/note.js';
 import { parseCheckpoint } from '../protocol/note/checkpoint.js';
@@ -26,6 +26,12 @@ export class Replicator {
   private readonly syncing = new Map<string, Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private lastPublished = -1;
+  private lastSignedAt = 0;
+  private announcedFinal = 0;
+  private gathering = false;
+  private antiEntropyTicks = 0;
+  /** Heads messages parsed by the topic validator, handed to the message handler. */
+  private readonly parsed = new WeakMap<Message, ReturnType<typeof parseHeadsMessage>>();
   private stopped = false;
 
   /** Whether this node cosigns (a witness member may run without witnessing). */
@@ -49,6 +55,7 @@ export class Replicator {
     const rpcOpts = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs, maxInboundStreams: this.opts.maxInboundStreams };
     await serveRpc(this.host, this.ids.sync, (req) => this.serveSync(req), rpcOpts);
     await serveRpc(this.host, this.ids.governance, (req) => this.serveGovernance(req), rpcOpts);
+    await serveRpc(this.host, this.ids.witness, (req, from) => this.serveWitness(req, from), rpcOpts);
     const pubsub = this.host.services.pubsub;
     pubsub.topicValidators.set(this.ids.heads, (_peer, msg) => this.validateGossip(msg));
     pubsub.subscribe(this.ids.heads);
@@ -115,12 +122,30 @@ export class Replicator {
     return { configs: configs.map((c) => ({ config: c.bytes, approvals: c.approvals.map((a) => ({ member: a.member, sig: a.sig })) })) };
   }
 
+  /**
+   * An author asks for a cosignature: take its note (fetching the records it
+   * covers from the author), cosign if the §6 rules allow, and answer with
+   * what is held for that checkpoint. Nothing is gossiped: the author gathers
+   * the cosignatures and gossips the note once.
+   */
+  private async serveWitness(req: CborMap, from: PeerId): Promise<CborMap> {
+    const { note } = parseNoteMessage(req, 'witness request');
+    if (!note) throw new WireError('witness request needs a note');
+    const text = parseNote(note).text;
+    const cp = parseCheckpoint(text);
+    this.metrics.witnessRequests.inc({ direction: 'in', outcome: 'received' });
+    await this.takeNote(note, from, false);
+    const held = this.ledger.checkpoints.list(cp.origin.slice(this.ledger.consortium.length + 1)).find((c) => c.text === text);
+    return held ? { note: noteOf(held) } : {};
+  }
+
   // ---- gossip ----
 
   private validateGossip(msg: Message): TopicValidatorResult {
     try {
       if (msg.data.length > this.opts.maxGossipBytes) throw new Error('too large');
       const m = parseHeadsMessage(decodeMessage(msg.data, this.opts.maxGossipBytes));
+      this.parsed.set(msg, m);
       if ('note' in m) {
         const note = parseNote(m.note);
         const cp = parseCheckpoint(note.text);
@@ -135,7 +160,8 @@ export class Replicator {
   }
 
   private async onGossip(msg: Message, from: PeerId): Promise<void> {
-    const m = parseHeadsMessage(decodeMessage(msg.data, this.opts.maxGossipBytes));
+    const m = this.parsed.get(msg) ?? parseHeadsMessage(decodeMessage(msg.data, this.opts.maxGossipBytes));
+    this.metrics.gossip.inc({ direction: 'in', reason: 'fork' in m ? 'fork' : 'note' });
     if ('fork' in m) {
       if (!this.ledger.isForked(m.fork.author)) await this.ledger.acceptForkEvidence(m.fork.author, m.fork.a, m.fork.b);
       return;
@@ -144,7 +170,7 @@ export class Replicator {
   }
 
   /** Take a checkpoint note (gossip or heads): store, fetch what it covers, cosign. */
-  async takeNote(note: string, from?: PeerId): Promise<void> {
+  async takeNote(note: string, from?: PeerId, gossipCosignature = true): Promise<void> {
     let out;
     try {
       out = await this.ledger.addCheckpoint(note);
@@ -159,16 +185,17 @@ export class Replicator {
       throw e;
     }
     if (out.status === 'fork') {
-      this.publish({ fork: { author: out.author, a: utf8(out.a), b: utf8(out.b) } });
+      this.publish({ fork: { author: out.author, a: utf8(out.a), b: utf8(out.b) } }, 'fork');
       return;
     }
     const author = out.checkpoint.author;
     if (author === this.selfId) return;
     if (out.checkpoint.checkpoint.size > this.ledger.size(author) && from) await this.syncAuthor(author, from, out.checkpoint.checkpoint.size);
-    await this.maybeCosign(author);
+    await this.maybeCosign(author, gossipCosignature);
   }
 
-  private publish(m: CborMap): void {
+  private publish(m: CborMap, reason: string): void {
+    this.metrics.gossip.inc({ direction: 'out', reason });
     void this.host.services.pubsub.publish(this.ids.heads, encodeMessage(m)).catch((e) => this.log.debug({ err: e }, 'publish failed'));
   }
 
@@ -176,15 +203,18 @@ export class Replicator {
    * Cosign, in order, every held checkpoint of `author` this node can check and
    * has not cosigned, and gossip each. Cosigning only the newest would scatter
    * the witnesses over different sizes under load, and no single checkpoint
-   * would gather a quorum.
+   * would gather a quorum. `gossip` false: the cosignatures go back to the
+   * author that asked for them instead.
    */
-  async maybeCosign(author: string): Promise<void> {
+  async maybeCosign(author: string, gossip = true): Promise<void> {
     const self = this.ledger.self;
     if (!self || !this.witness || this.ledger.isForked(author)) return;
     const me = this.ledger.config.members.find((m) => m.id === self.id);
     if (!me?.roles.includes('witness')) return;
     const held = this.ledger.size(author);
-    const uncosigned = this.ledger.checkpoints.list(author).filter((c) => c.checkpoint.size <= held && !c.cosigners.has(self.id));
+    // Records already final need no more cosignatures: with many witnesses the late ones stay quiet.
+    const final = this.ledger.finalSize(author);
+    const uncosigned = this.ledger.checkpoints.list(author).filter((c) => c.checkpoint.size <= held && c.checkpoint.size > final && !c.cosigners.has(self.id));
     if (uncosigned.length === 0) return;
     const state = await this.ledger.checkpoints.witnessState(uncosigned[0]!.checkpoint.origin);
     for (const cp of uncosigned) {
@@ -192,7 +222,7 @@ export class Replicator {
       try {
         const signed = await this.ledger.cosign(author, cp.checkpoint.size);
         this.metrics.cosignatures.inc();
-        this.publish({ note: noteOf(signed) });
+        if (gossip) this.publish({ note: noteOf(signed) }, 'cosignature');
       } catch (e) {
         this.log.debug({ err: e, author }, 'not cosigned');
       }
@@ -203,19 +233,88 @@ export class Replicator {
 
   private async publishOwn(): Promise<void> {
     const self = this.selfId;
-    if (!self || this.ledger.size(self) === 0 || this.ledger.size(self) === this.lastPublished) return;
-    if (!this.ledger.config.members.some((m) => m.id === self)) return;
-    await this.ledger.signCheckpoint();
-    this.lastPublished = this.ledger.size(self);
-    await this.maybeCosign(self);
-    const cp = this.ledger.checkpoints.latest(self);
-    if (cp) this.publish({ note: noteOf(cp) });
+    if (!self || this.ledger.size(self) === 0) return;
+    const final = this.ledger.finalSize(self);
+    if (final > this.announcedFinal) {
+      // Once per round: the note with the whole quorum, for nodes that missed a witness's cosignature.
+      this.announcedFinal = final;
+      const cp = this.ledger.checkpoints.list(self).find((c) => c.checkpoint.size === final);
+      if (cp) this.publish({ note: noteOf(cp) }, 'final');
+    }
+    if (this.ledger.size(self) === this.lastPublished || !this.ledger.config.members.some((m) => m.id === self)) return;
+    // One checkpoint in flight: while the newest is not final, appends wait for it (or for the maximum wait),
+    // so under load each cosigning round covers many records instead of one round per 100 ms.
+    const latest = this.ledger.checkpoints.latest(self);
+    if (latest && final < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.opts.checkpointMaxWaitMs) return;
+    const signed = await this.ledger.signCheckpoint();
+    this.lastSignedAt = Date.now();
+    this.lastPublished = signed.checkpoint.size;
+    await this.maybeCosign(self, false);
+    const round = this.metrics.cosignRound.startTimer();
+    this.gathering = true;
+    try {
+      await this.gatherCosignatures(signed.text);
+    } finally {
+      this.gathering = false;
+    }
+    const quorum = this.ledger.finalSize(self) >= signed.checkpoint.size;
+    round({ quorum: quorum ? 'yes' : 'no' });
+    if (!quorum) {
+      const cosigners = [...(this.ledger.checkpoints.list(self).find((c) => c.text === signed.text)?.cosigners.keys() ?? [])];
+      this.log.info({ size: signed.checkpoint.size, cosigners }, 'cosigning round ended without a quorum');
+    }
+    // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign it.
+    const cp = this.ledger.checkpoints.list(self).find((c) => c.text === signed.text);
+    if (cp) this.publish({ note: noteOf(cp) }, 'checkpoint');
+    this.announcedFinal = Math.max(this.announcedFinal, this.ledger.finalSize(self));
   }
 
+  /**
+   * Ask every connected witness to cosign the own checkpoint `text` (one
+   * request each, as in C2SP's witness protocol) and merge the answers.
+   * Returns once a quorum has cosigned or every witness has answered. Gossiping
+   * each witness's cosignature instead costs every node a message per witness
+   * per checkpoint, which does not scale with the membership.
+   */
+  private async gatherCosignatures(text: string): Promise<void> {
+    const self = this.selfId!;
+    const size = parseCheckpoint(text).size;
+    const cp = this.ledger.checkpoints.list(self).find((c) => c.text === text);
+    if (!cp) return;
+    const note = noteOf(cp);
+    const connected = new Set(this.host.getPeers().map((p) => p.toString()));
+    const witnesses = this.ledger.config.members.filter((m) => m.id !== self && m.roles.includes('witness') && connected.has(m.peer));
+    const rpc = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs };
+    await new Promise<void>((done) => {
+      let left = witnesses.length;
+      if (left === 0 || this.ledger.finalSize(self) >= size) return done();
+      for (const w of witnesses) {
+        void callRpc(this.host, peerIdFromString(w.peer), this.ids.witness, { note }, rpc)
+          .then(async (res) => {
+            const answer = parseNoteMessage(res, 'witness response').note;
+            if (answer && parseNote(answer).text === text) await this.ledger.addCheckpoint(answer);
+            this.metrics.witnessRequests.inc({ direction: 'out', outcome: 'answered' });
+          })
+          .catch((e) => {
+            this.metrics.witnessRequests.inc({ direction: 'out', outcome: 'failed' });
+            this.log.info({ err: e, witness: w.id }, 'no cosignature from witness');
+          })
+          .finally(() => {
+            if (--left === 0 || this.ledger.finalSize(self) >= size) done();
+          });
+      }
+    });
+  }
+
+  /**
+   * Gossip the newest own checkpoint again while it is not final and no
+   * cosigning round is running (a witness may have missed it): every witness
+   * that has not cosigned answers by gossip, which costs the whole network.
+   */
   private async republishOwn(): Promise<void> {
     const self = this.selfId;
     const cp = self ? this.ledger.checkpoints.latest(self) : undefined;
-    if (cp) this.publish({ note: noteOf(cp) });
+    if (cp && !this.gathering && Date.now() - this.lastSignedAt >= this.opts.headsRepublishMs && this.ledger.finalSize(self!) < cp.checkpoint.size) this.publish({ note: noteOf(cp) }, 'republish');
   }
 
   // ---- fetching ----
@@ -259,7 +358,7 @@ export class Replicator {
     } else if (e instanceof LedgerError && e.code === 'FORKED') {
       this.log.error({ author }, e.message);
       const f = this.ledger.forks.get(author);
-      if (f) this.publish({ fork: { author, a: f.a, b: f.b } });
+      if (f) this.publish({ fork: { author, a: f.a, b: f.b } }, 'fork');
     } else {
       throw e;
     }
@@ -315,6 +414,8 @@ export class Replicator {
   }
 
   private async antiEntropy(): Promise<void> {
+    // Every node asks one peer for all heads: the period stretches with the membership so the load stays linear in it.
+    if (++this.antiEntropyTicks % Math.max(1, Math.ceil(this.ledger.config.members.length / 8)) !== 0) return;
     const peers = this.connectedMembers();
     if (peers.length === 0) return;
     const peer = peers[Math.floor(Math.random() * peers.length)]!;

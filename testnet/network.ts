@@ -1,4 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+/** Extra Node.js flags for node processes (e.g. `--cpu-prof`), from TONGBAN_TESTNET_NODE_ARGS. */
+const nodeArgs = (): string[] => (process.env.TONGBAN_TESTNET_NODE_ARGS ?? '').split(' ').filter(Boolean);
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -150,7 +153,7 @@ export class Testnet {
     await this.startProxies();
     const m = this.members[i]!;
     const log = openSync(join(m.home, 'node.log'), 'a');
-    const p = spawn(process.execPath, [BIN, 'start', '--home', m.home], { stdio: ['ignore', log, log] });
+    const p = spawn(process.execPath, [...nodeArgs(), BIN, 'start', '--home', m.home], { stdio: ['ignore', log, log] });
     this.procs.set(i, p);
     p.once('exit', () => this.procs.get(i) === p && this.procs.delete(i));
     await this.waitHealthy(i);

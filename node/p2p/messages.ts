@@ -62,6 +62,13 @@ export function parseEnvelopes(m: CborMap, maxRecords: number): Uint8Array[] {
   return m.envelopes as Uint8Array[];
 }
 
+/** witness: `{note}` (a checkpoint note signed by its author) → `{note?}` (what the witness holds for that size, cosigned if it could). */
+export function parseNoteMessage(m: CborMap, what: string): { note?: string } {
+  const keys = Object.keys(m);
+  if (keys.some((k) => k !== 'note') || (m.note !== undefined && typeof m.note !== 'string')) throw new WireError(`${what} must be {note: text}`);
+  return { note: m.note as string | undefined };
+}
+
 /** Gossip on the heads topic: a checkpoint note, or fork evidence. */
 export type HeadsMessage = { note: string } | { fork: { author: string; a: Uint8Array; b: Uint8Array } };
 

@@ -7,6 +7,8 @@ export function protocolIds(net: Uint8Array) {
   return {
     sync: `/tongban/${n8}/sync/1`,
     governance: `/tongban/${n8}/governance/1`,
+    /** Extension: an author asks a witness to cosign its checkpoint (as in C2SP's witness protocol). */
+    witness: `/tongban/${n8}/witness/1`,
     heads: `tongban/${n8}/heads/1`,
   };
 }
