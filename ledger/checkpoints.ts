@@ -243,7 +243,7 @@ export class Checkpoints {
     if (size <= this.core.size(author) && !this.rootChecked.has(incoming.text)) {
       const root = await this.core.treeHead(author, size);
       if (!equalBytes(root, incoming.checkpoint.root)) {
-        throw new LedgerError('CHECKPOINT_REJECTED', `checkpoint of ${author} at size ${size} has root ${toHex(incoming.checkpoint.root)}, the records held give ${toHex(root)}`);
+        throw new LedgerError('CHECKPOINT_CONFLICT', `checkpoint of ${author} at size ${size} has root ${toHex(incoming.checkpoint.root)}, the records held give ${toHex(root)}`);
       }
       this.markChecked(incoming.text);
     }

@@ -11,6 +11,8 @@ export type LedgerErrorCode =
   | 'NOT_MEMBER'
   | 'FORKED'
   | 'CHECKPOINT_REJECTED'
+  /** An author-signed checkpoint whose root differs from the records held: look for the fork. */
+  | 'CHECKPOINT_CONFLICT'
   | 'COSIGN_REFUSED'
   | 'GOVERNANCE'
   | 'INVALID_ARGUMENT';

@@ -4,8 +4,10 @@ export const nodeDefaults = {
   checkpointIntervalMs: 100,
   /** While the newest own checkpoint is not final, a new one is signed only after this long. */
   checkpointMaxWaitMs: 1_000,
-  /** How often the newest signed checkpoint of each log is gossiped again while it is not final. */
-  headsRepublishMs: 2_000,
+  /** While the newest own checkpoint is not final, ask the witnesses missing from it again this often. */
+  cosignRetryMs: 2_000,
+  /** A cosignature made on a gossiped checkpoint is gossiped after this long if the checkpoint is still not final. */
+  cosignatureGossipDelayMs: 5_000,
   /** Anti-entropy: ask one random peer for its heads this often. */
   antiEntropyMs: 3_000,
   /** §7 sync limits. */

@@ -29,6 +29,9 @@ export class Replicator {
   private lastSignedAt = 0;
   private announcedFinal = 0;
   private gathering = false;
+  private lastRoundAt = 0;
+  /** Cosignatures made on gossip, waiting to be gossiped in turn if the author does not gather them. */
+  private readonly laterGossip = new Set<string>();
   private antiEntropyTicks = 0;
   /** Heads messages parsed by the topic validator, handed to the message handler. */
   private readonly parsed = new WeakMap<Message, ReturnType<typeof parseHeadsMessage>>();
@@ -67,7 +70,7 @@ export class Replicator {
       void this.catchUp(evt.detail).catch((e) => this.log.debug({ err: e, peer: evt.detail.toString() }, 'catch-up failed'));
     });
     this.every(this.opts.checkpointIntervalMs, () => this.publishOwn());
-    this.every(this.opts.headsRepublishMs, () => this.republishOwn());
+    this.every(this.opts.cosignRetryMs, () => this.retryOwn());
     this.every(this.opts.antiEntropyMs, () => this.antiEntropy());
   }
 
@@ -175,7 +178,7 @@ export class Replicator {
     try {
       out = await this.ledger.addCheckpoint(note);
     } catch (e) {
-      if (e instanceof LedgerError && e.code === 'CHECKPOINT_REJECTED' && from) {
+      if (e instanceof LedgerError && e.code === 'CHECKPOINT_CONFLICT' && from) {
         // The author's checkpoint disagrees with the records held: fetch the peer's copy to find the fork.
         const author = parseCheckpoint(parseNote(note).text).origin.slice(this.ledger.consortium.length + 1);
         await this.findFork(author, from, parseCheckpoint(parseNote(note).text).size);
@@ -222,68 +225,104 @@ export class Replicator {
       try {
         const signed = await this.ledger.cosign(author, cp.checkpoint.size);
         this.metrics.cosignatures.inc();
-        if (gossip) this.publish({ note: noteOf(signed) }, 'cosignature');
+        if (gossip) this.gossipLater(author, signed.checkpoint.size);
       } catch (e) {
         this.log.debug({ err: e, author }, 'not cosigned');
       }
     }
   }
 
+  /**
+   * A cosignature made on a gossiped checkpoint is gossiped only if the
+   * checkpoint is still not final after a while: an author that gathers
+   * cosignatures (this implementation) collects it by request first, and every
+   * witness gossiping at once costs the network members² messages; an author
+   * that does not gather still gets its cosignatures spread.
+   */
+  private gossipLater(author: string, size: number): void {
+    const key = `${author}/${size}`;
+    if (this.laterGossip.has(key)) return;
+    this.laterGossip.add(key);
+    const t = setTimeout(() => {
+      this.laterGossip.delete(key);
+      if (this.stopped || this.ledger.finalSize(author) >= size) return;
+      const cp = this.ledger.checkpoints.list(author).find((c) => c.checkpoint.size === size);
+      if (cp) this.publish({ note: noteOf(cp) }, 'cosignature');
+    }, this.opts.cosignatureGossipDelayMs);
+    t.unref();
+  }
+
   // ---- own log ----
 
   private async publishOwn(): Promise<void> {
     const self = this.selfId;
-    if (!self || this.ledger.size(self) === 0) return;
-    const final = this.ledger.finalSize(self);
-    if (final > this.announcedFinal) {
-      // Once per round: the note with the whole quorum, for nodes that missed a witness's cosignature.
-      this.announcedFinal = final;
-      const cp = this.ledger.checkpoints.list(self).find((c) => c.checkpoint.size === final);
-      if (cp) this.publish({ note: noteOf(cp) }, 'final');
-    }
+    if (!self || this.ledger.size(self) === 0 || this.gathering) return;
+    this.announceFinal(self);
     if (this.ledger.size(self) === this.lastPublished || !this.ledger.config.members.some((m) => m.id === self)) return;
     // One checkpoint in flight: while the newest is not final, appends wait for it (or for the maximum wait),
     // so under load each cosigning round covers many records instead of one round per 100 ms.
     const latest = this.ledger.checkpoints.latest(self);
-    if (latest && final < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.opts.checkpointMaxWaitMs) return;
+    if (latest && this.ledger.finalSize(self) < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.opts.checkpointMaxWaitMs) return;
     const signed = await this.ledger.signCheckpoint();
     this.lastSignedAt = Date.now();
     this.lastPublished = signed.checkpoint.size;
     await this.maybeCosign(self, false);
-    const round = this.metrics.cosignRound.startTimer();
-    this.gathering = true;
-    try {
-      await this.gatherCosignatures(signed.text);
-    } finally {
-      this.gathering = false;
-    }
-    const quorum = this.ledger.finalSize(self) >= signed.checkpoint.size;
-    round({ quorum: quorum ? 'yes' : 'no' });
-    if (!quorum) {
-      const cosigners = [...(this.ledger.checkpoints.list(self).find((c) => c.text === signed.text)?.cosigners.keys() ?? [])];
-      this.log.info({ size: signed.checkpoint.size, cosigners }, 'cosigning round ended without a quorum');
-    }
+    await this.cosignRound(signed.text);
     // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign it.
     const cp = this.ledger.checkpoints.list(self).find((c) => c.text === signed.text);
     if (cp) this.publish({ note: noteOf(cp) }, 'checkpoint');
     this.announcedFinal = Math.max(this.announcedFinal, this.ledger.finalSize(self));
   }
 
+  /** While the newest own checkpoint is not final, ask the witnesses missing from it again (peers connect, partitions heal). */
+  private async retryOwn(): Promise<void> {
+    const self = this.selfId;
+    const cp = self ? this.ledger.checkpoints.latest(self) : undefined;
+    if (!cp || this.gathering || Date.now() - this.lastRoundAt < this.opts.cosignRetryMs || this.ledger.finalSize(self!) >= cp.checkpoint.size) return;
+    await this.cosignRound(cp.text);
+    this.announceFinal(self!);
+  }
+
+  /** Gossip, once, the own checkpoint that made the records final, for nodes that missed it. */
+  private announceFinal(self: string): void {
+    const final = this.ledger.finalSize(self);
+    if (final <= this.announcedFinal) return;
+    this.announcedFinal = final;
+    const cp = this.ledger.checkpoints.list(self).find((c) => c.checkpoint.size === final);
+    if (cp) this.publish({ note: noteOf(cp) }, 'final');
+  }
+
+  private async cosignRound(text: string): Promise<void> {
+    const timer = this.metrics.cosignRound.startTimer();
+    this.gathering = true;
+    try {
+      await this.gatherCosignatures(text);
+    } finally {
+      this.gathering = false;
+      this.lastRoundAt = Date.now();
+    }
+    const cp = this.ledger.checkpoints.list(this.selfId!).find((c) => c.text === text);
+    const quorum = !!cp && this.ledger.finalSize(this.selfId!) >= cp.checkpoint.size;
+    timer({ quorum: quorum ? 'yes' : 'no' });
+    if (!quorum) this.log.debug({ size: cp?.checkpoint.size, cosigners: [...(cp?.cosigners.keys() ?? [])] }, 'cosigning round ended without a quorum');
+  }
+
   /**
-   * Ask every connected witness to cosign the own checkpoint `text` (one
-   * request each, as in C2SP's witness protocol) and merge the answers.
-   * Returns once a quorum has cosigned or every witness has answered. Gossiping
-   * each witness's cosignature instead costs every node a message per witness
-   * per checkpoint, which does not scale with the membership.
+   * Ask every connected witness that has not cosigned the own checkpoint
+   * `text` for its cosignature (one request each, as in C2SP's witness
+   * protocol) and merge the answers. Returns once a quorum has cosigned or
+   * every witness asked has answered. Gossiping each witness's cosignature
+   * instead costs every node a message per witness per checkpoint, which does
+   * not scale with the membership.
    */
   private async gatherCosignatures(text: string): Promise<void> {
     const self = this.selfId!;
-    const size = parseCheckpoint(text).size;
     const cp = this.ledger.checkpoints.list(self).find((c) => c.text === text);
     if (!cp) return;
+    const size = cp.checkpoint.size;
     const note = noteOf(cp);
     const connected = new Set(this.host.getPeers().map((p) => p.toString()));
-    const witnesses = this.ledger.config.members.filter((m) => m.id !== self && m.roles.includes('witness') && connected.has(m.peer));
+    const witnesses = this.ledger.config.members.filter((m) => m.id !== self && m.roles.includes('witness') && connected.has(m.peer) && !cp.cosigners.has(m.id));
     const rpc = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs };
     await new Promise<void>((done) => {
       let left = witnesses.length;
@@ -297,24 +336,13 @@ export class Replicator {
           })
           .catch((e) => {
             this.metrics.witnessRequests.inc({ direction: 'out', outcome: 'failed' });
-            this.log.info({ err: e, witness: w.id }, 'no cosignature from witness');
+            this.log.debug({ err: e, witness: w.id }, 'no cosignature from witness');
           })
           .finally(() => {
             if (--left === 0 || this.ledger.finalSize(self) >= size) done();
           });
       }
     });
-  }
-
-  /**
-   * Gossip the newest own checkpoint again while it is not final and no
-   * cosigning round is running (a witness may have missed it): every witness
-   * that has not cosigned answers by gossip, which costs the whole network.
-   */
-  private async republishOwn(): Promise<void> {
-    const self = this.selfId;
-    const cp = self ? this.ledger.checkpoints.latest(self) : undefined;
-    if (cp && !this.gathering && Date.now() - this.lastSignedAt >= this.opts.headsRepublishMs && this.ledger.finalSize(self!) < cp.checkpoint.size) this.publish({ note: noteOf(cp) }, 'republish');
   }
 
   // ---- fetching ----

@@ -3,10 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fromHex, toBase64 } from '../protocol/bytes.js';
-import { publicKeyOf } from '../protocol/crypto.js';
+import { publicKeyOf, useCrypto } from '../protocol/crypto.js';
+import { nodeCrypto } from '../ledger/crypto-node.js';
 import { signRequest } from '../protocol/records/request.js';
 import { membersFor } from './members.js';
 import { Testnet } from './network.js';
+
+// The load generator shares the machine with the nodes: sign with node:crypto, not the portable path.
+useCrypto(nodeCrypto);
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
