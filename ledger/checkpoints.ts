@@ -228,12 +228,24 @@ export class Checkpoints {
    * author; cosignatures by known witnesses are merged, others dropped. Two
    * author-signed roots for one size are a fork.
    */
-  async add(noteText: string): Promise<CheckpointOutcome> {
+  /**
+   * The held checkpoint if `noteText` adds nothing to it (same text, root
+   * already checked, every signature line held): most notes repeat what is
+   * held, and this needs neither the write lock nor a signature check.
+   */
+  known(noteText: string): StoredCheckpoint | undefined {
     const note = parseNote(noteText);
     const author = authorOf(this.core, parseCheckpoint(note.text).origin);
-    // Most notes repeat what is held (every witness gossips every line so far): no new line, nothing to check.
     const same = this.list(author).find((x) => x.text === note.text);
-    if (same && this.rootChecked.has(same.text) && note.sigs.every((s) => same.sigs.some((h) => sameLine(h, s)))) return { status: 'known', checkpoint: same };
+    if (same && this.rootChecked.has(same.text) && note.sigs.every((s) => same.sigs.some((h) => sameLine(h, s)))) return same;
+    return undefined;
+  }
+
+  async add(noteText: string): Promise<CheckpointOutcome> {
+    const same = this.known(noteText);
+    if (same) return { status: 'known', checkpoint: same };
+    const note = parseNote(noteText);
+    const author = authorOf(this.core, parseCheckpoint(note.text).origin);
     const incoming = this.fromNote(author, note);
     const size = incoming.checkpoint.size;
     const held = this.list(author).find((x) => x.checkpoint.size === size);

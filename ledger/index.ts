@@ -7,7 +7,7 @@ import { checkForkEvidence } from '../protocol/records/fork.js';
 import { OwnLog, type Appended, type Submission } from './append.js';
 import { audit, type AuditProgress, type AuditReport } from './audit.js';
 import { buildBundle, docRecords, type BuiltBundle } from './bundle.js';
-import { Checkpoints } from './checkpoints.js';
+import { Checkpoints, type CheckpointOutcome } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import { foreignOps, type ForeignResult } from './foreign.js';
@@ -166,8 +166,10 @@ export class Ledger extends LedgerCore {
   }
 
   /** Take a checkpoint note from a peer; forks become evidence. */
-  async addCheckpoint(noteText: string) {
+  async addCheckpoint(noteText: string): Promise<CheckpointOutcome> {
     this.assertOpen();
+    const held = this.checkpoints.known(noteText);
+    if (held) return { status: 'known', checkpoint: held };
     const out = await this.lock.run(() => this.checkpoints.add(noteText));
     if (out.status === 'fork') await this.recordFork(out.author, new TextEncoder().encode(out.a), new TextEncoder().encode(out.b));
     return out;

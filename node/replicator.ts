@@ -13,7 +13,7 @@ import { parseEnvelopes, parseHeads, parseHeadsMessage, parseNoteMessage, parseS
 import { callRpc, serveRpc } from './p2p/rpc.js';
 import { decodeMessage, encodeMessage, protocolIds, WireError } from './p2p/wire.js';
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub';
-import { parseNote } from '../protocol/note/note.js';
+import { formatNote, parseNote, type Note } from '../protocol/note/note.js';
 import { parseCheckpoint } from '../protocol/note/checkpoint.js';
 
 /**
@@ -32,6 +32,11 @@ export class Replicator {
   private lastRoundAt = 0;
   /** Cosignatures made on gossip, waiting to be gossiped in turn if the author does not gather them. */
   private readonly laterGossip = new Set<string>();
+  /** Authors that ask this witness for cosignatures: they collect them by request, no gossip needed. */
+  private readonly gatherers = new Set<string>();
+  /** Gossiped notes not yet taken, one per author (the largest size; lines of one text merged). */
+  private readonly inbox = new Map<string, { text: string; size: number; note: Note; from: PeerId }>();
+  private readonly taking = new Set<string>();
   private antiEntropyTicks = 0;
   /** Heads messages parsed by the topic validator, handed to the message handler. */
   private readonly parsed = new WeakMap<Message, ReturnType<typeof parseHeadsMessage>>();
@@ -137,6 +142,8 @@ export class Replicator {
     const text = parseNote(note).text;
     const cp = parseCheckpoint(text);
     this.metrics.witnessRequests.inc({ direction: 'in', outcome: 'received' });
+    const author = cp.origin.slice(this.ledger.consortium.length + 1);
+    if (this.peerOf(author)?.equals(from)) this.gatherers.add(author);
     await this.takeNote(note, from, false);
     const held = this.ledger.checkpoints.list(cp.origin.slice(this.ledger.consortium.length + 1)).find((c) => c.text === text);
     return held ? { note: noteOf(held) } : {};
@@ -169,7 +176,35 @@ export class Replicator {
       if (!this.ledger.isForked(m.fork.author)) await this.ledger.acceptForkEvidence(m.fork.author, m.fork.a, m.fork.b);
       return;
     }
-    await this.takeNote(m.note, from);
+    const note = parseNote(m.note);
+    const cp = parseCheckpoint(note.text);
+    const author = cp.origin.slice(this.ledger.consortium.length + 1);
+    const queued = this.inbox.get(author);
+    if (queued && queued.text === note.text) {
+      for (const s of note.sigs) if (!queued.note.sigs.some((q) => q.name === s.name && equalBytes(q.sig, s.sig))) queued.note.sigs.push(s);
+    } else if (!queued || cp.size > queued.size) {
+      this.inbox.set(author, { text: note.text, size: cp.size, note, from });
+    }
+    await this.drainInbox(author);
+  }
+
+  /**
+   * Take an author's gossiped notes one at a time. Under load notes arrive
+   * faster than they are taken; queued per author and coalesced, the backlog
+   * stays one note per member instead of growing without bound (and holding
+   * up appends behind the write lock).
+   */
+  private async drainInbox(author: string): Promise<void> {
+    if (this.taking.has(author)) return;
+    this.taking.add(author);
+    try {
+      for (let item = this.inbox.get(author); item && !this.stopped; item = this.inbox.get(author)) {
+        this.inbox.delete(author);
+        await this.takeNote(formatNote(item.note), item.from).catch((e) => this.log.debug({ err: e, author }, 'gossiped note not taken'));
+      }
+    } finally {
+      this.taking.delete(author);
+    }
   }
 
   /** Take a checkpoint note (gossip or heads): store, fetch what it covers, cosign. */
@@ -241,7 +276,7 @@ export class Replicator {
    */
   private gossipLater(author: string, size: number): void {
     const key = `${author}/${size}`;
-    if (this.laterGossip.has(key)) return;
+    if (this.gatherers.has(author) || this.laterGossip.has(key)) return;
     this.laterGossip.add(key);
     const t = setTimeout(() => {
       this.laterGossip.delete(key);

@@ -61,36 +61,39 @@ async function meshed(net: Testnet, n: number, deadlineMs: number): Promise<void
 
 async function scale(n: number, burst: number): Promise<void> {
   const { net } = await Testnet.create({ dir: resolve(`.testnet-scale-${n}`), members: membersFor(n) });
-  const t0 = Date.now();
-  await net.startAll();
-  const up = Date.now() - t0;
-  await meshed(net, n, Date.now() + 600_000);
-  const meshedMs = Date.now() - t0;
-  console.log(`${n} nodes up in ${up} ms, fully connected after ${meshedMs} ms`);
-  const cs = await clerks(net);
-  const t1 = Date.now();
-  await Promise.all(net.members.map(async (_, i) => {
-    for (let k = 0; k < burst; k++) await post(net, i, cs[i]!.netId, 'clerk', cs[i]!.seed, 'doc.register', { doc: doc(i, k), type: 'scale', class: 'public' });
-  }));
-  const appended = Date.now() - t1;
-  console.log(`${n * burst} records appended in ${appended} ms`);
-  const want = Object.fromEntries(await Promise.all(net.members.map(async (m, i) => [m.id, (await net.api(i, '/v1/status')).logs.find((l: { author: string }) => l.author === m.id).size])));
-  let shown = 0;
-  for (;;) {
-    const sts = await Promise.all(net.members.map((_, i) => net.api(i, '/v1/status')));
-    const done = sts.map((st) => st.logs.filter((l: { author: string; size: number; finalSize: number }) => l.size >= want[l.author] && l.finalSize >= want[l.author]).length);
-    if (done.every((d) => d >= n)) break;
-    if (Date.now() - shown > 10_000) {
-      shown = Date.now();
-      console.log(`${Math.round((Date.now() - t1) / 1000)} s: logs final per node min ${Math.min(...done)} / ${n}, all ${n} at ${done.filter((d) => d >= n).length} nodes`);
+  try {
+    const t0 = Date.now();
+    await net.startAll();
+    const up = Date.now() - t0;
+    await meshed(net, n, Date.now() + 600_000);
+    const meshedMs = Date.now() - t0;
+    console.log(`${n} nodes up in ${up} ms, fully connected after ${meshedMs} ms`);
+    const cs = await clerks(net);
+    const t1 = Date.now();
+    await Promise.all(net.members.map(async (_, i) => {
+      for (let k = 0; k < burst; k++) await post(net, i, cs[i]!.netId, 'clerk', cs[i]!.seed, 'doc.register', { doc: doc(i, k), type: 'scale', class: 'public' });
+    }));
+    const appended = Date.now() - t1;
+    console.log(`${n * burst} records appended in ${appended} ms`);
+    const want = Object.fromEntries(await Promise.all(net.members.map(async (m, i) => [m.id, (await net.api(i, '/v1/status')).logs.find((l: { author: string }) => l.author === m.id).size])));
+    let shown = 0;
+    for (;;) {
+      const sts = await Promise.all(net.members.map((_, i) => net.api(i, '/v1/status')));
+      const done = sts.map((st) => st.logs.filter((l: { author: string; size: number; finalSize: number }) => l.size >= want[l.author] && l.finalSize >= want[l.author]).length);
+      if (done.every((d) => d >= n)) break;
+      if (Date.now() - shown > 10_000) {
+        shown = Date.now();
+        console.log(`${Math.round((Date.now() - t1) / 1000)} s: logs final per node min ${Math.min(...done)} / ${n}, all ${n} at ${done.filter((d) => d >= n).length} nodes`);
+      }
+      if (Date.now() - t1 > 1_800_000) throw new Error('not final everywhere within 30 minutes');
+      await new Promise((r) => setTimeout(r, 500));
     }
-    if (Date.now() - t1 > 1_800_000) throw new Error('not final everywhere within 30 minutes');
-    await new Promise((r) => setTimeout(r, 500));
+    const finalMs = Date.now() - t1;
+    const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid));
+    console.log(JSON.stringify({ members: n, recordsPerMember: burst, startMs: up, meshedMs, appendMs: appended, allFinalEverywhereMs: finalMs, rssMbMedian: Math.round(pct(rss, 50)), rssMbMax: Math.round(Math.max(...rss)) }));
+  } finally {
+    await net.close();
   }
-  const finalMs = Date.now() - t1;
-  const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid));
-  console.log(JSON.stringify({ members: n, recordsPerMember: burst, startMs: up, meshedMs, appendMs: appended, allFinalEverywhereMs: finalMs, rssMbMedian: Math.round(pct(rss, 50)), rssMbMax: Math.round(Math.max(...rss)) }));
-  await net.close();
 }
 
 /**
@@ -101,85 +104,88 @@ async function scale(n: number, burst: number): Promise<void> {
  */
 async function soak(rate: number, seconds: number, inFlightCap = 256): Promise<void> {
   const { net } = await Testnet.create({ dir: resolve('.testnet-soak'), members: membersFor(5) });
-  await net.startAll();
-  await meshed(net, 5, Date.now() + 120_000);
-  const cs = await clerks(net);
-  const pending = new Map<string, { seq: number; t0: number }[]>();
-  const lat: number[] = [];
-  const ackLat: number[] = [];
-  let minute = { acked: 0, final: 0, lat: [] as number[] };
-  const timeline: string[] = [];
-  let k = 0;
-  let errors = 0;
-  let shed = 0;
-  let inFlight = 0;
-  const begin = Date.now();
-  const end = begin + seconds * 1000;
-  let polling = false;
-  const poll = setInterval(async () => {
-    if (polling) return;
-    polling = true;
-    try {
-      for (const [i, m] of net.members.entries()) {
-        const list = pending.get(m.id);
-        if (!list?.length) continue;
-        const st = await net.api(i, '/v1/status').catch(() => undefined);
-        const fin = st?.logs.find((l: { author: string }) => l.author === m.id)?.finalSize ?? 0;
-        const now = Date.now();
-        while (list.length && list[0]!.seq < fin) {
-          const d = now - list.shift()!.t0;
-          lat.push(d);
-          minute.lat.push(d);
-          minute.final++;
+  try {
+    await net.startAll();
+    await meshed(net, 5, Date.now() + 120_000);
+    const cs = await clerks(net);
+    const pending = new Map<string, { seq: number; t0: number }[]>();
+    const lat: number[] = [];
+    const ackLat: number[] = [];
+    let minute = { acked: 0, final: 0, lat: [] as number[] };
+    const timeline: string[] = [];
+    let k = 0;
+    let errors = 0;
+    let shed = 0;
+    let inFlight = 0;
+    const begin = Date.now();
+    const end = begin + seconds * 1000;
+    let polling = false;
+    const poll = setInterval(async () => {
+      if (polling) return;
+      polling = true;
+      try {
+        for (const [i, m] of net.members.entries()) {
+          const list = pending.get(m.id);
+          if (!list?.length) continue;
+          const st = await net.api(i, '/v1/status').catch(() => undefined);
+          const fin = st?.logs.find((l: { author: string }) => l.author === m.id)?.finalSize ?? 0;
+          const now = Date.now();
+          while (list.length && list[0]!.seq < fin) {
+            const d = now - list.shift()!.t0;
+            lat.push(d);
+            minute.lat.push(d);
+            minute.final++;
+          }
         }
+      } finally {
+        polling = false;
       }
-    } finally {
-      polling = false;
-    }
-  }, 50);
-  const sampler = setInterval(() => {
-    const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid).toFixed(0)).join('/');
-    timeline.push(`${Math.round((Date.now() - begin) / 1000)} s: acked ${minute.acked}, became final ${minute.final}, finality p50 ${pct(minute.lat, 50)} ms p99 ${pct(minute.lat, 99)} ms, RSS ${rss} MB`);
-    console.log(timeline.at(-1));
-    minute = { acked: 0, final: 0, lat: [] };
-  }, 60_000);
-  while (Date.now() < end) {
-    const tick = Date.now();
-    const n = Math.round(rate / 10);
-    for (let j = 0; j < n; j++) {
-      if (inFlight >= inFlightCap) {
-        shed++;
-        continue;
+    }, 50);
+    const sampler = setInterval(() => {
+      const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid).toFixed(0)).join('/');
+      timeline.push(`${Math.round((Date.now() - begin) / 1000)} s: acked ${minute.acked}, became final ${minute.final}, finality p50 ${pct(minute.lat, 50)} ms p99 ${pct(minute.lat, 99)} ms, RSS ${rss} MB`);
+      console.log(timeline.at(-1));
+      minute = { acked: 0, final: 0, lat: [] };
+    }, 60_000);
+    while (Date.now() < end) {
+      const tick = Date.now();
+      const n = Math.round(rate / 10);
+      for (let j = 0; j < n; j++) {
+        if (inFlight >= inFlightCap) {
+          shed++;
+          continue;
+        }
+        const i = k % 5;
+        const kk = k++;
+        const t0 = Date.now();
+        inFlight++;
+        void post(net, i, cs[i]!.netId, 'clerk', cs[i]!.seed, 'doc.register', { doc: doc(i, kk), type: 'soak', class: 'public' })
+          .then((r) => {
+            ackLat.push(Date.now() - t0);
+            minute.acked++;
+            const list = pending.get(net.members[i]!.id) ?? [];
+            list.push({ seq: r.seq, t0 });
+            list.sort((a, b) => a.seq - b.seq);
+            pending.set(net.members[i]!.id, list);
+          })
+          .catch(() => errors++)
+          .finally(() => inFlight--);
       }
-      const i = k % 5;
-      const kk = k++;
-      const t0 = Date.now();
-      inFlight++;
-      void post(net, i, cs[i]!.netId, 'clerk', cs[i]!.seed, 'doc.register', { doc: doc(i, kk), type: 'soak', class: 'public' })
-        .then((r) => {
-          ackLat.push(Date.now() - t0);
-          minute.acked++;
-          const list = pending.get(net.members[i]!.id) ?? [];
-          list.push({ seq: r.seq, t0 });
-          list.sort((a, b) => a.seq - b.seq);
-          pending.set(net.members[i]!.id, list);
-        })
-        .catch(() => errors++)
-        .finally(() => inFlight--);
+      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
     }
-    await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
+    // Drain: how long until what was acknowledged is final.
+    const drainStart = Date.now();
+    while ([...pending.values()].some((l) => l.length) && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 200));
+    clearInterval(poll);
+    clearInterval(sampler);
+    const notFinal = [...pending.values()].reduce((s, l) => s + l.length, 0);
+    console.log(JSON.stringify({
+      rateOffered: rate, seconds, acked: ackLat.length, achievedPerSecond: Math.round(ackLat.length / seconds), shed, errors,
+      ackP50ms: pct(ackLat, 50), ackP99ms: pct(ackLat, 99), finalP50ms: pct(lat, 50), finalP99ms: pct(lat, 99), drainMs: Date.now() - drainStart, notFinal,
+    }));
+  } finally {
+    await net.close();
   }
-  // Drain: how long until what was acknowledged is final.
-  const drainStart = Date.now();
-  while ([...pending.values()].some((l) => l.length) && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 200));
-  clearInterval(poll);
-  clearInterval(sampler);
-  const notFinal = [...pending.values()].reduce((s, l) => s + l.length, 0);
-  console.log(JSON.stringify({
-    rateOffered: rate, seconds, acked: ackLat.length, achievedPerSecond: Math.round(ackLat.length / seconds), shed, errors,
-    ackP50ms: pct(ackLat, 50), ackP99ms: pct(ackLat, 99), finalP50ms: pct(lat, 50), finalP99ms: pct(lat, 99), drainMs: Date.now() - drainStart, notFinal,
-  }));
-  await net.close();
 }
 
 const [cmd, a, b] = process.argv.slice(2);
