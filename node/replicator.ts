@@ -9,6 +9,7 @@ import { noteOf } from '../ledger/checkpoints.js';
 import type { Metrics } from './metrics.js';
 import type { NodeOptions } from './options.js';
 import type { Host } from './p2p/host.js';
+import { OwnCheckpoints } from './own-checkpoints.js';
 import { parseEnvelopes, parseHeads, parseHeadsMessage, parseNoteMessage, parseSyncRequest, type Head } from './p2p/messages.js';
 import { callRpc, serveRpc } from './p2p/rpc.js';
 import { decodeMessage, encodeMessage, protocolIds, WireError } from './p2p/wire.js';
@@ -25,11 +26,7 @@ export class Replicator {
   private readonly ids;
   private readonly syncing = new Map<string, Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private lastPublished = -1;
-  private lastSignedAt = 0;
-  private announcedFinal = 0;
-  private gathering = false;
-  private lastRoundAt = 0;
+  private readonly own: OwnCheckpoints;
   /** Cosignatures made on gossip, waiting to be gossiped in turn if the author does not gather them. */
   private readonly laterGossip = new Set<string>();
   /** Authors that ask this witness for cosignatures: they collect them by request, no gossip needed. */
@@ -53,6 +50,7 @@ export class Replicator {
     private readonly metrics: Metrics,
   ) {
     this.ids = protocolIds(ledger.net);
+    this.own = new OwnCheckpoints({ ledger, host, opts, log, metrics, ids: this.ids, publish: (m, reason) => this.publish(m, reason), cosignOwn: (self) => this.maybeCosign(self, false) });
   }
 
   private get selfId(): string | undefined {
@@ -74,8 +72,8 @@ export class Replicator {
     this.host.addEventListener('peer:connect', (evt) => {
       void this.catchUp(evt.detail).catch((e) => this.log.debug({ err: e, peer: evt.detail.toString() }, 'catch-up failed'));
     });
-    this.every(this.opts.checkpointIntervalMs, () => this.publishOwn());
-    this.every(this.opts.cosignRetryMs, () => this.retryOwn());
+    this.every(this.opts.checkpointIntervalMs, () => this.own.publish());
+    this.every(this.opts.cosignRetryMs, () => this.own.retry());
     this.every(this.opts.antiEntropyMs, () => this.antiEntropy());
   }
 
@@ -285,99 +283,6 @@ export class Replicator {
       if (cp) this.publish({ note: noteOf(cp) }, 'cosignature');
     }, this.opts.cosignatureGossipDelayMs);
     t.unref();
-  }
-
-  // ---- own log ----
-
-  private async publishOwn(): Promise<void> {
-    const self = this.selfId;
-    if (!self || this.ledger.size(self) === 0 || this.gathering) return;
-    this.announceFinal(self);
-    if (this.ledger.size(self) === this.lastPublished || !this.ledger.config.members.some((m) => m.id === self)) return;
-    // One checkpoint in flight: while the newest is not final, appends wait for it (or for the maximum wait),
-    // so under load each cosigning round covers many records instead of one round per 100 ms.
-    const latest = this.ledger.checkpoints.latest(self);
-    if (latest && this.ledger.finalSize(self) < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.opts.checkpointMaxWaitMs) return;
-    const signed = await this.ledger.signCheckpoint();
-    this.lastSignedAt = Date.now();
-    this.lastPublished = signed.checkpoint.size;
-    await this.maybeCosign(self, false);
-    await this.cosignRound(signed.text);
-    // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign it.
-    const cp = this.ledger.checkpoints.list(self).find((c) => c.text === signed.text);
-    if (cp) this.publish({ note: noteOf(cp) }, 'checkpoint');
-    this.announcedFinal = Math.max(this.announcedFinal, this.ledger.finalSize(self));
-  }
-
-  /** While the newest own checkpoint is not final, ask the witnesses missing from it again (peers connect, partitions heal). */
-  private async retryOwn(): Promise<void> {
-    const self = this.selfId;
-    const cp = self ? this.ledger.checkpoints.latest(self) : undefined;
-    if (!cp || this.gathering || Date.now() - this.lastRoundAt < this.opts.cosignRetryMs || this.ledger.finalSize(self!) >= cp.checkpoint.size) return;
-    await this.cosignRound(cp.text);
-    this.announceFinal(self!);
-  }
-
-  /** Gossip, once, the own checkpoint that made the records final, for nodes that missed it. */
-  private announceFinal(self: string): void {
-    const final = this.ledger.finalSize(self);
-    if (final <= this.announcedFinal) return;
-    this.announcedFinal = final;
-    const cp = this.ledger.checkpoints.list(self).find((c) => c.checkpoint.size === final);
-    if (cp) this.publish({ note: noteOf(cp) }, 'final');
-  }
-
-  private async cosignRound(text: string): Promise<void> {
-    const timer = this.metrics.cosignRound.startTimer();
-    this.gathering = true;
-    try {
-      await this.gatherCosignatures(text);
-    } finally {
-      this.gathering = false;
-      this.lastRoundAt = Date.now();
-    }
-    const cp = this.ledger.checkpoints.list(this.selfId!).find((c) => c.text === text);
-    const quorum = !!cp && this.ledger.finalSize(this.selfId!) >= cp.checkpoint.size;
-    timer({ quorum: quorum ? 'yes' : 'no' });
-    if (!quorum) this.log.debug({ size: cp?.checkpoint.size, cosigners: [...(cp?.cosigners.keys() ?? [])] }, 'cosigning round ended without a quorum');
-  }
-
-  /**
-   * Ask every connected witness that has not cosigned the own checkpoint
-   * `text` for its cosignature (one request each, as in C2SP's witness
-   * protocol) and merge the answers. Returns once a quorum has cosigned or
-   * every witness asked has answered. Gossiping each witness's cosignature
-   * instead costs every node a message per witness per checkpoint, which does
-   * not scale with the membership.
-   */
-  private async gatherCosignatures(text: string): Promise<void> {
-    const self = this.selfId!;
-    const cp = this.ledger.checkpoints.list(self).find((c) => c.text === text);
-    if (!cp) return;
-    const size = cp.checkpoint.size;
-    const note = noteOf(cp);
-    const connected = new Set(this.host.getPeers().map((p) => p.toString()));
-    const witnesses = this.ledger.config.members.filter((m) => m.id !== self && m.roles.includes('witness') && connected.has(m.peer) && !cp.cosigners.has(m.id));
-    const rpc = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs };
-    await new Promise<void>((done) => {
-      let left = witnesses.length;
-      if (left === 0 || this.ledger.finalSize(self) >= size) return done();
-      for (const w of witnesses) {
-        void callRpc(this.host, peerIdFromString(w.peer), this.ids.witness, { note }, rpc)
-          .then(async (res) => {
-            const answer = parseNoteMessage(res, 'witness response').note;
-            if (answer && parseNote(answer).text === text) await this.ledger.addCheckpoint(answer);
-            this.metrics.witnessRequests.inc({ direction: 'out', outcome: 'answered' });
-          })
-          .catch((e) => {
-            this.metrics.witnessRequests.inc({ direction: 'out', outcome: 'failed' });
-            this.log.debug({ err: e, witness: w.id }, 'no cosignature from witness');
-          })
-          .finally(() => {
-            if (--left === 0 || this.ledger.finalSize(self) >= size) done();
-          });
-      }
-    });
   }
 
   // ---- fetching ----

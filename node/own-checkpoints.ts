@@ -1,0 +1,130 @@
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Logger } from 'pino';
+import type { CborMap } from '../protocol/cbor.js';
+import { parseNote } from '../protocol/note/note.js';
+import type { Ledger } from '../ledger/index.js';
+import { noteOf } from '../ledger/checkpoints.js';
+import type { Metrics } from './metrics.js';
+import type { NodeOptions } from './options.js';
+import type { Host } from './p2p/host.js';
+import { parseNoteMessage } from './p2p/messages.js';
+import { callRpc } from './p2p/rpc.js';
+import type { protocolIds } from './p2p/wire.js';
+
+export interface OwnCheckpointsInit {
+  ledger: Ledger;
+  host: Host;
+  opts: NodeOptions;
+  log: Logger;
+  metrics: Metrics;
+  ids: ReturnType<typeof protocolIds>;
+  publish: (m: CborMap, reason: string) => void;
+  /** The author's own cosignature, when it is a witness. */
+  cosignOwn: (self: string) => Promise<void>;
+}
+
+/**
+ * The own log's checkpoints (§6): sign one after appends, at most one in
+ * flight, ask the witnesses for their cosignatures by request, gossip the
+ * note once, and ask again while it is not final.
+ */
+export class OwnCheckpoints {
+  private lastPublished = -1;
+  private lastSignedAt = 0;
+  private announcedFinal = 0;
+  private gathering = false;
+  private lastRoundAt = 0;
+
+  constructor(private readonly x: OwnCheckpointsInit) {}
+
+  async publish(): Promise<void> {
+    const self = this.x.ledger.self?.id;
+    if (!self || this.x.ledger.size(self) === 0 || this.gathering) return;
+    this.announceFinal(self);
+    if (this.x.ledger.size(self) === this.lastPublished || !this.x.ledger.config.members.some((m) => m.id === self)) return;
+    // One checkpoint in flight: while the newest is not final, appends wait for it (or for the maximum wait),
+    // so under load each cosigning round covers many records instead of one round per 100 ms.
+    const latest = this.x.ledger.checkpoints.latest(self);
+    if (latest && this.x.ledger.finalSize(self) < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.x.opts.checkpointMaxWaitMs) return;
+    const signed = await this.x.ledger.signCheckpoint();
+    this.lastSignedAt = Date.now();
+    this.lastPublished = signed.checkpoint.size;
+    await this.x.cosignOwn(self);
+    await this.cosignRound(signed.text);
+    // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign it.
+    const cp = this.x.ledger.checkpoints.list(self).find((c) => c.text === signed.text);
+    if (cp) this.x.publish({ note: noteOf(cp) }, 'checkpoint');
+    this.announcedFinal = Math.max(this.announcedFinal, this.x.ledger.finalSize(self));
+  }
+
+  /** While the newest own checkpoint is not final, ask the witnesses missing from it again (peers connect, partitions heal). */
+  async retry(): Promise<void> {
+    const self = this.x.ledger.self?.id;
+    const cp = self ? this.x.ledger.checkpoints.latest(self) : undefined;
+    if (!cp || this.gathering || Date.now() - this.lastRoundAt < this.x.opts.cosignRetryMs || this.x.ledger.finalSize(self!) >= cp.checkpoint.size) return;
+    await this.cosignRound(cp.text);
+    this.announceFinal(self!);
+  }
+
+  /** Gossip, once, the own checkpoint that made the records final, for nodes that missed it. */
+  private announceFinal(self: string): void {
+    const final = this.x.ledger.finalSize(self);
+    if (final <= this.announcedFinal) return;
+    this.announcedFinal = final;
+    const cp = this.x.ledger.checkpoints.list(self).find((c) => c.checkpoint.size === final);
+    if (cp) this.x.publish({ note: noteOf(cp) }, 'final');
+  }
+
+  private async cosignRound(text: string): Promise<void> {
+    const timer = this.x.metrics.cosignRound.startTimer();
+    this.gathering = true;
+    try {
+      await this.gatherCosignatures(text);
+    } finally {
+      this.gathering = false;
+      this.lastRoundAt = Date.now();
+    }
+    const cp = this.x.ledger.checkpoints.list(this.x.ledger.self!.id).find((c) => c.text === text);
+    const quorum = !!cp && this.x.ledger.finalSize(this.x.ledger.self!.id) >= cp.checkpoint.size;
+    timer({ quorum: quorum ? 'yes' : 'no' });
+    if (!quorum) this.x.log.debug({ size: cp?.checkpoint.size, cosigners: [...(cp?.cosigners.keys() ?? [])] }, 'cosigning round ended without a quorum');
+  }
+
+  /**
+   * Ask every connected witness that has not cosigned the own checkpoint
+   * `text` for its cosignature (one request each, as in C2SP's witness
+   * protocol) and merge the answers. Returns once a quorum has cosigned or
+   * every witness asked has answered. Gossiping each witness's cosignature
+   * instead costs every node a message per witness per checkpoint, which does
+   * not scale with the membership.
+   */
+  private async gatherCosignatures(text: string): Promise<void> {
+    const self = this.x.ledger.self!.id;
+    const cp = this.x.ledger.checkpoints.list(self).find((c) => c.text === text);
+    if (!cp) return;
+    const size = cp.checkpoint.size;
+    const note = noteOf(cp);
+    const connected = new Set(this.x.host.getPeers().map((p) => p.toString()));
+    const witnesses = this.x.ledger.config.members.filter((m) => m.id !== self && m.roles.includes('witness') && connected.has(m.peer) && !cp.cosigners.has(m.id));
+    const rpc = { maxBytes: this.x.opts.maxMessageBytes, timeoutMs: this.x.opts.requestTimeoutMs };
+    await new Promise<void>((done) => {
+      let left = witnesses.length;
+      if (left === 0 || this.x.ledger.finalSize(self) >= size) return done();
+      for (const w of witnesses) {
+        void callRpc(this.x.host, peerIdFromString(w.peer), this.x.ids.witness, { note }, rpc)
+          .then(async (res) => {
+            const answer = parseNoteMessage(res, 'witness response').note;
+            if (answer && parseNote(answer).text === text) await this.x.ledger.addCheckpoint(answer);
+            this.x.metrics.witnessRequests.inc({ direction: 'out', outcome: 'answered' });
+          })
+          .catch((e) => {
+            this.x.metrics.witnessRequests.inc({ direction: 'out', outcome: 'failed' });
+            this.x.log.debug({ err: e, witness: w.id }, 'no cosignature from witness');
+          })
+          .finally(() => {
+            if (--left === 0 || this.x.ledger.finalSize(self) >= size) done();
+          });
+      }
+    });
+  }
+}
