@@ -224,11 +224,6 @@ export class Checkpoints {
   }
 
   /**
-   * Take a checkpoint note from a peer: it must be signed by its log's
-   * author; cosignatures by known witnesses are merged, others dropped. Two
-   * author-signed roots for one size are a fork.
-   */
-  /**
    * The held checkpoint if `noteText` adds nothing to it (same text, root
    * already checked, every signature line held): most notes repeat what is
    * held, and this needs neither the write lock nor a signature check.
@@ -241,7 +236,13 @@ export class Checkpoints {
     return undefined;
   }
 
+  /**
+   * Take a checkpoint note from a peer: it must be signed by its log's
+   * author; cosignatures by known witnesses are merged, others dropped. Two
+   * author-signed roots for one size are a fork.
+   */
   async add(noteText: string): Promise<CheckpointOutcome> {
+    // Asked again under the lock: a note queued behind another may have become redundant meanwhile.
     const same = this.known(noteText);
     if (same) return { status: 'known', checkpoint: same };
     const note = parseNote(noteText);

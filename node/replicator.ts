@@ -57,6 +57,11 @@ export class Replicator {
     return this.ledger.self?.id;
   }
 
+  /** The member id of a log origin (`<consortium>/<member>`); checked as a member by the ledger, not here. */
+  private authorOf(origin: string): string {
+    return origin.slice(this.ledger.consortium.length + 1);
+  }
+
   async start(): Promise<void> {
     const rpcOpts = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs, maxInboundStreams: this.opts.maxInboundStreams };
     await serveRpc(this.host, this.ids.sync, (req) => this.serveSync(req), rpcOpts);
@@ -140,10 +145,10 @@ export class Replicator {
     const text = parseNote(note).text;
     const cp = parseCheckpoint(text);
     this.metrics.witnessRequests.inc({ direction: 'in', outcome: 'received' });
-    const author = cp.origin.slice(this.ledger.consortium.length + 1);
+    const author = this.authorOf(cp.origin);
     if (this.peerOf(author)?.equals(from)) this.gatherers.add(author);
     await this.takeNote(note, from, false);
-    const held = this.ledger.checkpoints.list(cp.origin.slice(this.ledger.consortium.length + 1)).find((c) => c.text === text);
+    const held = this.ledger.checkpoints.list(author).find((c) => c.text === text);
     return held ? { note: noteOf(held) } : {};
   }
 
@@ -157,7 +162,7 @@ export class Replicator {
       if ('note' in m) {
         const note = parseNote(m.note);
         const cp = parseCheckpoint(note.text);
-        const author = cp.origin.slice(this.ledger.consortium.length + 1);
+        const author = this.authorOf(cp.origin);
         if (!cp.origin.startsWith(`${this.ledger.consortium}/`) || !this.ledger.config.members.some((x) => x.id === author)) throw new Error('not a member log');
       }
       return TopicValidatorResult.Accept;
@@ -176,7 +181,7 @@ export class Replicator {
     }
     const note = parseNote(m.note);
     const cp = parseCheckpoint(note.text);
-    const author = cp.origin.slice(this.ledger.consortium.length + 1);
+    const author = this.authorOf(cp.origin);
     const queued = this.inbox.get(author);
     if (queued && queued.text === note.text) {
       for (const s of note.sigs) if (!queued.note.sigs.some((q) => q.name === s.name && equalBytes(q.sig, s.sig))) queued.note.sigs.push(s);
@@ -213,8 +218,8 @@ export class Replicator {
     } catch (e) {
       if (e instanceof LedgerError && e.code === 'CHECKPOINT_CONFLICT' && from) {
         // The author's checkpoint disagrees with the records held: fetch the peer's copy to find the fork.
-        const author = parseCheckpoint(parseNote(note).text).origin.slice(this.ledger.consortium.length + 1);
-        await this.findFork(author, from, parseCheckpoint(parseNote(note).text).size);
+        const cp = parseCheckpoint(parseNote(note).text);
+        await this.findFork(this.authorOf(cp.origin), from, cp.size);
         return;
       }
       this.metrics.validationFailures.inc({ rule: e instanceof LedgerError ? e.code : 'CHECKPOINT' });

@@ -1,7 +1,4 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-
-/** Extra Node.js flags for node processes (e.g. `--cpu-prof`), from TONGBAN_TESTNET_NODE_ARGS. */
-const nodeArgs = (): string[] => (process.env.TONGBAN_TESTNET_NODE_ARGS ?? '').split(' ').filter(Boolean);
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -9,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { MemberSpec } from './members.js';
 import { LinkProxy } from './proxy.js';
+
+/** Extra Node.js flags for node processes (e.g. `--cpu-prof`), from TONGBAN_TESTNET_NODE_ARGS. */
+const nodeArgs = (): string[] => (process.env.TONGBAN_TESTNET_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** The built CLI (also when this module runs from source under the test runner). */
 export const BIN = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../cli/main.js' : '../dist/cli/main.js', import.meta.url));
