@@ -19,7 +19,7 @@ export class NodeClient {
   async json<T = any>(path: string, init?: RequestInit): Promise<T> {
     const res = await this.call(path, init);
     const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}`, res.status === 404 ? EXIT.FAILED : EXIT.USAGE);
+    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
     return body as T;
   }
 

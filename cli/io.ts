@@ -1,14 +1,20 @@
-/** Exit codes, documented in the README. */
+/** Exit codes, documented in the README ("Exit codes"). */
 export const EXIT = {
   OK: 0,
-  /** verification failed, not found, revoked or pending; audit found problems */
-  FAILED: 1,
-  /** usage or config error */
+  /** the proofs are sound but the document or case does not stand: rejected, revoked, conflict, pending, not found */
+  NOT_STANDING: 1,
+  /** usage or config error (bad arguments, bad node.yaml, bad input file contents) */
   USAGE: 2,
   /** node unreachable */
   UNREACHABLE: 3,
   /** internal error */
   INTERNAL: 4,
+  /** the proofs are unsound (bad signature, proof, chain), or audit found problems in a store */
+  UNSOUND: 5,
+  /** a file could not be read or written */
+  IO: 6,
+  /** the store is missing or damaged (audit, start) */
+  STORE: 7,
 } as const;
 
 export class CliError extends Error {

@@ -28,7 +28,7 @@ export async function auditCommand(opts: { home: string; json?: boolean }): Prom
       for (const p of r.problems) process.stdout.write(`  ${p.code} ${p.author}/${p.seq}: ${p.message}\n`);
       process.stdout.write(r.problems.length ? `${r.problems.length} problems found\n` : 'no problems found\n');
     }
-    return r.problems.length ? EXIT.FAILED : EXIT.OK;
+    return r.problems.length ? EXIT.UNSOUND : EXIT.OK;
   } finally {
     await ledger.close();
   }

@@ -108,7 +108,7 @@ export async function verifyOnline(arg: string, opts: Target & { genesis?: strin
   if (!bytes) {
     if (opts.json) printJson({ doc: toHex(doc), verdict: 'not-found', asOf: null, events: [], problems: [] });
     else process.stdout.write(`document ${toHex(doc)}\nverdict: NOT-FOUND\n`);
-    return EXIT.FAILED;
+    return EXIT.NOT_STANDING;
   }
   return verifyAndPrint(bytes, anchor, doc, !!opts.json);
 }
@@ -116,7 +116,7 @@ export async function verifyOnline(arg: string, opts: Target & { genesis?: strin
 export async function bundleExport(arg: string, opts: Target & { out: string; tlogProofs?: string; json?: boolean }): Promise<void> {
   const doc = docHash(arg);
   const bytes = await client(opts).bytes(`/v1/docs/${toHex(doc)}/bundle`);
-  if (!bytes) throw new CliError(`no proven record about ${toHex(doc)}`, EXIT.FAILED);
+  if (!bytes) throw new CliError(`no proven record about ${toHex(doc)}`, EXIT.NOT_STANDING);
   writeFileSync(opts.out, bytes);
   const files: string[] = [opts.out];
   if (opts.tlogProofs) {

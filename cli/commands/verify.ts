@@ -68,7 +68,7 @@ export function verifyAndPrint(bundle: Uint8Array, net: Uint8Array, subject: Uin
   }
   if (json) printJson(reportJson(report));
   else process.stdout.write(formatReport(report) + '\n');
-  return report.verdict === 'valid' ? EXIT.OK : EXIT.FAILED;
+  return report.verdict === 'valid' ? EXIT.OK : EXIT.NOT_STANDING;
 }
 
 /** `tongban verify DOC --bundle B --genesis G`: fully offline, loads neither libp2p, fastify nor LevelDB. */

@@ -173,7 +173,7 @@ describe('fault scenarios (real processes, real TCP on loopback)', () => {
     await store.write([store.put('env', key, v)]);
     await store.close();
     const audit = cli(['audit', '--home', victim.home, '--json'], n.dir);
-    expect(audit.code).toBe(1);
+    expect(audit.code).toBe(5);
     expect(JSON.parse(audit.stdout).problems).toContainEqual(expect.objectContaining({ author: n.members[0]!.id, seq: r.body.seq }));
     // peers are unaffected
     for (const i of [0, 1]) expect((await n.api(i, `/v1/docs/${docHex(0, 1)}`)).verdict).toBe('valid');
