@@ -1,10 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+// Two tiers: `unit` (pure, in-process and in-memory; `npm test`) and `e2e` (real processes running the built dist/;
+// `npm run test:e2e`). A test that spawns a process belongs in test/e2e/.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+    ],
   },
 });

@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../../protocol/bytes.js';
-import { Ledger } from '../../../ledger/index.js';
-import { tempDir, testConsortium } from '../../helpers/consortium.js';
+import { fromHex, toHex } from '../../protocol/bytes.js';
+import { Ledger } from '../../ledger/index.js';
+import { tempDir, testConsortium } from '../helpers/consortium.js';
 
 const { members, genesis, net } = testConsortium(3);
 const A = members[0]!;
-const child = new URL('../../helpers/crash-child.mjs', import.meta.url).pathname;
+const child = new URL('../helpers/crash-child.mjs', import.meta.url).pathname;
 
 /** Run the appender until SIGKILL after `ms`; returns the acknowledged (seq, id) lines. */
 function runAndKill(cfgPath: string, ms: number): Promise<string[]> {
@@ -31,7 +31,7 @@ function runAndKill(cfgPath: string, ms: number): Promise<string[]> {
 
 describe('crash safety', () => {
   it('keeps every acknowledged record through 20 SIGKILLs; seqs contiguous, audit clean', async () => {
-    expect(existsSync(new URL('../../../dist/ledger/index.js', import.meta.url)), 'dist/ must be built (npm run build)').toBe(true);
+    expect(existsSync(new URL('../../dist/ledger/index.js', import.meta.url)), 'dist/ must be built (npm run build)').toBe(true);
     const dir = tempDir();
     const cfgPath = join(dir.path, 'child.json');
     writeFileSync(cfgPath, JSON.stringify({
