@@ -45,10 +45,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** The `http` section to override, or undefined when the file's own is not a mapping (the schema then names the field). */
+const httpOf = (c: Record<string, any>): Record<string, unknown> | undefined => {
+  c.http ??= {};
+  return typeof c.http === 'object' && !Array.isArray(c.http) ? c.http : undefined;
+};
+
 /** Environment overrides, documented in the README. */
 const ENV: [string, (c: Record<string, any>, v: string) => void][] = [
-  ['TONGBAN_HTTP_HOST', (c, v) => ((c.http ??= {}).host = v)],
-  ['TONGBAN_HTTP_PORT', (c, v) => ((c.http ??= {}).port = Number(v))],
+  ['TONGBAN_HTTP_HOST', (c, v) => Object.assign(httpOf(c) ?? {}, { host: v })],
+  ['TONGBAN_HTTP_PORT', (c, v) => Object.assign(httpOf(c) ?? {}, { port: Number(v) })],
   ['TONGBAN_LISTEN', (c, v) => (c.listen = v.split(',').filter(Boolean))],
   ['TONGBAN_BOOTSTRAP', (c, v) => (c.bootstrap = v.split(',').filter(Boolean))],
   ['TONGBAN_DATA_DIR', (c, v) => (c.dataDir = v)],
@@ -66,6 +72,10 @@ export function parseNodeConfig(text: string, home: string, env: NodeJS.ProcessE
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('node config must be a YAML mapping');
   const c = raw as Record<string, any>;
   for (const [name, apply] of ENV) if (env[name] !== undefined && env[name] !== '') apply(c, env[name]!);
+  // TypeBox merges an array default into a present non-array (Object.assign([], {length: 1e9})): refuse those first.
+  for (const [field, schema] of Object.entries(NodeConfigSchema.properties)) {
+    if (Array.isArray((schema as { default?: unknown }).default) && c[field] !== undefined && !Array.isArray(c[field])) throw new ConfigError(`node config field ${field}: expected array`);
+  }
   const withDefaults = Value.Default(NodeConfigSchema, Value.Clone(c));
   const errors = [...Value.Errors(NodeConfigSchema, withDefaults)];
   if (errors.length > 0) {
