@@ -94,3 +94,22 @@ export function onlyTyped<T>(fn: () => T, typed: (e: unknown) => boolean): { ok:
     return { ok: false, error: e };
   }
 }
+
+/** Replace one value somewhere inside a decoded structure (path chosen by the numbers), or drop a map key. */
+export function replaceDeep(v: CborValue, path: number[], by: CborValue, drop: boolean): CborValue {
+  if (path.length === 0) return by;
+  const [i, ...rest] = path as [number, ...number[]];
+  if (Array.isArray(v)) {
+    if (v.length === 0) return by;
+    const j = i % v.length;
+    return v.map((x, k) => (k === j ? replaceDeep(x, rest, by, drop) : x));
+  }
+  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
+    const keys = Object.keys(v);
+    if (keys.length === 0) return by;
+    const key = keys[i % keys.length]!;
+    if (drop && rest.length === 0) return objectOf(Object.entries(v).filter(([k]) => k !== key)) as CborValue;
+    return objectOf(Object.entries(v).map(([k, x]) => [k, k === key ? replaceDeep(x as CborValue, rest, by, drop) : x])) as CborValue;
+  }
+  return by;
+}

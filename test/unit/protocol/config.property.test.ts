@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { equalBytes, fromHex, toBase64 } from '../../../protocol/bytes.js';
-import { decodeCanonical, encodeCanonical, type CborValue } from '../../../protocol/cbor.js';
+import { decodeCanonical, encodeCanonical } from '../../../protocol/cbor.js';
 import { configId, createJoinRequest, decodeConfig, encodeConfig, parseJoinRequest, verifyConfigChain, type SignedConfig } from '../../../protocol/config/index.js';
 import { ProtocolError } from '../../../protocol/errors.js';
-import { cborMap, cborValue, mutate, mutateText, mutation, objectOf, onlyTyped } from '../../helpers/arbitraries.js';
+import { cborMap, cborValue, mutate, mutateText, mutation, objectOf, onlyTyped, replaceDeep } from '../../helpers/arbitraries.js';
 import { cv, net } from './consortium-helpers.js';
 
 /**
@@ -17,25 +17,6 @@ const chain: SignedConfig[] = cv.configs.map((c: { hex: string; approvals?: { me
   bytes: fromHex(c.hex),
   approvals: (c.approvals ?? []).map((a) => ({ member: a.member, sig: fromHex(a.sigHex) })),
 }));
-
-/** Replace one value somewhere inside a decoded structure (path chosen by the numbers), or drop a map key. */
-function replaceDeep(v: CborValue, path: number[], by: CborValue, drop: boolean): CborValue {
-  if (path.length === 0) return by;
-  const [i, ...rest] = path as [number, ...number[]];
-  if (Array.isArray(v)) {
-    if (v.length === 0) return by;
-    const j = i % v.length;
-    return v.map((x, k) => (k === j ? replaceDeep(x, rest, by, drop) : x));
-  }
-  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
-    const keys = Object.keys(v);
-    if (keys.length === 0) return by;
-    const key = keys[i % keys.length]!;
-    if (drop && rest.length === 0) return objectOf(Object.entries(v).filter(([k]) => k !== key)) as CborValue;
-    return objectOf(Object.entries(v).map(([k, x]) => [k, k === key ? replaceDeep(x as CborValue, rest, by, drop) : x])) as CborValue;
-  }
-  return by;
-}
 
 const deepEdit = fc.record({
   path: fc.array(fc.nat(), { maxLength: 5 }),
