@@ -67,15 +67,25 @@ export class FinalityPolicy {
    */
   check(note: Note): Finality {
     const counted: { id: string; time: number }[] = [];
-    for (const w of this.witnesses) {
-      for (const s of note.sigs) {
-        if (s.name !== w.name || !equalBytes(s.keyId, w.keyId)) continue;
-        const res = verifyCosignature(note.text, s, { name: w.name, pub: w.pub });
-        if (!res.ok) throw new ProtocolError('COSIGNATURE_INVALID', `cosignature of ${w.id} does not verify`, w.id);
-        if (!counted.some((c) => c.id === w.id)) counted.push({ id: w.id, time: res.time * 1000 });
-      }
+    for (const s of note.sigs) {
+      const time = this.verifyLine(note.text, s);
+      const id = time === undefined ? undefined : this.witnessOf(s)!.id;
+      if (id !== undefined && !counted.some((c) => c.id === id)) counted.push({ id, time: time! });
     }
     return this.finality(counted);
+  }
+
+  /**
+   * Verify one signature line: its time (ms) when it is this epoch's
+   * witness's and verifies, undefined when the key is not one of this
+   * epoch's witnesses; COSIGNATURE_INVALID when it is but does not verify.
+   */
+  verifyLine(text: string, s: Signature): number | undefined {
+    const w = this.witnessOf(s);
+    if (!w) return undefined;
+    const res = verifyCosignature(text, s, { name: w.name, pub: w.pub });
+    if (!res.ok) throw new ProtocolError('COSIGNATURE_INVALID', `cosignature of ${w.id} does not verify`, w.id);
+    return res.time * 1000;
   }
 
   /** Count cosigners already verified elsewhere (member id → key that verified): those that are this epoch's witnesses with that key. */
