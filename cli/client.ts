@@ -18,8 +18,9 @@ export class NodeClient {
 
   async json<T = any>(path: string, init?: RequestInit): Promise<T> {
     const res = await this.call(path, init);
-    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
+    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; standing?: string };
+    const standing = body.standing ? ` (the record that stands: ${body.standing})` : '';
+    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${standing}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
     return body as T;
   }
 

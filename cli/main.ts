@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './io.js';
+import { VERSION } from '../protocol/constants.js';
 
 // Commands load their modules lazily: `verify --bundle` must not load libp2p, fastify or LevelDB.
 const program = new Command();
@@ -12,7 +13,7 @@ const set = (code: number | void) => {
 program
   .name('tongban')
   .description('Tongban (通办): a witnessed audit ledger for cross-region government services')
-  .version('0.1.0')
+  .version(VERSION)
   .option('--debug', 'print stack traces of errors')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) })
@@ -65,7 +66,7 @@ const operator = program.command('operator').description('officials (actors) of 
 example(
   target(operator.command('add').description('create an official\'s key (0600) and register it with an org.actor record'))
     .requiredOption('--id <id>', 'actor id, e.g. li.na')
-    .requiredOption('--roles <roles>', 'comma-separated: admin,registrar,approver')
+    .requiredOption('--roles <roles>', 'comma-separated: admin, approver, registrar (caseworker, supervisor: for case kinds, not yet)')
     .requiredOption('--out <file>', 'key file to create')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')

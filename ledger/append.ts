@@ -3,7 +3,7 @@ import type { CborMap } from '../protocol/cbor.js';
 import { decodeRequest, requestDigest, requestSigMessage } from '../protocol/records/request.js';
 import type { VerifyItem } from './verify-pool.js';
 import { encodeRecord, sealRecord, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
-import { acceptRecord, RecordRejected, type LogHead } from '../protocol/records/rules.js';
+import { acceptRecord, MAX_SKEW_MS, RecordRejected, type LogHead } from '../protocol/records/rules.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
 import { nameKey } from './keys.js';
@@ -159,7 +159,7 @@ export class OwnLog {
       const actor: ActorBlock = { id: sub.actor, nonce: req.nonce, at: req.at, sig: sub.sig };
       record = { v: 1, net: req.net, author: self.id, seq, epoch: this.core.epoch, ts, kind: req.kind, body: req.body, actor };
       if (req.refs) record.refs = req.refs;
-      if (Math.abs(req.at - now) > 5 * 60 * 1000) throw new RecordRejected('ACTOR_CLOCK', `request time is more than 5 minutes from this node's clock`, self.id, seq);
+      if (Math.abs(req.at - now) > MAX_SKEW_MS) throw new RecordRejected('ACTOR_CLOCK', `request time is more than 5 minutes from this node's clock`, self.id, seq);
     } else {
       record = { v: 1, net: this.core.net, author: self.id, seq, epoch: this.core.epoch, ts, kind: sub.kind, body: sub.body };
       if (sub.refs) record.refs = sub.refs;

@@ -3,7 +3,7 @@ import { encodeBundle, type Bundle } from '../protocol/bundle/bundle.js';
 import { selectBundleRecords } from '../protocol/bundle/select.js';
 import { formatTlogProof } from '../protocol/note/tlog-proof.js';
 import type { Envelope } from '../protocol/records/record.js';
-import type { Checkpoints, StoredCheckpoint } from './checkpoints.js';
+import { isFinalFor, type Checkpoints, type StoredCheckpoint } from './checkpoints.js';
 import type { LedgerCore } from './ledger.js';
 import { parseLogKey } from './keys.js';
 
@@ -26,32 +26,40 @@ export interface BuiltBundle {
 }
 
 /**
- * Build the §8 bundle for a document: its records, what they depend on, the
- * configs up to the newest epoch used, and per log the best checkpoint
- * covering the records taken from it, with an inclusion proof per entry.
+ * The checkpoint an entry's proof uses (§8): the first held checkpoint that
+ * made it final (the oldest final one covering it), else the newest covering
+ * it. Only sizes this node holds records for can give an inclusion proof.
+ */
+export function proofCheckpoint(core: LedgerCore, checkpoints: Checkpoints, env: Envelope): StoredCheckpoint | undefined {
+  const r = env.record;
+  const held = core.size(r.author);
+  const covering = checkpoints.list(r.author).filter((cp) => cp.checkpoint.size > r.seq && cp.checkpoint.size <= held);
+  const cfg = core.configFor(r.epoch);
+  return (cfg && covering.find((cp) => isFinalFor(cp, cfg))) || covering.at(-1);
+}
+
+/**
+ * Build the §8 bundle for a document: its records and what they depend on,
+ * sorted by (author, seq); configs 0..e (this node's newest epoch); each
+ * entry with an inclusion proof to the checkpoint `proofCheckpoint` picks.
  */
 export async function buildBundle(core: LedgerCore, checkpoints: Checkpoints, doc: Uint8Array): Promise<BuiltBundle> {
   const selected = await selectBundleRecords(await docRecords(core, doc), {
     byId: (id) => core.recordById(id),
-    actorRecord: async (author, actorId, seq) => {
-      const s = core.actorSeq(author, actorId, seq);
-      return s === undefined ? undefined : core.envelope(author, s);
+    actorRecords: async (author, actorId, seq) => {
+      const out: Envelope[] = [];
+      for (const v of core.actors.get(author)?.get(actorId) ?? []) {
+        if (v.seq >= seq) break;
+        const env = await core.envelope(author, v.seq);
+        if (env) out.push(env);
+      }
+      return out;
     },
   });
-  const chosen = new Map<string, StoredCheckpoint | undefined>();
-  for (const env of selected) {
-    const a = env.record.author;
-    if (chosen.has(a)) continue;
-    const mine = selected.filter((e) => e.record.author === a);
-    const maxSeq = Math.max(...mine.map((e) => e.record.seq));
-    const maxEpoch = Math.max(...mine.map((e) => e.record.epoch));
-    chosen.set(a, checkpoints.best(a, maxSeq + 1, maxEpoch));
-  }
   const entries: Bundle['entries'] = [];
   const unproven: Envelope[] = [];
-  let maxEpoch = 0;
   for (const env of selected) {
-    const cp = chosen.get(env.record.author);
+    const cp = proofCheckpoint(core, checkpoints, env);
     if (!cp) {
       unproven.push(env);
       continue;
@@ -59,8 +67,7 @@ export async function buildBundle(core: LedgerCore, checkpoints: Checkpoints, do
     const path = await core.inclusionProof(env.record.author, env.record.seq, cp.checkpoint.size);
     const proof = formatTlogProof({ index: env.record.seq, path, checkpoint: { text: cp.text, sigs: cp.sigs } });
     entries.push({ envelope: env.bytes, proof });
-    maxEpoch = Math.max(maxEpoch, env.record.epoch);
   }
-  const bundle: Bundle = { v: 1, net: core.net, subject: doc, configs: core.signedConfigs(maxEpoch), entries };
+  const bundle: Bundle = { v: 1, net: core.net, subject: doc, configs: core.signedConfigs(), entries };
   return { bundle, bytes: encodeBundle(bundle), unproven };
 }

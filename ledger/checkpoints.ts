@@ -1,5 +1,6 @@
 import { equalBytes, fromUtf8, toHex, utf8 } from '../protocol/bytes.js';
 import type { Config } from '../protocol/config/config.js';
+import { FinalityPolicy } from '../protocol/finality.js';
 import { keyId, KEY_TYPE_COSIGNATURE } from '../protocol/keys.js';
 import { originOf } from '../protocol/names.js';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from '../protocol/note/checkpoint.js';
@@ -110,19 +111,14 @@ function witnessSignatures(core: LedgerCore, note: Note, cache: VerifiedLines): 
   return out;
 }
 
-/** Witness cosignatures that count for records of `cfg`'s epoch (§6). */
+/** Witness cosignatures that count for records of `cfg`'s epoch (§6): asked of the epoch's FinalityPolicy. */
 export function witnessCount(cp: StoredCheckpoint, cfg: Config): number {
-  let n = 0;
-  for (const w of cfg.members) {
-    if (!w.roles.includes('witness')) continue;
-    const pub = cp.cosigners.get(w.id);
-    if (pub && equalBytes(pub, w.key)) n++;
-  }
-  return n;
+  return FinalityPolicy.of(cfg).countVerified(cp.cosigners);
 }
 
 export function isFinalFor(cp: StoredCheckpoint, cfg: Config): boolean {
-  return witnessCount(cp, cfg) >= cfg.quorum.witness;
+  const policy = FinalityPolicy.of(cfg);
+  return policy.isFinal(policy.countVerified(cp.cosigners));
 }
 
 function encodeStored(cp: StoredCheckpoint): Uint8Array {

@@ -3,6 +3,7 @@ import { configId, decodeConfig } from '../protocol/config/config.js';
 import { approveConfig, checkSuccessor, checkSuccessorLink, governanceMessage, type Approval, type SignedConfig, type VerifiedConfig } from '../protocol/config/governance.js';
 import { verify } from '../protocol/crypto.js';
 import type { Envelope } from '../protocol/records/record.js';
+import { govSigValid, govVoteCounts } from '../protocol/domain/rules.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
@@ -84,11 +85,11 @@ export class Governance {
       } else if (r.kind === 'gov.approve') {
         const id = r.body.config as Uint8Array;
         const sig = r.body.sig as Uint8Array;
-        const key = this.core.configFor(r.epoch)?.members.find((m) => m.id === r.author)?.key;
-        if (!key || !verify(key, governanceMessage(id), sig)) continue;
+        // The same domain rules the API refuses by and the verifier reports by (protocol/domain).
+        if (!govSigValid(this.core, r.epoch, r.author, id, sig)) continue;
         if (this.core.chain.some((c) => equalBytes(c.id, id))) continue; // already adopted
         const p = await load(id);
-        if (!p.approvals.some((a) => a.member === r.author)) p.approvals.push({ member: r.author, sig });
+        if (govVoteCounts(p.approvals, r.author)) p.approvals.push({ member: r.author, sig });
       }
     }
     return [...touched.values()].map((p) => this.core.store.put('prop', p.id, encodeProposal(p)));

@@ -6,7 +6,7 @@ export interface DemoResult {
   verified: boolean;
   doc: string;
   approvalToFinalMs: number;
-  report: { verdict: string; events: { kind: string; author: string; region: string; actor: string | null; ts: number; final: boolean; witnesses: number }[] };
+  report: { proofs: string; outcome: string; stands: boolean; events: { kind: string; author: string; region: string; actor: string | null; ts: number; final: boolean; witnesses: number }[] };
 }
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
@@ -65,21 +65,21 @@ export async function runDemo(net: Testnet, say: (line: string) => void): Promis
   say('4. Pudong\'s caseworker zhou.min uses it; the access is logged');
   const report = await until(async () => {
     const r = JSON.parse(tongban(['verify', reg.doc, '--home', home(sh), '--json'], net.dir).toString());
-    return r.verdict === 'valid' && r.events.length === 4 ? r : undefined;
+    return r.stands === true && r.events.length === 4 ? r : undefined;
   }, 'every step to become final').catch(() => JSON.parse(spawnVerify(net, reg.doc, home(sh))));
-  say(`5. Pudong verifies the provenance itself from Haidian's, Zhengzhou's and its own logs: ${report.verdict.toUpperCase()}`);
+  say(`5. Pudong verifies the provenance itself from Haidian's, Zhengzhou's and its own logs: proofs ${String(report.proofs).toUpperCase()}, decision ${String(report.outcome).toUpperCase()}`);
   const bundle = join(docs, `${number}.bundle`);
   tongban(['bundle', reg.doc, '--home', home(sh), '--out', bundle], net.dir);
   const offline = tongban(['verify', reg.doc, '--bundle', bundle, '--genesis', net.genesis], net.dir);
   say(`6. The proof bundle (${bundle}) verifies offline against the genesis alone:`);
   for (const line of offline.trimEnd().split('\n')) say(`   ${line}`);
-  return { verified: report.verdict === 'valid' && /verdict: VALID/.test(offline), doc: reg.doc, approvalToFinalMs, report };
+  return { verified: report.stands === true && /\nproofs: +SOUND[^\n]*\ndecision: APPROVED/.test(offline), doc: reg.doc, approvalToFinalMs, report };
 }
 
 function spawnVerify(net: Testnet, doc: string, home: string): string {
   try {
     return tongban(['verify', doc, '--home', home, '--json'], net.dir);
   } catch (e) {
-    return JSON.stringify({ verdict: 'invalid', events: [], error: (e as Error).message });
+    return JSON.stringify({ proofs: 'unknown', outcome: 'unknown', stands: false, events: [], error: (e as Error).message });
   }
 }

@@ -13,7 +13,7 @@ import { NodeClient } from '../client.js';
 import { actorKey, genesisOf, loadHome, nodeUrl } from '../home.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
 import { sha256 } from '../../protocol/crypto.js';
-import { docHash, trustAnchor, verifyAndPrint } from './verify.js';
+import { docHash, notFoundReport, printReport, trustAnchor, verifyAndPrint } from './verify.js';
 import { readFileSync } from 'node:fs';
 
 type Target = { home?: string; node?: string };
@@ -25,8 +25,9 @@ export async function operatorAdd(opts: Target & { id: string; roles: string; ou
   } catch (e) {
     throw usage((e as Error).message);
   }
-  const roles = opts.roles.split(',').map((r) => r.trim()).filter(Boolean);
-  for (const r of roles) if (!ACTOR_ROLES.includes(r as ActorRole)) throw usage(`--roles: unknown role ${r} (admin, registrar, approver)`);
+  // org.actor roles are sorted and unique (§5.2).
+  const roles = [...new Set(opts.roles.split(',').map((r) => r.trim()).filter(Boolean))].sort();
+  for (const r of roles) if (!ACTOR_ROLES.includes(r as ActorRole)) throw usage(`--roles: unknown role ${r} (${ACTOR_ROLES.join(', ')})`);
   const admin = actorKey(opts.actor);
   if (existsSync(opts.out)) throw usage(`${opts.out} exists already; not overwriting a key`);
   const c = client(opts);
@@ -36,6 +37,9 @@ export async function operatorAdd(opts: Target & { id: string; roles: string; ou
   if (opts.json) printJson({ ...r, actor: opts.id, roles, key: opts.out });
   else process.stdout.write(`added ${opts.id} (${roles.join(', ')}) as ${r.author}/${r.seq}; key in ${opts.out}\nrecord ${r.id}\n`);
 }
+
+/** What each doc command did, said in its own words (doc reject appends a doc.approve whose decision is reject). */
+const DONE = { register: 'registered', approve: 'approved', reject: 'rejected', revoke: 'revoked', share: 'shared', access: 'logged access' } as const;
 
 interface Provenance {
   events: { kind: string; id: string; author: string; to?: string }[];
@@ -95,8 +99,8 @@ export async function docCommand(
   }
   for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
   const r = await c.submit(actor, kind, body as never, refs);
-  if (opts.json) printJson({ doc: toHex(doc), ...r });
-  else process.stdout.write(`${kind} ${r.author}/${r.seq}\ndocument ${toHex(doc)}\nrecord   ${r.id}\n`);
+  if (opts.json) printJson({ action, kind, doc: toHex(doc), ...r });
+  else process.stdout.write(`${DONE[action]} as ${r.author}/${r.seq} (${kind}${kind === 'doc.approve' ? `, decision ${action}` : ''})\ndocument ${toHex(doc)}\nrecord   ${r.id}\n`);
 }
 
 /** `tongban verify DOC --home DIR | --node URL`: fetch the bundle, verify it here. */
@@ -106,9 +110,7 @@ export async function verifyOnline(arg: string, opts: Target & { genesis?: strin
   const anchor = opts.genesis || opts.net || !opts.home ? trustAnchor(opts) : sha256(genesisOf(loadHome(opts.home)));
   const bytes = await client(opts).bytes(`/v1/docs/${toHex(doc)}/bundle`);
   if (!bytes) {
-    if (opts.json) printJson({ doc: toHex(doc), verdict: 'not-found', asOf: null, events: [], problems: [] });
-    else process.stdout.write(`document ${toHex(doc)}\nverdict: NOT-FOUND\n`);
-    return EXIT.NOT_STANDING;
+    return printReport(notFoundReport(doc, anchor), !!opts.json);
   }
   return verifyAndPrint(bytes, anchor, doc, !!opts.json);
 }

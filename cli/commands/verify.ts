@@ -27,35 +27,44 @@ const DESCRIBE: Record<string, (e: Report['events'][number]) => string> = {
   'doc.access': (e) => `used it for ${e.purpose}`,
 };
 
+const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+/** The text report: every event with who, where, when and its finality, then the two answers on their own lines. */
 export function formatReport(r: Report): string {
   const lines: string[] = [`document ${r.doc}`];
   for (const e of r.events) {
-    const when = new Date(e.ts).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
     const province = provinceOf(e.region);
     const place = `${e.member} (${e.region}${province && !e.member.startsWith(province.name) ? `, ${province.name}` : ''})`;
-    const who = e.actor ? `${e.author}/${e.actor}` : e.author;
-    const fin = e.final ? `final, ${e.witnesses} witnesses` : `not final (${e.witnesses}/${e.quorum} witnesses)`;
-    lines.push(`  ${when}  ${place}  ${who}  ${(DESCRIBE[e.kind] ?? (() => e.kind))(e)}  [${fin}]`);
+    const who = e.actor ? `${e.author}/${e.actor}${e.actorRoles ? ` [${e.actorRoles.join(',')}]` : ''}` : e.author;
+    const fin = e.final ? `final, ${e.witnesses}/${e.quorum} witnesses${e.witnessed !== null ? `, witnessed ${iso(e.witnessed)}` : ''}` : `not final (${e.witnesses}/${e.quorum} witnesses)`;
+    lines.push(`  ${iso(e.ts)}  ${place}  ${who}  ${(DESCRIBE[e.kind] ?? (() => e.kind))(e)}  [${fin}]${e.ignored ? `  (does not count: ${e.ignored})` : ''}`);
   }
   for (const p of r.problems) lines.push(`  problem ${p.code}: ${p.message}`);
   for (const w of r.warnings) lines.push(`  warning ${w.code}: ${w.message}`);
-  const asOf = r.asOf ? ` as of ${new Date(r.asOf).toISOString()}` : '';
-  lines.push(`verdict: ${r.verdict.toUpperCase()}${asOf}`);
+  const times = [r.asOf !== null ? `as of ${iso(r.asOf)}` : '', r.provenTo !== null ? `proven to ${iso(r.provenTo)}` : ''].filter(Boolean).join(', ');
+  lines.push(r.proofs === 'sound' ? `proofs:   SOUND${times ? ` (${times})` : ''}` : `proofs:   UNSOUND (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`);
+  lines.push(r.proofs === 'sound' ? `decision: ${r.outcome.toUpperCase()}: ${r.decision.why}` : `decision: not established (the proofs are unsound); the entries that verified say ${r.outcome.toUpperCase()}`);
   return lines.join('\n');
 }
 
-export function reportJson(r: Report) {
+/** Exit code of a report (README "Exit codes"): 0 only when the proofs are sound and the document stands. */
+export function exitOf(r: Report): number {
+  if (r.proofs === 'unsound') return EXIT.UNSOUND;
+  return r.stands ? EXIT.OK : EXIT.NOT_STANDING;
+}
+
+/** Print a report as text or JSON (the JSON is the report itself, as the node's HTTP API serves it); returns the exit code. */
+export function printReport(report: Report, json: boolean): number {
+  if (json) printJson(report);
+  else process.stdout.write(formatReport(report) + '\n');
+  return exitOf(report);
+}
+
+/** The report when the node holds no proven record about the document: nothing to prove, nothing registered. */
+export function notFoundReport(doc: Uint8Array, net: Uint8Array): Report {
   return {
-    doc: r.doc,
-    verdict: r.verdict,
-    asOf: r.asOf === null ? null : new Date(r.asOf).toISOString(),
-    events: r.events.map((e) => ({
-      kind: e.kind, id: e.id, author: e.author, region: e.region, seq: e.seq, ts: e.ts, actor: e.actor ?? null,
-      ...(e.role !== undefined ? { role: e.role } : {}), ...(e.decision !== undefined ? { decision: e.decision } : {}),
-      ...(e.purpose !== undefined ? { purpose: e.purpose } : {}), ...(e.to !== undefined ? { to: e.to } : {}),
-      final: e.final, witnesses: e.witnesses,
-    })),
-    problems: r.problems.map((p) => ({ code: p.code, message: p.message })),
+    doc: toHex(doc), net: toHex(net), proofs: 'sound', outcome: 'not-found', decision: { outcome: 'not-found', why: 'the node holds no proven record about the document', records: [] },
+    stands: false, asOf: null, provenTo: null, epoch: null, events: [], entries: [], problems: [], warnings: [], logs: [],
   };
 }
 
@@ -63,12 +72,10 @@ export function reportJson(r: Report) {
 export function verifyAndPrint(bundle: Uint8Array, net: Uint8Array, subject: Uint8Array | undefined, json: boolean): number {
   useCrypto(nodeCrypto);
   let report = verifyBundle(bundle, net);
-  if (subject && report.verdict !== 'invalid' && report.doc !== toHex(subject)) {
-    report = { ...report, verdict: 'invalid', problems: [...report.problems, { code: 'BUNDLE_MALFORMED', message: `bundle is about ${report.doc}, not ${toHex(subject)}` }] };
+  if (subject && report.doc !== toHex(subject)) {
+    report = { ...report, proofs: 'unsound', stands: false, problems: [...report.problems, { code: 'BUNDLE_MALFORMED', message: `bundle is about ${report.doc || 'nothing readable'}, not ${toHex(subject)}` }] };
   }
-  if (json) printJson(reportJson(report));
-  else process.stdout.write(formatReport(report) + '\n');
-  return report.verdict === 'valid' ? EXIT.OK : EXIT.NOT_STANDING;
+  return printReport(report, json);
 }
 
 /** `tongban verify DOC --bundle B --genesis G`: fully offline, loads neither libp2p, fastify nor LevelDB. */

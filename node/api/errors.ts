@@ -1,5 +1,6 @@
 import { ProtocolError } from '../../protocol/errors.js';
 import { RecordRejected, type RuleCode } from '../../protocol/records/rules.js';
+import { DomainRefused, type DomainRule } from '../../protocol/domain/rules.js';
 import { LedgerError } from '../../ledger/errors.js';
 
 /** The HTTP status of each acceptance rule: who asked matters (401/403), replays conflict (409). */
@@ -14,10 +15,26 @@ const RULE_STATUS: Partial<Record<RuleCode, number>> = {
   NONCE_REPLAYED: 409,
 };
 
+/** Domain rules (protocol/domain): who may not (403), what is not there (422), what already stands (409). */
+const DOMAIN_STATUS: Record<DomainRule, number> = {
+  KIND_UNKNOWN: 400,
+  REF_UNKNOWN: 422,
+  SHARE_NOT_MEMBER: 422,
+  GOV_SIG_INVALID: 422,
+  REVOKE_NOT_OWNER: 403,
+  DOC_REVOKED: 409,
+  DUPLICATE: 409,
+  DECIDED: 409,
+  ACTOR_KEY_TAKEN: 409,
+  CONFIG_ADOPTED: 409,
+};
+
 export interface ApiError {
   status: number;
   code: string;
   message: string;
+  /** For a duplicate: the id of the record that already stands. */
+  standing?: string;
 }
 
 export function apiError(status: number, code: string, message: string): ApiError & Error {
@@ -26,6 +43,7 @@ export function apiError(status: number, code: string, message: string): ApiErro
 
 /** Map any error to a typed body; unknown errors are 500 INTERNAL and logged. */
 export function toApiError(e: unknown): ApiError {
+  if (e instanceof DomainRefused) return { status: DOMAIN_STATUS[e.rule], code: e.rule, message: e.message, ...(e.standing ? { standing: e.standing } : {}) };
   if (e instanceof RecordRejected) return { status: RULE_STATUS[e.rule] ?? 400, code: e.rule, message: e.message };
   if (e instanceof ProtocolError) return { status: e.code === 'LIMIT_EXCEEDED' ? 413 : 400, code: e.code, message: e.message };
   if (e instanceof LedgerError) {

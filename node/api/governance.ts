@@ -2,14 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { fromBase64, toBase64, toHex } from '../../protocol/bytes.js';
 import { decodeConfig } from '../../protocol/config/config.js';
-import { decodeRequest, verifyActorSignature } from '../../protocol/records/request.js';
-import { RecordRejected } from '../../protocol/records/rules.js';
+import { decodeRequest } from '../../protocol/records/request.js';
 import type { TongbanNode } from '../node.js';
 import { apiError } from './errors.js';
 import { ErrorBody } from './server.js';
 import { toJson } from './json.js';
-
-const MAX_SKEW_MS = 5 * 60 * 1000;
+import { precheck } from './rules.js';
 
 export async function governanceRoutes(app: FastifyInstance, node: TongbanNode): Promise<void> {
   const { ledger } = node;
@@ -52,26 +50,19 @@ export async function governanceRoutes(app: FastifyInstance, node: TongbanNode):
     },
     async (req) => {
       const b = req.body as { request: string; actor: string; sig: string };
-      const self = ledger.self!.id;
-      let request;
-      let sig;
+      let sub;
       try {
-        request = decodeRequest(fromBase64(b.request));
-        sig = fromBase64(b.sig);
+        sub = { request: fromBase64(b.request), actor: b.actor, sig: fromBase64(b.sig) };
       } catch (e) {
         throw apiError(400, 'REQUEST_INVALID', (e as Error).message);
       }
+      if (sub.sig.length !== 64) throw apiError(400, 'REQUEST_INVALID', 'sig must be 64 bytes');
+      let request = decodeRequest(sub.request);
       if (request.kind !== 'gov.sign' || !(request.body.config instanceof Uint8Array) || request.body.config.length !== 32) {
         throw apiError(400, 'REQUEST_INVALID', 'request must be of kind gov.sign with body {config: 32-byte id}');
       }
-      if (request.author !== self) throw new RecordRejected('WRONG_AUTHOR', `request is for ${request.author}`);
-      if (Math.abs(request.at - Date.now()) > MAX_SKEW_MS) throw new RecordRejected('ACTOR_CLOCK', 'request time is more than 5 minutes from this node\'s clock');
-      const inForce = ledger.actorInForce(self, b.actor, ledger.size(self));
-      if (!inForce) throw new RecordRejected('ACTOR_UNKNOWN', `actor ${b.actor} is not registered`);
-      if (!inForce.active) throw new RecordRejected('ACTOR_INACTIVE', `actor ${b.actor} is disabled`);
-      if (!inForce.roles.includes('admin')) throw new RecordRejected('ACTOR_ROLE', `actor ${b.actor} is not an admin`);
-      const asRecord = { v: 1 as const, net: request.net, author: self, seq: 0, epoch: 0, ts: 0, kind: request.kind, body: request.body, actor: { id: b.actor, nonce: request.nonce, at: request.at, sig } };
-      if (!verifyActorSignature(asRecord, inForce.key)) throw new RecordRejected('ACTOR_SIGNATURE', 'actor signature does not verify');
+      // The same actor rules as for records (in force, active, admin, clock, signature, unused nonce).
+      request = await precheck(ledger, sub, { role: 'admin' });
       const id = request.body.config as Uint8Array;
       const govSig = await ledger.governance.signApproval(id);
       return { config: toHex(id), sig: toBase64(govSig) };

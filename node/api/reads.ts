@@ -9,7 +9,9 @@ import { apiError } from './errors.js';
 import { ErrorBody } from './server.js';
 import { toJson } from './json.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from '../../protocol/constants.js';
+
+export { VERSION };
 
 const Hash = Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'document SHA-256, lowercase hex' }) });
 const Author = Type.Object({ author: Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$' }) });

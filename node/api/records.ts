@@ -3,6 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { fromBase64, fromHex32, toBase64, toHex } from '../../protocol/bytes.js';
 import { decodeCanonical, isMap } from '../../protocol/cbor.js';
 import { RecordRejected } from '../../protocol/records/rules.js';
+import { DomainRefused } from '../../protocol/domain/rules.js';
+import { checkAndAppend, RuleLocks } from './rules.js';
 import type { TongbanNode } from '../node.js';
 import { witnessCount } from '../../ledger/checkpoints.js';
 import { apiError } from './errors.js';
@@ -46,14 +48,16 @@ function parseSubmission(body: unknown): { request: Uint8Array; actor: string; s
 }
 
 export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Promise<void> {
+  const locks = new RuleLocks();
   app.post(
     '/v1/records',
     {
       schema: {
         summary: 'Append an actor-signed request to this node\'s log',
-        description: 'JSON {request, actor, sig} (base64) or application/cbor {request, actor, sig}. 201 only once the record is durable.',
+        description:
+          'JSON {request, actor, sig} (base64) or application/cbor {request, actor, sig}. 201 only once the record is durable, and only for a record that counts: a request that breaks an acceptance or domain rule is refused with a 4xx whose code names the rule; a duplicate is 409 with `standing`, the id of the record that already stands.',
         body: Type.Union([Submit, Type.Any({ description: 'application/cbor bytes' })]),
-        response: { 201: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 429: ErrorBody },
+        response: { 201: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody },
       },
     },
     async (req, reply) => {
@@ -64,11 +68,11 @@ export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Pro
       const sub = parseSubmission(body);
       if (sub.sig.length !== 64) throw apiError(400, 'BAD_REQUEST', 'sig must be 64 bytes');
       try {
-        const r = await node.ledger.append(sub);
+        const r = await checkAndAppend(node.ledger, locks, sub);
         node.metrics.appends.inc();
         return reply.status(201).send({ id: toHex(r.id), author: r.envelope.record.author, seq: r.seq });
       } catch (e) {
-        if (e instanceof RecordRejected) node.metrics.appendRejects.inc({ rule: e.rule });
+        if (e instanceof RecordRejected || e instanceof DomainRefused) node.metrics.appendRejects.inc({ rule: e.rule });
         throw e;
       }
     },

@@ -38,7 +38,7 @@ export async function startApi(node: TongbanNode, init: ApiInit): Promise<Fastif
   app.setErrorHandler((err, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error({ err }, 'request failed');
-    void reply.status(e.status).send({ code: e.code, message: e.message });
+    void reply.status(e.status).send({ code: e.code, message: e.message, ...(e.standing ? { standing: e.standing } : {}) });
   });
   app.setNotFoundHandler((req, reply) => void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` }));
   app.addHook('onResponse', async (req, reply) => {
@@ -54,5 +54,5 @@ export async function startApi(node: TongbanNode, init: ApiInit): Promise<Fastif
 export const ErrorBody = {
   type: 'object',
   required: ['code', 'message'],
-  properties: { code: { type: 'string' }, message: { type: 'string' } },
+  properties: { code: { type: 'string' }, message: { type: 'string' }, standing: { type: 'string', description: 'for a duplicate (409): id of the record that already stands' } },
 } as const;

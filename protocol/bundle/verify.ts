@@ -1,23 +1,26 @@
 import { equalBytes, toHex } from '../bytes.js';
 import { verifyConfigChain, type VerifiedConfig } from '../config/governance.js';
-import type { Config } from '../config/config.js';
+import { decide, type Decision, type DocFact, type Outcome } from '../domain/outcome.js';
+import { checkDomain, DomainRefused, proposedOf, type DomainRule } from '../domain/rules.js';
+import { MemoryView } from '../domain/memory-view.js';
 import { ProtocolError } from '../errors.js';
-import { keyId, KEY_TYPE_COSIGNATURE } from '../keys.js';
+import { FinalityPolicy, type Finality } from '../finality.js';
 import { verifyInclusion } from '../merkle/verify.js';
 import { originOf } from '../names.js';
 import { parseCheckpoint, type Checkpoint } from '../note/checkpoint.js';
-import { verifyCosignature } from '../note/cosignature.js';
 import type { Note } from '../note/note.js';
 import { signatureBy } from '../note/signer.js';
 import { parseTlogProof } from '../note/tlog-proof.js';
-import { checkRecordAlone, orgActorOf, RecordRejected, type ActorInForce } from '../records/rules.js';
+import { checkRecordAlone, RecordRejected } from '../records/rules.js';
 import { decodeEnvelope, type Envelope } from '../records/record.js';
-import type { OrgActorBody } from '../records/kinds.js';
 import { decodeBundle, type Bundle } from './bundle.js';
 
-export type Verdict = 'valid' | 'pending' | 'revoked' | 'not-found' | 'invalid';
+export type { Outcome, Decision } from '../domain/outcome.js';
 
-/** Fatal findings: any of them makes the verdict `invalid`. */
+/** Are the proofs sound? Separate from what stands decided (`Outcome`). */
+export type Soundness = 'sound' | 'unsound';
+
+/** Fatal findings: any of them makes the proofs `unsound`. */
 export type ProblemCode =
   | 'BUNDLE_MALFORMED'
   | 'NETWORK_MISMATCH'
@@ -29,8 +32,12 @@ export type ProblemCode =
   | 'CHECKPOINT'
   | 'FORK';
 
-/** Findings about what the records say, not about their integrity. */
-export type WarningCode = 'REF_MISSING' | 'REF_MISMATCH' | 'ACCESS_WITHOUT_SHARE' | 'REVOKE_BY_OTHER';
+/**
+ * Findings about what the records say, not about their integrity: a record
+ * that breaks a domain rule (it is shown but does not count), an access
+ * without a share.
+ */
+export type WarningCode = DomainRule | 'ACCESS_WITHOUT_SHARE';
 
 export interface Finding<C extends string> {
   code: C;
@@ -48,23 +55,36 @@ export interface ReportEvent {
   region: string;
   seq: number;
   epoch: number;
+  /** Record time (author's clock, ms). */
   ts: number;
   actor?: string;
+  /** The actor's roles in force when it asked (admin, registrar, approver…). */
+  actorRoles?: string[];
+  type?: string;
   role?: string;
   decision?: string;
   purpose?: string;
   to?: string;
   reason?: string;
+  /** Final in this bundle: its own proof's checkpoint carries the quorum of its epoch. */
   final: boolean;
+  /** Witness cosignatures counted on that checkpoint, and the quorum needed. */
   witnesses: number;
   quorum: number;
+  /** When that checkpoint reached quorum (ms), or null. */
+  witnessed: number | null;
+  /** Whether it counts for the decision; when not, the domain rule it breaks. */
+  counts: boolean;
+  ignored?: DomainRule;
 }
 
 export interface LogState {
   author: string;
+  /** Size of the newest checkpoint of this log in the bundle. */
   size: number;
-  /** Whether the checkpoint has a quorum of witness cosignatures for the newest epoch used in the bundle. */
   witnesses: number;
+  /** Witnessed time of the newest checkpoint of this log in the bundle that reached quorum, or null. */
+  witnessed: number | null;
 }
 
 /** Every entry of the bundle (records about the document and the records they rely on). */
@@ -75,14 +95,26 @@ export interface ReportEntry {
   id: string;
   final: boolean;
   witnesses: number;
+  quorum: number;
+  witnessed: number | null;
+  /** Size of the checkpoint its proof uses. */
+  checkpoint: number;
 }
 
 export interface Report {
   doc: string;
   net: string;
-  verdict: Verdict;
+  /** Are the proofs sound (chain, envelopes, records, inclusion, checkpoints, cosignatures, actors)? */
+  proofs: Soundness;
+  /** What stands decided, from the records that verified and count. */
+  outcome: Outcome;
+  decision: Decision;
+  /** Sound and approved: the only case a verifier may call the document standing. */
+  stands: boolean;
   /** Newest cosignature time in the bundle (ms), or null: nothing after it is proven absent. */
   asOf: number | null;
+  /** The earliest over the bundle's logs of the witnessed time of each log's newest quorum checkpoint (ms), or null. */
+  provenTo: number | null;
   epoch: number | null;
   events: ReportEvent[];
   entries: ReportEntry[];
@@ -94,10 +126,7 @@ export interface Report {
 interface Checked {
   env: Envelope;
   checkpoint: Checkpoint;
-  note: Note;
-  witnesses: number;
-  final: boolean;
-  quorum: number;
+  finality: Finality;
 }
 
 const DOC_KINDS = ['doc.register', 'doc.approve', 'doc.revoke', 'doc.share', 'doc.access'];
@@ -109,26 +138,6 @@ function keysOf(chain: VerifiedConfig[], author: string, fromEpoch: number): Uin
     if (m && !keys.some((k) => equalBytes(k, m.key))) keys.push(m.key);
   }
   return keys;
-}
-
-/** Count distinct witnesses of `cfg` whose cosignature on the checkpoint verifies. */
-function countWitnesses(cfg: Config, note: Note, times: number[]): number {
-  let n = 0;
-  for (const w of cfg.members) {
-    if (!w.roles.includes('witness')) continue;
-    const name = originOf(cfg.consortium, w.id);
-    const kid = keyId(name, KEY_TYPE_COSIGNATURE, w.key);
-    for (const s of note.sigs) {
-      if (s.name !== name || !equalBytes(s.keyId, kid)) continue;
-      const res = verifyCosignature(note.text, s, { name, pub: w.key });
-      // As Go's note.Open: a signature by a known key that does not verify is an error, not noise.
-      if (!res.ok) throw new ProtocolError('COSIGNATURE_INVALID', `cosignature of ${w.id} does not verify`);
-      n++;
-      times.push(res.time * 1000);
-      break;
-    }
-  }
-  return n;
 }
 
 function checkProof(env: Envelope, proofText: string, chain: VerifiedConfig[]): { checkpoint: Checkpoint; note: Note } {
@@ -146,15 +155,22 @@ function checkProof(env: Envelope, proofText: string, chain: VerifiedConfig[]): 
   return { checkpoint, note: p.checkpoint };
 }
 
+const NOT_FOUND: Decision = { outcome: 'not-found', why: 'no registration of the document', records: [] };
+
 function invalid(doc: string, net: string, code: ProblemCode, message: string): Report {
-  return { doc, net, verdict: 'invalid', asOf: null, epoch: null, events: [], entries: [], problems: [{ code, message }], warnings: [], logs: [] };
+  return { doc, net, proofs: 'unsound', outcome: 'not-found', decision: NOT_FOUND, stands: false, asOf: null, provenTo: null, epoch: null, events: [], entries: [], problems: [{ code, message }], warnings: [], logs: [] };
 }
 
+const byTime = (a: Envelope, b: Envelope) =>
+  a.record.ts - b.record.ts || (a.record.author < b.record.author ? -1 : a.record.author > b.record.author ? 1 : a.record.seq - b.record.seq);
+
 /**
- * Verify a proof bundle offline against the trust anchor `net` (§8): config
- * chain, every envelope and its record rules, every inclusion proof and
- * author-signed checkpoint, witness cosignatures per §6, and the actors.
- * Never throws on bad input: everything wrong is reported.
+ * Verify a proof bundle offline against the trust anchor `net` (§8) and
+ * answer two questions separately: are the proofs sound (config chain, every
+ * envelope and its record rules, every inclusion proof and author-signed
+ * checkpoint, witness cosignatures per §6, the actors), and what stands
+ * decided (the domain rules decide which records count, `decide` the
+ * outcome). Never throws on bad input: everything wrong is reported.
  */
 export function verifyBundle(bytes: Uint8Array, net: Uint8Array): Report {
   const netHex = toHex(net);
@@ -195,16 +211,12 @@ export function verifyBundle(bytes: Uint8Array, net: Uint8Array): Report {
     }
   });
 
-  const actorInForce = (author: string, actorId: string, seq: number): ActorInForce | undefined => {
-    let best: Envelope | undefined;
-    for (const env of envs) {
-      if (!env || env.record.author !== author || env.record.kind !== 'org.actor' || env.record.seq >= seq) continue;
-      if ((env.record.body as unknown as OrgActorBody).id !== actorId) continue;
-      if (!best || env.record.seq > best.record.seq) best = env;
-    }
-    return best ? orgActorOf(best.record.body as unknown as OrgActorBody) : undefined;
-  };
-  const ctx = { net, configFor: (e: number) => chain[e]?.config, actorInForce };
+  const view = new MemoryView(
+    chain.map((c) => c.config),
+    chain.map((c) => c.id),
+    envs.filter((e) => e?.record.kind === 'org.actor'),
+  );
+  const ctx = { net, configFor: (e: number) => chain[e]?.config, actorInForce: view.actorInForce.bind(view) };
 
   const checked = new Map<string, Checked>();
   const times: number[] = [];
@@ -229,86 +241,116 @@ export function verifyBundle(bytes: Uint8Array, net: Uint8Array): Report {
       return;
     }
     const cp = proof.checkpoint;
+    // Checkpoints of one log in one bundle must agree (§8).
     const rootKey = `${cp.origin}/${cp.size}`;
     const seenRoot = roots.get(rootKey);
     if (seenRoot && !equalBytes(seenRoot, cp.root)) problems.push({ code: 'FORK', message: `two roots for ${cp.origin} at size ${cp.size}`, author: r.author });
     roots.set(rootKey, cp.root);
-    const cfg = chain[r.epoch]!.config;
-    let witnesses: number;
+    let finality: Finality;
     try {
-      witnesses = countWitnesses(cfg, proof.note, times);
+      finality = FinalityPolicy.of(chain[r.epoch]!.config).check(proof.note);
     } catch (e) {
       problems.push({ code: 'CHECKPOINT', message: `${r.author}/${r.seq}: ${(e as Error).message}`, author: r.author, seq: r.seq });
       return;
     }
-    checked.set(toHex(env.id), { env, checkpoint: cp, note: proof.note, witnesses, final: witnesses >= cfg.quorum.witness, quorum: cfg.quorum.witness });
+    times.push(...finality.counted.map((c) => c.time));
+    checked.set(toHex(env.id), { env, checkpoint: cp, finality });
   });
 
+  // The domain rules decide what counts, in time order (logs have no global order; ties by author, seq).
+  const ignored = new Map<string, DomainRule>();
   const subject = bundle.subject;
+  const about = (env: Envelope) => DOC_KINDS.includes(env.record.kind) && equalBytes(env.record.body.doc as Uint8Array, subject);
+  for (const c of [...checked.values()].sort((a, b) => byTime(a.env, b.env))) {
+    const r = c.env.record;
+    if (!about(c.env) && r.kind !== 'org.actor') continue;
+    try {
+      checkDomain(view, proposedOf(c.env));
+      view.add(c.env);
+    } catch (e) {
+      if (!(e instanceof DomainRefused)) throw e;
+      ignored.set(toHex(c.env.id), e.rule);
+      warnings.push({ code: e.rule, message: `${r.author}/${r.seq}: ${e.message}${e.standing ? ` (standing: ${e.standing})` : ''}`, author: r.author, seq: r.seq });
+    }
+  }
+
   const events: ReportEvent[] = [];
   for (const c of checked.values()) {
     const r = c.env.record;
-    if (!DOC_KINDS.includes(r.kind) || !equalBytes(r.body.doc as Uint8Array, subject)) continue;
+    if (!about(c.env)) continue;
     const m = chain[r.epoch]!.config.members.find((x) => x.id === r.author)!;
     const b = r.body as Record<string, unknown>;
-    const ev: ReportEvent = { kind: r.kind, id: toHex(c.env.id), author: r.author, member: m.name, region: m.region, seq: r.seq, epoch: r.epoch, ts: r.ts, final: c.final, witnesses: c.witnesses, quorum: c.quorum };
-    if (r.actor) ev.actor = r.actor.id;
-    for (const k of ['role', 'decision', 'purpose', 'to', 'reason'] as const) if (typeof b[k] === 'string') ev[k] = b[k] as string;
+    const id = toHex(c.env.id);
+    const f = c.finality;
+    const ev: ReportEvent = { kind: r.kind, id, author: r.author, member: m.name, region: m.region, seq: r.seq, epoch: r.epoch, ts: r.ts, final: f.final, witnesses: f.count, quorum: f.needed, witnessed: f.witnessed, counts: !ignored.has(id) };
+    if (r.actor) {
+      ev.actor = r.actor.id;
+      const inForce = view.actorInForce(r.author, r.actor.id, r.seq);
+      if (inForce) ev.actorRoles = [...inForce.roles];
+    }
+    for (const k of ['type', 'role', 'decision', 'purpose', 'to', 'reason'] as const) if (typeof b[k] === 'string') ev[k] = b[k] as string;
+    if (ignored.has(id)) ev.ignored = ignored.get(id)!;
     events.push(ev);
   }
   events.sort((a, b) => a.ts - b.ts || (a.author < b.author ? -1 : a.author > b.author ? 1 : a.seq - b.seq));
 
-  // What the records say about each other (cross-log rules of §5.2).
-  const registers = events.filter((e) => e.kind === 'doc.register');
-  let revoked = false;
+  // An access by a non-owner needs a valid share (§5.2): shown, warned, not part of the decision.
   for (const c of checked.values()) {
     const r = c.env.record;
-    if (!DOC_KINDS.includes(r.kind) || !equalBytes(r.body.doc as Uint8Array, subject)) continue;
-    const refs = (r.refs ?? []).map((x) => checked.get(toHex(x))?.env);
-    if (r.kind === 'doc.approve' || r.kind === 'doc.revoke') {
-      const reg = refs.find((x) => x?.record.kind === 'doc.register');
-      if (!reg) warnings.push({ code: 'REF_MISSING', message: `${r.author}/${r.seq}: the doc.register it refers to is not in the bundle`, author: r.author, seq: r.seq });
-      else if (!equalBytes(reg.record.body.doc as Uint8Array, subject)) warnings.push({ code: 'REF_MISMATCH', message: `${r.author}/${r.seq}: refers to a registration of another document`, author: r.author, seq: r.seq });
-      else if (r.kind === 'doc.revoke') {
-        if (reg.record.author === r.author) revoked = true;
-        else warnings.push({ code: 'REVOKE_BY_OTHER', message: `${r.author}/${r.seq}: only ${reg.record.author} may revoke its registration`, author: r.author, seq: r.seq });
-      }
-    }
-    if (r.kind === 'doc.access') {
-      const owners = [...checked.values()]
-        .filter((x) => x.env.record.kind === 'doc.register' && equalBytes(x.env.record.body.doc as Uint8Array, subject))
-        .map((x) => (x.env.record.body.owner as string | undefined) ?? x.env.record.author);
-      const share = refs.find((x) => x?.record.kind === 'doc.share' && x.record.body.to === r.author && equalBytes(x.record.body.doc as Uint8Array, subject));
-      const until = share?.record.body.until as number | undefined;
-      if (!owners.includes(r.author) && (!share || (until !== undefined && r.ts > until))) {
-        warnings.push({ code: 'ACCESS_WITHOUT_SHARE', message: `${r.author}/${r.seq}: access by a non-owner without a valid doc.share`, author: r.author, seq: r.seq });
-      }
+    if (r.kind !== 'doc.access' || !about(c.env)) continue;
+    const owners = events.filter((e) => e.kind === 'doc.register' && e.counts).map((e) => (checked.get(e.id)!.env.record.body.owner as string | undefined) ?? e.author);
+    const share = (r.refs ?? []).map((x) => checked.get(toHex(x))?.env).find((x) => x?.record.kind === 'doc.share' && x.record.body.to === r.author && equalBytes(x.record.body.doc as Uint8Array, subject));
+    const until = share?.record.body.until as number | undefined;
+    if (!owners.includes(r.author) && (!share || (until !== undefined && r.ts > until))) {
+      warnings.push({ code: 'ACCESS_WITHOUT_SHARE', message: `${r.author}/${r.seq}: access by a non-owner without a valid doc.share`, author: r.author, seq: r.seq });
     }
   }
 
-  const logs = new Map<string, LogState>();
+  // Per log: its newest checkpoint in the bundle, and the newest one that reached quorum (its witnessed time).
+  const logs = new Map<string, LogState & { finalSize: number }>();
   for (const c of checked.values()) {
     const a = c.env.record.author;
-    const prev = logs.get(a);
-    if (!prev || c.checkpoint.size > prev.size) logs.set(a, { author: a, size: c.checkpoint.size, witnesses: c.witnesses });
+    let l = logs.get(a);
+    if (!l) logs.set(a, (l = { author: a, size: 0, witnesses: 0, witnessed: null, finalSize: -1 }));
+    if (c.checkpoint.size > l.size) Object.assign(l, { size: c.checkpoint.size, witnesses: c.finality.count });
+    if (c.finality.witnessed !== null && c.checkpoint.size > l.finalSize) Object.assign(l, { finalSize: c.checkpoint.size, witnessed: c.finality.witnessed });
   }
+  const witnessedLogs = [...logs.values()].map((l) => l.witnessed).filter((w): w is number => w !== null);
 
-  let verdict: Verdict;
-  if (problems.length > 0) verdict = 'invalid';
-  else if (registers.length === 0) verdict = 'not-found';
-  else if (revoked) verdict = 'revoked';
-  else if (events.some((e) => !e.final)) verdict = 'pending';
-  else verdict = 'valid';
+  const facts: DocFact[] = events
+    .filter((e) => e.counts)
+    .map((e) => {
+      const env = checked.get(e.id)!.env;
+      const f: DocFact = { id: e.id, kind: e.kind, author: e.author, final: e.final, refs: (env.record.refs ?? []).map(toHex) };
+      for (const k of ['type', 'decision', 'role', 'reason'] as const) if (e[k] !== undefined) f[k] = e[k];
+      return f;
+    });
+  const decision = decide(facts);
+  const proofs: Soundness = problems.length > 0 ? 'unsound' : 'sound';
   return {
     doc,
     net: netHex,
-    verdict,
+    proofs,
+    outcome: decision.outcome,
+    decision,
+    stands: proofs === 'sound' && decision.outcome === 'approved',
     asOf: times.length ? Math.max(...times) : null,
+    provenTo: witnessedLogs.length ? Math.min(...witnessedLogs) : null,
     epoch: chain.at(-1)!.config.epoch,
     events,
-    entries: [...checked.values()].map((c) => ({ author: c.env.record.author, seq: c.env.record.seq, kind: c.env.record.kind, id: toHex(c.env.id), final: c.final, witnesses: c.witnesses })),
+    entries: [...checked.values()].map((c) => ({
+      author: c.env.record.author,
+      seq: c.env.record.seq,
+      kind: c.env.record.kind,
+      id: toHex(c.env.id),
+      final: c.finality.final,
+      witnesses: c.finality.count,
+      quorum: c.finality.needed,
+      witnessed: c.finality.witnessed,
+      checkpoint: c.checkpoint.size,
+    })),
     problems,
     warnings,
-    logs: [...logs.values()].sort((a, b) => (a.author < b.author ? -1 : 1)),
+    logs: [...logs.values()].map((l) => ({ author: l.author, size: l.size, witnesses: l.witnesses, witnessed: l.witnessed })).sort((a, b) => (a.author < b.author ? -1 : 1)),
   };
 }

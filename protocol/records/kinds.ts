@@ -4,9 +4,9 @@ import { checkEnrollableKey } from '../crypto.js';
 import { ProtocolError } from '../errors.js';
 import { isActorId, isMemberId } from '../names.js';
 
-/** Actor roles (§5.3). */
-export type ActorRole = 'admin' | 'registrar' | 'approver';
-export const ACTOR_ROLES: readonly ActorRole[] = ['admin', 'approver', 'registrar'];
+/** Actor roles (§5.2, §5.3), in their sorted order. The case roles request the case.* kinds of CASES.md (not yet implemented: no v1 kind needs them). */
+export type ActorRole = 'admin' | 'approver' | 'caseworker' | 'registrar' | 'supervisor';
+export const ACTOR_ROLES: readonly ActorRole[] = ['admin', 'approver', 'caseworker', 'registrar', 'supervisor'];
 
 export const KINDS = ['org.actor', 'doc.register', 'doc.approve', 'doc.revoke', 'doc.share', 'doc.access', 'gov.propose', 'gov.approve', 'evidence.fork'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -57,7 +57,7 @@ const SCHEMAS: Record<Kind, Field[]> = {
   'org.actor': [
     f('id', true, isActorId, 'an actor id'),
     f('key', true, bytesN(32), 'a 32-byte Ed25519 public key'),
-    f('roles', true, (v) => Array.isArray(v) && v.length <= 3 && v.every((r) => ACTOR_ROLES.includes(r as ActorRole)) && new Set(v).size === v.length, 'unique roles among admin, registrar, approver'),
+    f('roles', true, (v) => Array.isArray(v) && v.every((r, i) => ACTOR_ROLES.includes(r as ActorRole) && (i === 0 || (v[i - 1] as string) < (r as string))), `sorted unique roles among ${ACTOR_ROLES.join(', ')}`),
     f('active', true, (v) => typeof v === 'boolean', 'true or false'),
   ],
   'doc.register': [

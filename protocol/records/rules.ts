@@ -1,10 +1,11 @@
 import { equalBytes, toHex } from '../bytes.js';
 import { hasRole, type Config } from '../config/config.js';
 import { verify } from '../crypto.js';
+import { MAX_SKEW_MS } from '../constants.js';
 import { ProtocolError } from '../errors.js';
 import { checkBody, isKnownKind, KIND_ROLE, type ActorRole, type OrgActorBody } from './kinds.js';
-import { decodeEnvelope, MAX_ENVELOPE_BYTES, recordSigMessage, type Envelope } from './record.js';
-import { verifyActorSignature } from './request.js';
+import { decodeEnvelope, MAX_ENVELOPE_BYTES, recordSigMessage, type ActorBlock, type Envelope } from './record.js';
+import { encodeRequest, requestDigest, requestOfRecord, requestSigMessage, type Request } from './request.js';
 
 /** Every way a record can fail §5.1 / §5.3; each has a test that breaks exactly it. */
 export type RuleCode =
@@ -47,8 +48,7 @@ export class RecordRejected extends ProtocolError {
   }
 }
 
-/** Clock skew allowance (§9). */
-export const MAX_SKEW_MS = 5 * 60 * 1000;
+export { MAX_SKEW_MS };
 
 /** What a receiver knows of the log before the record: nothing for seq 0. */
 export interface LogHead {
@@ -130,7 +130,7 @@ export function checkRecordAlone(ctx: AcceptContext, input: Uint8Array | Envelop
   return env;
 }
 
-type Rejecter = (rule: RuleCode, msg: string) => never;
+export type Rejecter = (rule: RuleCode, msg: string) => never;
 
 function checkActor(ctx: AcceptContext, env: Envelope, reject: Rejecter): void {
   const r = env.record;
@@ -150,14 +150,45 @@ function checkActor(ctx: AcceptContext, env: Envelope, reject: Rejecter): void {
     if (need === undefined) return; // unknown kinds are opaque
     reject('ACTOR_MISSING', `${r.kind} must carry an actor`);
   }
-  const a = r.actor!;
-  const inForce = ctx.actorInForce(r.author, a.id, r.seq);
-  if (!inForce) reject('ACTOR_UNKNOWN', `actor ${a.id} has no org.actor in ${r.author}'s log before seq ${r.seq}`);
+  checkActorBlock(ctx, { author: r.author, seq: r.seq, kind: r.kind, ts: r.ts, actor: r.actor!, request: () => requestOfRecord(r) }, reject);
+}
+
+/** What an actor block is checked against: the record (or, for a request that makes no record, the request alone). */
+export interface ActorClaim {
+  author: string;
+  /** Position the record has (or would have): the org.actor in force is the latest one below it. */
+  seq: number;
+  kind: string;
+  /** Record time; absent for a request that makes no record (then `ctx.now` bounds `at`). */
+  ts?: number;
+  actor: ActorBlock;
+  /** The request the actor signed, rebuilt lazily (only when the signature is checked). */
+  request: () => Request;
+}
+
+/**
+ * Whether an actor block checks out (§5.3), for receivers, verifiers and the
+ * node's own API alike: the org.actor in force for the id before the record
+ * is active and holds the role the kind needs (`roleFor` covers requests that
+ * are not records, such as gov.sign); |ts − at| ≤ 5 min (and |now − at| when
+ * the checker has a clock); the signature verifies over the rebuilt request;
+ * the nonce was not used before (when the checker knows used nonces).
+ */
+export function checkActorBlock(ctx: AcceptContext, claim: ActorClaim, reject: Rejecter, roleFor?: ActorRole | 'any'): ActorInForce {
+  const a = claim.actor;
+  const need = roleFor ?? (isKnownKind(claim.kind) ? KIND_ROLE[claim.kind] : undefined);
+  const inForce = ctx.actorInForce(claim.author, a.id, claim.seq);
+  if (!inForce) reject('ACTOR_UNKNOWN', `actor ${a.id} has no org.actor in ${claim.author}'s log before seq ${claim.seq}`);
   if (!inForce.active) reject('ACTOR_INACTIVE', `actor ${a.id} is disabled`);
-  if (need !== undefined && need !== 'any' && !inForce.roles.includes(need)) reject('ACTOR_ROLE', `actor ${a.id} lacks role ${need} for ${r.kind}`);
-  if (Math.abs(a.at - r.ts) > MAX_SKEW_MS) reject('ACTOR_CLOCK', `actor request time is more than 5 minutes from the record time`);
-  if (ctx.verifyActorSignature !== false && !verifyActorSignature(r, inForce.key)) reject('ACTOR_SIGNATURE', `actor ${a.id}'s request signature does not verify`);
-  if (ctx.nonceSeen?.(r.author, a.nonce)) reject('NONCE_REPLAYED', `nonce of actor ${a.id} was used before`);
+  if (need === 'node') reject('ACTOR_NOT_ALLOWED', `${claim.kind} is the node's own record and carries no actor`);
+  if (need !== undefined && need !== 'any' && !inForce.roles.includes(need)) reject('ACTOR_ROLE', `actor ${a.id} lacks role ${need} for ${claim.kind}`);
+  if (claim.ts !== undefined && Math.abs(a.at - claim.ts) > MAX_SKEW_MS) reject('ACTOR_CLOCK', `actor request time is more than 5 minutes from the record time`);
+  if (claim.ts === undefined && ctx.now !== undefined && Math.abs(a.at - ctx.now) > MAX_SKEW_MS) reject('ACTOR_CLOCK', `request time is more than 5 minutes from this node's clock`);
+  if (ctx.verifyActorSignature !== false && !verify(inForce.key, requestSigMessage(requestDigest(encodeRequest(claim.request()))), a.sig)) {
+    reject('ACTOR_SIGNATURE', `actor ${a.id}'s request signature does not verify`);
+  }
+  if (ctx.nonceSeen?.(claim.author, a.nonce)) reject('NONCE_REPLAYED', `nonce of actor ${a.id} was used before`);
+  return inForce;
 }
 
 /**

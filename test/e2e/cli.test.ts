@@ -70,35 +70,55 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     ok(['doc', 'share', reg.doc, '--home', 'bj', '--actor', 'li.na.key', '--to', 'sh-pudong', '--purpose', '跨省通办核验']);
     await until(async () => (await getJson(`${url.sh}/v1/docs/${reg.doc}`)).events.length === 3, 20_000, 'share replicated');
     ok(['doc', 'access', reg.doc, '--home', 'sh', '--actor', 'sh/keys/admin.key', '--purpose', '跨省通办核验']);
-    await until(() => JSON.parse(tongban(['verify', 'cert.txt', '--home', 'sh', '--json'], cwd).stdout || '{}').verdict === 'valid', 20_000, 'valid everywhere');
+    await until(() => JSON.parse(tongban(['verify', 'cert.txt', '--home', 'sh', '--json'], cwd).stdout || '{}').events?.every((e: { final: boolean }) => e.final) === true, 20_000, 'final everywhere');
     const v = JSON.parse(ok(['verify', 'cert.txt', '--home', 'sh', '--json']));
+    expect([v.proofs, v.outcome, v.stands]).toEqual(['sound', 'approved', true]);
     expect(v.events.map((e: { kind: string }) => e.kind)).toEqual(['doc.register', 'doc.approve', 'doc.share', 'doc.access']);
     expect(v.events[1]).toMatchObject({ author: 'ha-zhengzhou', region: '410100', actor: 'wang.fang', role: 'review', decision: 'approve', final: true });
     const human = ok(['verify', 'cert.txt', '--node', url.bj!, '--genesis', 'genesis.cbor']);
-    expect(human).toMatch(/河南省郑州市 \(410100\)\s+ha-zhengzhou\/wang\.fang\s+approved \(review\)/);
-    expect(human).toMatch(/verdict: VALID/);
+    expect(human).toMatch(/河南省郑州市 \(410100\)\s+ha-zhengzhou\/wang\.fang \[approver\]\s+approved \(review\)/);
+    expect(human).toMatch(/\nproofs: +SOUND \(as of .*, proven to .*\)\ndecision: APPROVED: approved by ha-zhengzhou \(review\)\n$/);
+    expect(human).not.toMatch(/VALID/);
     ok(['bundle', 'cert.txt', '--home', 'sh', '--out', 'cert.bundle', '--tlog-proofs', 'proofs']);
     const proofs = readdirSync(join(cwd, 'proofs'));
     expect(proofs).toContain('policy.txt');
     expect(proofs.filter((f) => f.endsWith('.tlog-proof')).length).toBeGreaterThanOrEqual(7);
     expect(readFileSync(join(cwd, 'proofs', proofs.find((f) => f.endsWith('.tlog-proof'))!), 'utf8')).toMatch(/^c2sp\.org\/tlog-proof@v1\nextra [A-Za-z0-9+/=]+\nindex \d+\n/);
     const offline = JSON.parse(ok(['verify', 'cert.txt', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor', '--json']));
-    expect(offline.verdict).toBe('valid');
-    // a tampered copy: exit 1 with problems listed
+    expect([offline.proofs, offline.outcome]).toEqual(['sound', 'approved']);
+    // a tampered copy: unsound, exit 5, with problems listed
     const b = new Uint8Array(readFileSync(join(cwd, 'cert.bundle')));
     b[Math.floor(b.length / 2)]! ^= 0x20;
     writeFileSync(join(cwd, 'tampered.bundle'), b);
     const bad = tongban(['verify', 'cert.txt', '--bundle', 'tampered.bundle', '--genesis', 'genesis.cbor', '--json'], cwd);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(5);
+    expect(JSON.parse(bad.stdout).proofs).toBe('unsound');
     expect(JSON.parse(bad.stdout).problems.length).toBeGreaterThan(0);
   }, 90_000);
+
+  it('doc reject says what it did; a rejected document is never VALID and exits 1', async () => {
+    writeFileSync(join(cwd, 'refused.txt'), '申请材料\n');
+    const reg = JSON.parse(ok(['doc', 'register', 'refused.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'household-transfer', '--json']));
+    await until(async () => (await getJson(`${url.ha}/v1/docs/${reg.doc}`)).events.length === 1, 20_000, 'registration replicated');
+    const out = ok(['doc', 'reject', 'refused.txt', '--home', 'ha', '--actor', 'wang.fang.key', '--role', 'review', '--reason', '材料不全']);
+    expect(out).toMatch(/^rejected as ha-zhengzhou\/\d+ \(doc\.approve, decision reject\)\n/);
+    await until(() => JSON.parse(tongban(['verify', 'refused.txt', '--home', 'ha', '--json'], cwd).stdout || '{}').outcome === 'rejected', 20_000, 'final rejection');
+    const human = tongban(['verify', 'refused.txt', '--home', 'ha'], cwd);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/decision: REJECTED: rejected by ha-zhengzhou \(review\): 材料不全/);
+    expect(human.stdout).not.toMatch(/VALID/);
+    // the same step decided again: refused, naming the decision that stands
+    const again = tongban(['doc', 'approve', 'refused.txt', '--home', 'ha', '--actor', 'wang.fang.key', '--role', 'review'], cwd);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/DECIDED/);
+  }, 60_000);
 
   it('verifies the consortium vector bundle offline with the expected events', () => {
     const cv = vector('consortium.json');
     writeFileSync(join(cwd, 'vector.bundle'), Buffer.from(cv.bundleHex, 'hex'));
     writeFileSync(join(cwd, 'vector-genesis.cbor'), Buffer.from(cv.configs[0].hex, 'hex'));
     const v = JSON.parse(ok(['verify', cv.document.sha256, '--bundle', 'vector.bundle', '--genesis', 'vector-genesis.cbor', '--json']));
-    expect(v.verdict).toBe('valid');
+    expect([v.proofs, v.outcome, v.stands]).toEqual(['sound', 'approved', true]);
     cv.expected.events.forEach((e: Record<string, unknown>, i: number) => expect(v.events[i]).toMatchObject(e));
   });
 
@@ -122,7 +142,10 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
 
   it('produces every documented exit code', async () => {
     expect(tongban(['verify', 'cert.txt', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd).code).toBe(0);
-    expect(tongban(['verify', '0'.repeat(64), '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd).code).toBe(1);
+    // a bundle about another document proves nothing about this one
+    expect(tongban(['verify', '0'.repeat(64), '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd).code).toBe(5);
+    // sound but not standing (rejected): 1
+    expect(tongban(['verify', 'refused.txt', '--home', 'ha'], cwd).code).toBe(1);
     const usage = tongban(['verify', 'not-a-hash', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd);
     expect([usage.code, usage.stderr.trim().split('\n').length]).toEqual([2, 1]);
     expect(tongban(['doc', 'register', 'cert.txt', '--home', 'bj'], cwd).code).toBe(2);

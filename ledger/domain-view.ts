@@ -1,0 +1,61 @@
+import { concat, equalBytes } from '../protocol/bytes.js';
+import type { Config } from '../protocol/config/config.js';
+import type { Proposed } from '../protocol/domain/rules.js';
+import type { GovVote, KeyHolder, LedgerView } from '../protocol/domain/view.js';
+import type { Envelope } from '../protocol/records/record.js';
+import { docRecords } from './bundle.js';
+import type { Governance } from './governance.js';
+import type { LedgerCore } from './ledger.js';
+import { nameKey, pairRange, parsePairKey } from './keys.js';
+
+/**
+ * A LedgerView over this node's store for one proposed record: what the
+ * domain rules may ask about it is loaded first (the rules are synchronous
+ * and pure), the rest is answered from the in-memory indexes.
+ */
+export async function domainView(core: LedgerCore, governance: Governance, p: Proposed): Promise<LedgerView> {
+  const doc = p.body.doc;
+  const docs = doc instanceof Uint8Array && doc.length === 32 ? await docRecords(core, doc) : [];
+  const holders: KeyHolder[] = [];
+  const key = p.body.key;
+  if (p.kind === 'org.actor' && key instanceof Uint8Array) {
+    for (const [actorId, versions] of core.actors.get(p.author) ?? []) {
+      for (const v of versions) {
+        if (v.seq >= p.seq || !equalBytes(v.actor.key, key)) continue;
+        holders.push({ actorId, seq: v.seq, record: (await core.envelope(p.author, v.seq))?.id });
+      }
+    }
+  }
+  const votes: GovVote[] = [];
+  const config = p.body.config;
+  if (p.kind === 'gov.approve' && config instanceof Uint8Array && config.length === 32) {
+    for (const a of (await governance.proposal(config))?.approvals ?? []) votes.push({ member: a.member });
+    // The standing record of this node's own vote, so a duplicate can name it.
+    const mine = votes.find((v) => v.member === p.author);
+    if (mine) mine.record = (await ownGovApprovals(core, p.author)).find((e) => equalBytes(e.record.body.config as Uint8Array, config))?.id;
+  }
+  return {
+    configFor: (e: number): Config | undefined => core.configFor(e),
+    docRecords: (d: Uint8Array) => (doc instanceof Uint8Array && equalBytes(d, doc) ? docs : []),
+    actorInForce: (a, id, seq) => core.actorInForce(a, id, seq),
+    keyHolders: () => holders,
+    govVotes: () => votes,
+    adopted: (id) => core.chain.some((c) => equalBytes(c.id, id)),
+  };
+}
+
+/** `author`'s gov.approve records (the kind index). */
+async function ownGovApprovals(core: LedgerCore, author: string): Promise<Envelope[]> {
+  const out: Envelope[] = [];
+  for await (const k of core.store.keys('kind', pairRange('gov.approve', author))) {
+    const env = await core.envelope(author, parsePairKey(k).n);
+    if (env) out.push(env);
+  }
+  return out;
+}
+
+/** Whether `author` used `nonce` in a record (the nonce index). */
+export async function nonceUsed(core: LedgerCore, author: string, nonce: Uint8Array): Promise<boolean> {
+  return (await core.store.get('nonce', concat(nameKey(author), nonce))) !== undefined;
+}
+

@@ -1,0 +1,99 @@
+import { toHex } from '../../protocol/bytes.js';
+import { checkDomain, type Proposed } from '../../protocol/domain/rules.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { checkBody, type ActorRole } from '../../protocol/records/kinds.js';
+import { decodeRequest, type Request } from '../../protocol/records/request.js';
+import { checkActorBlock, RecordRejected, type RuleCode } from '../../protocol/records/rules.js';
+import { domainView, nonceUsed } from '../../ledger/domain-view.js';
+import type { Ledger } from '../../ledger/index.js';
+
+export interface SignedSubmission {
+  request: Uint8Array;
+  actor: string;
+  sig: Uint8Array;
+}
+
+/**
+ * The checks a request passes before this node appends anything for it,
+ * through the same rule functions receivers and verifiers use: the body
+ * schema, the actor block (§5.3: in force, active, role, clock, signature,
+ * nonce) and, for records, the domain rules (protocol/domain). A request
+ * that is not a record (gov.sign) names the role it needs and skips the
+ * domain rules. Throws RecordRejected or DomainRefused naming the rule.
+ */
+export async function precheck(ledger: Ledger, sub: SignedSubmission, notARecord?: { role: ActorRole }): Promise<Request> {
+  const self = ledger.self!.id;
+  const request = decodeRequest(sub.request);
+  const seq = ledger.size(self);
+  const reject = (rule: RuleCode, msg: string): never => {
+    throw new RecordRejected(rule, msg, self, seq);
+  };
+  if (request.author !== self) reject('WRONG_AUTHOR', `request is for ${request.author}, this node is ${self}`);
+  if (!notARecord) {
+    try {
+      checkBody(request.kind, request.body, request.refs);
+    } catch (e) {
+      reject((e as ProtocolError).code === 'LIMIT_EXCEEDED' ? 'LIMIT' : 'BODY', (e as Error).message);
+    }
+  }
+  const used = await nonceUsed(ledger, self, request.nonce);
+  checkActorBlock(
+    { net: ledger.net, configFor: (e) => ledger.configFor(e), actorInForce: (a, id, s) => ledger.actorInForce(a, id, s), now: ledger.now(), nonceSeen: () => used },
+    { author: self, seq, kind: request.kind, actor: { id: sub.actor, nonce: request.nonce, at: request.at, sig: sub.sig }, request: () => request },
+    reject,
+    notARecord?.role,
+  );
+  if (!notARecord) {
+    const p: Proposed = { author: self, seq, epoch: ledger.epoch, kind: request.kind, body: request.body, actor: sub.actor };
+    if (request.refs) p.refs = request.refs;
+    checkDomain(await domainView(ledger, ledger.governance, p), p);
+  }
+  return request;
+}
+
+/** What a request's domain rules depend on: requests with the same key are checked and appended one after another. */
+function ruleKey(req: Request): string | undefined {
+  const b = req.body;
+  if (req.kind.startsWith('doc.') && b.doc instanceof Uint8Array) return `doc:${toHex(b.doc)}`;
+  if (req.kind === 'gov.approve' && b.config instanceof Uint8Array) return `gov:${toHex(b.config)}`;
+  if (req.kind === 'org.actor' && b.key instanceof Uint8Array) return `key:${toHex(b.key)}`;
+  return undefined;
+}
+
+/**
+ * Serialises check-then-append per rule key (one document, one config, one
+ * actor key), so two concurrent requests cannot both pass a rule that only
+ * one of them may pass. Requests about different things still share a group
+ * commit.
+ */
+export class RuleLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(req: Request, fn: () => Promise<T>): Promise<T> {
+    const key = ruleKey(req);
+    if (!key) return fn();
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const mine = prev.then(fn, fn);
+    const tail = mine.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+/** Check a request's rules and append it, one at a time per rule key. */
+export async function checkAndAppend(ledger: Ledger, locks: RuleLocks, sub: SignedSubmission) {
+  let req: Request;
+  try {
+    req = decodeRequest(sub.request);
+  } catch {
+    return ledger.append(sub); // the ledger names what is wrong with it
+  }
+  return locks.run(req, async () => {
+    await precheck(ledger, sub);
+    return ledger.append(sub);
+  });
+}

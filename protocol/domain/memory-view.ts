@@ -1,0 +1,67 @@
+import { equalBytes, toHex } from '../bytes.js';
+import type { Config } from '../config/config.js';
+import type { OrgActorBody } from '../records/kinds.js';
+import type { Envelope } from '../records/record.js';
+import { orgActorOf, type ActorInForce } from '../records/rules.js';
+import type { GovVote, KeyHolder, LedgerView } from './view.js';
+
+/**
+ * A LedgerView over records held in memory (a bundle's entries, a test's
+ * logs). Records are added as they come to count; org.actor records are
+ * known from the start (`actors`), since "in force" depends on seq only.
+ */
+export class MemoryView implements LedgerView {
+  private readonly docs = new Map<string, Envelope[]>();
+  private readonly votes = new Map<string, GovVote[]>();
+
+  constructor(
+    private readonly configs: readonly Config[],
+    private readonly adoptedIds: readonly Uint8Array[],
+    private readonly actors: readonly Envelope[],
+  ) {}
+
+  /** Count a record (after it passed the rules). */
+  add(env: Envelope): void {
+    const r = env.record;
+    const doc = r.body.doc;
+    if (r.kind.startsWith('doc.') && doc instanceof Uint8Array) {
+      const k = toHex(doc);
+      this.docs.set(k, [...(this.docs.get(k) ?? []), env]);
+    }
+    if (r.kind === 'gov.approve' && r.body.config instanceof Uint8Array) {
+      const k = toHex(r.body.config);
+      this.votes.set(k, [...(this.votes.get(k) ?? []), { member: r.author, record: env.id }]);
+    }
+  }
+
+  configFor(epoch: number): Config | undefined {
+    return this.configs[epoch];
+  }
+
+  docRecords(doc: Uint8Array): readonly Envelope[] {
+    return this.docs.get(toHex(doc)) ?? [];
+  }
+
+  private orgActors(author: string, seq: number): Envelope[] {
+    return this.actors.filter((e) => e.record.author === author && e.record.kind === 'org.actor' && e.record.seq < seq).sort((a, b) => a.record.seq - b.record.seq);
+  }
+
+  actorInForce(author: string, actorId: string, seq: number): ActorInForce | undefined {
+    const last = this.orgActors(author, seq).filter((e) => (e.record.body as unknown as OrgActorBody).id === actorId).at(-1);
+    return last ? orgActorOf(last.record.body as unknown as OrgActorBody) : undefined;
+  }
+
+  keyHolders(author: string, key: Uint8Array, seq: number): readonly KeyHolder[] {
+    return this.orgActors(author, seq)
+      .filter((e) => equalBytes((e.record.body as unknown as OrgActorBody).key, key))
+      .map((e) => ({ actorId: (e.record.body as unknown as OrgActorBody).id, seq: e.record.seq, record: e.id }));
+  }
+
+  govVotes(id: Uint8Array): readonly GovVote[] {
+    return this.votes.get(toHex(id)) ?? [];
+  }
+
+  adopted(id: Uint8Array): boolean {
+    return this.adoptedIds.some((x) => equalBytes(x, id));
+  }
+}
