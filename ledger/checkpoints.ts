@@ -266,7 +266,8 @@ export class Checkpoints {
       for (const [id, pub] of incoming.cosigners) {
         if (held.cosigners.has(id)) continue;
         held.cosigners.set(id, pub);
-        held.sigs.push(incoming.sigs.find((s) => s.name === originOf(this.core.consortium, id))!);
+        // By key id, not name: an author that witnesses its own log signs and cosigns under one name.
+        held.sigs.push(incoming.sigs.find((s) => s.name === originOf(this.core.consortium, id) && equalBytes(s.keyId, cosignKeyId(s.name, pub)))!);
         added++;
       }
       if (added === 0) return { status: 'known', checkpoint: held };
