@@ -3,7 +3,7 @@ import { encodeBundle, type Bundle } from '../protocol/bundle/bundle.js';
 import { selectBundleRecords } from '../protocol/bundle/select.js';
 import { formatTlogProof } from '../protocol/note/tlog-proof.js';
 import type { Envelope } from '../protocol/records/record.js';
-import type { Checkpoints, StoredCheckpoint } from './checkpoints.js';
+import type { Checkpoints } from './checkpoints.js';
 import type { LedgerCore } from './ledger.js';
 import { parseLogKey } from './keys.js';
 
@@ -27,8 +27,8 @@ export interface BuiltBundle {
 
 /**
  * Build the §8 bundle for a document: its records, what they depend on, the
- * configs up to the newest epoch used, and per log the best checkpoint
- * covering the records taken from it, with an inclusion proof per entry.
+ * configs up to the newest epoch used, and per entry an inclusion proof to
+ * the checkpoint §8 names (the first that made it final, when held).
  */
 export async function buildBundle(core: LedgerCore, checkpoints: Checkpoints, doc: Uint8Array): Promise<BuiltBundle> {
   const selected = await selectBundleRecords(await docRecords(core, doc), {
@@ -38,20 +38,12 @@ export async function buildBundle(core: LedgerCore, checkpoints: Checkpoints, do
       return s === undefined ? undefined : core.envelope(author, s);
     },
   });
-  const chosen = new Map<string, StoredCheckpoint | undefined>();
-  for (const env of selected) {
-    const a = env.record.author;
-    if (chosen.has(a)) continue;
-    const mine = selected.filter((e) => e.record.author === a);
-    const maxSeq = Math.max(...mine.map((e) => e.record.seq));
-    const maxEpoch = Math.max(...mine.map((e) => e.record.epoch));
-    chosen.set(a, checkpoints.best(a, maxSeq + 1, maxEpoch));
-  }
   const entries: Bundle['entries'] = [];
   const unproven: Envelope[] = [];
   let maxEpoch = 0;
   for (const env of selected) {
-    const cp = chosen.get(env.record.author);
+    // Each entry is proven by the first checkpoint that made it final, so the bundle shows when it was witnessed (§8).
+    const cp = await checkpoints.forEntry(env.record.author, env.record.seq, env.record.epoch);
     if (!cp) {
       unproven.push(env);
       continue;

@@ -8,6 +8,9 @@ export type LedgerErrorCode =
   | 'NETWORK_MISMATCH'
   | 'NOT_FOUND'
   | 'CORRUPT'
+  /** The store is missing or LevelDB cannot read it (a damaged file): names the file and the way out. */
+  | 'STORE_DAMAGED'
+  | 'READ_ONLY'
   | 'NOT_MEMBER'
   | 'FORKED'
   | 'CHECKPOINT_REJECTED'
