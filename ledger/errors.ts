@@ -28,3 +28,23 @@ export class LedgerError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * An error met while opening or reading a store, as a STORE_DAMAGED error
+ * naming the store when LevelDB reports damage (it does not name the file)
+ * or the ledger found a stored value it cannot decode.
+ */
+export function damaged(e: unknown, path: string): unknown {
+  const code = (e as { code?: string })?.code;
+  const cause = (e as { cause?: Error })?.cause;
+  const msg = `${(e as Error)?.message ?? e}${cause?.message ? `: ${cause.message}` : ''}`;
+  if (e instanceof LedgerError && e.code === 'CORRUPT') return new LedgerError('STORE_DAMAGED', `store ${path} is damaged: ${e.message}`);
+  if (code === 'LEVEL_CORRUPTION' || /corrupt/i.test(msg)) return new LedgerError('STORE_DAMAGED', `store ${path} is damaged: ${msg}`);
+  return e;
+}
+
+/** The same error with a snapshot's path replaced by the store's own. */
+export function renamePath(e: unknown, from: string, to: string): unknown {
+  if (!(e instanceof LedgerError) || !e.message.includes(from)) return e;
+  return new LedgerError(e.code, e.message.split(from).join(to));
+}

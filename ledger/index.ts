@@ -16,6 +16,9 @@ import { LedgerCore, type ForkEvidence, type LedgerOptions } from './ledger.js';
 import { nameKey, pairRange, parsePairKey, prefixRange } from './keys.js';
 import type { RecordState } from './states.js';
 import type { WriteTx } from './writer.js';
+import { snapshotStore } from './snapshot.js';
+import { checkTables } from './tables.js';
+import { damaged, renamePath } from './errors.js';
 
 export type { LedgerOptions, LedgerSelf, ForkEvidence } from './ledger.js';
 export { LedgerError } from './errors.js';
@@ -46,18 +49,43 @@ export class Ledger extends LedgerCore {
     const loaded = await LedgerCore['load'](opts);
     const ledger = new Ledger(loaded, opts);
     try {
-      await ledger.loadState();
-      await ledger.checkpoints.load();
-      if (!ledger.readOnly) {
-        await ledger.adoptPending();
-        // Stores written before record states were kept derive them from the checkpoints held.
-        await ledger.writer.run(async (tx) => ledger.checkpoints.refresh(tx));
-      }
+      await ledger.loadAll();
     } catch (e) {
       await ledger.closeStore();
-      throw e;
+      throw damaged(e, opts.path);
     }
     return ledger;
+  }
+
+  /**
+   * Open the store at `path` for reading only (audit): a snapshot copy is
+   * opened, so the store is left byte-identical, and a missing or damaged
+   * one is a STORE_DAMAGED error naming it. Closing removes the snapshot.
+   */
+  static async openReadOnly(opts: Omit<LedgerOptions, 'readOnly' | 'self' | 'checkTables'>): Promise<Ledger> {
+    const snap = snapshotStore(opts.path);
+    try {
+      checkTables(snap.path);
+      const ledger = await Ledger.open({ ...opts, path: snap.path, readOnly: true });
+      ledger.onClosed = snap.remove;
+      return ledger;
+    } catch (e) {
+      snap.remove();
+      throw renamePath(damaged(e, snap.path), snap.path, opts.path);
+    }
+  }
+
+  private onClosed: (() => void) | undefined;
+
+  private async loadAll(): Promise<void> {
+    const ledger = this;
+    await ledger.loadState();
+    await ledger.checkpoints.load();
+    if (!ledger.readOnly) {
+      await ledger.adoptPending();
+      // Stores written before record states were kept derive them from the checkpoints held.
+      await ledger.writer.run(async (tx) => ledger.checkpoints.refresh(tx));
+    }
   }
 
   /** Write records built in one transaction with their heads, durable marks and governance state. */
@@ -256,8 +284,9 @@ export class Ledger extends LedgerCore {
   }
 
   async close(): Promise<void> {
-    if (!this.readOnly) await this.writer.idle();
+    await this.writer.idle();
     await this.closeStore();
+    this.onClosed?.();
   }
 }
 

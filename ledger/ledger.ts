@@ -1,4 +1,4 @@
-import { equalBytes, fromUtf8, toHex, utf8 } from '../protocol/bytes.js';
+import { equalBytes, fromUtf8, readU64be, toHex, utf8 } from '../protocol/bytes.js';
 import { configId, decodeConfig, type Config } from '../protocol/config/config.js';
 import { type SignedConfig, type VerifiedConfig } from '../protocol/config/governance.js';
 import { publicKeyOf } from '../protocol/crypto.js';
@@ -7,7 +7,9 @@ import { orgActorOf, type ActorInForce, type LogHead } from '../protocol/records
 import type { OrgActorBody } from '../protocol/records/kinds.js';
 import { consistencyProof, inclusionProof, treeHash } from '../protocol/merkle/tlog.js';
 import { decodeHead, decodeValue, encodeValue } from './codec.js';
-import { LedgerError } from './errors.js';
+import { damaged, LedgerError } from './errors.js';
+import { checkTables } from './tables.js';
+import { existsSync } from 'node:fs';
 import { hashReader } from './hashes.js';
 import { logKey, logRange, parseLogKey, parsePairKey, u64Key } from './keys.js';
 import { ledgerDefaults, type LedgerLimits } from './options.js';
@@ -39,6 +41,8 @@ export interface LedgerOptions {
    * opens a directory: open a snapshot copy (`openSnapshot`), not the store.
    */
   readOnly?: boolean;
+  /** Check every table file's block checksums before opening (a node at start): a damaged file is named at once. */
+  checkTables?: boolean;
 }
 
 interface ActorVersion {
@@ -85,7 +89,13 @@ export class LedgerCore {
   }
 
   protected static async load(opts: LedgerOptions): Promise<{ store: Store; net: Uint8Array; chain: VerifiedConfig[] }> {
-    const store = await Store.open(opts.path, { readOnly: opts.readOnly });
+    if (opts.checkTables && existsSync(opts.path)) checkTables(opts.path);
+    let store: Store;
+    try {
+      store = await Store.open(opts.path, { readOnly: opts.readOnly });
+    } catch (e) {
+      throw damaged(e, opts.path);
+    }
     try {
       let netBytes = await store.get('meta', utf8('net'));
       if (!netBytes && opts.readOnly) throw new LedgerError('CORRUPT', `store ${opts.path} has no network id (not a Tongban store, or damaged)`);
@@ -103,8 +113,8 @@ export class LedgerCore {
         throw new LedgerError('NETWORK_MISMATCH', `store belongs to network ${toHex(netBytes)}, not ${toHex(configId(opts.genesis))}`);
       }
       const chain: VerifiedConfig[] = [];
-      for await (const [, v] of store.entries('cfg', {})) {
-        const x = decodeValue(v, 'config');
+      for await (const [k, v] of store.entries('cfg', {})) {
+        const x = decodeValue(v, `config of epoch ${readU64be(k)}`);
         const bytes = x.config as Uint8Array;
         const approvals = (x.approvals as { member: string; sig: Uint8Array }[]) ?? [];
         chain.push({ config: decodeConfig(bytes), id: configId(bytes), bytes, approvals });
@@ -113,7 +123,7 @@ export class LedgerCore {
       return { store, net: netBytes, chain };
     } catch (e) {
       await store.close();
-      throw e;
+      throw damaged(e, opts.path);
     }
   }
 

@@ -61,7 +61,7 @@ export class TongbanNode {
     const pool = new VerifyPool();
     let ledger: Ledger;
     try {
-      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool });
+      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool, checkTables: true });
     } catch (e) {
       await pool.close();
       throw e;
