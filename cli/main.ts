@@ -20,6 +20,9 @@ program
   .showHelpAfterError('(see tongban --help)');
 
 const target = (c: Command) => c.option('--home <dir>', 'node home (node.yaml)').option('--node <url>', 'node API URL instead of --home');
+/** Write commands: wait for the record's state (README "Record states"). */
+const waits = (c: Command) =>
+  c.option('--wait <state>', 'return once the record is durable, replicated or final').option('--wait-timeout <ms>', 'longest wait (default 30000); then it returns with the current state');
 const example = (c: Command, text: string) => c.addHelpText('after', `\nExample:\n  ${text}`);
 
 example(
@@ -64,7 +67,7 @@ example(
 
 const operator = program.command('operator').description('officials (actors) of this member');
 example(
-  target(operator.command('add').description('create an official\'s key (0600) and register it with an org.actor record'))
+  waits(target(operator.command('add').description('create an official\'s key (0600) and register it with an org.actor record')))
     .requiredOption('--id <id>', 'actor id, e.g. li.na')
     .requiredOption('--roles <roles>', 'comma-separated: admin, approver, registrar (caseworker, supervisor: for case kinds, not yet)')
     .requiredOption('--out <file>', 'key file to create')
@@ -77,7 +80,7 @@ example(
 const doc = program.command('doc').description('documents: register, approve, reject, revoke, share, access');
 const docAction = (name: 'register' | 'approve' | 'reject' | 'revoke' | 'share' | 'access', desc: string, ex: string, extra: (c: Command) => Command) =>
   example(
-    extra(target(doc.command(name).description(desc).argument('<file|sha256>')).requiredOption('--actor <key>', 'the official\'s key file').option('--json')).action(async (arg, o) =>
+    extra(waits(target(doc.command(name).description(desc).argument('<file|sha256>'))).requiredOption('--actor <key>', 'the official\'s key file').option('--json')).action(async (arg, o) =>
       (await import('./commands/ops.js')).docCommand(name, arg, o),
     ),
     ex,
@@ -120,7 +123,7 @@ example(
 
 const gov = program.command('governance').description('membership changes: propose, approve, status');
 example(
-  target(gov.command('propose').description('propose the next epoch with a member added or removed'))
+  waits(target(gov.command('propose').description('propose the next epoch with a member added or removed')))
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--add <join-request>')
     .option('--remove <member>')
@@ -129,7 +132,7 @@ example(
   'tongban governance propose --home ./bj --actor ./bj/keys/admin.key --add gd/join-request.json',
 );
 example(
-  target(gov.command('approve').description('approve a proposal (this member signs at most one per epoch)'))
+  waits(target(gov.command('approve').description('approve a proposal (this member signs at most one per epoch)')))
     .argument('<proposal-id>')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')

@@ -8,7 +8,7 @@ import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
 import { nameKey } from './keys.js';
 import { recordOps } from './records.js';
-import type { Op } from './store.js';
+import type { WriteTx } from './writer.js';
 
 /** An official's signed request, as the API receives it. */
 export interface ActorSubmission {
@@ -52,7 +52,7 @@ export class OwnLog {
 
   constructor(
     private readonly core: LedgerCore,
-    private readonly writeGroup: (build: () => Promise<{ ops: Op[]; envs: Envelope[] }>) => Promise<Envelope[]>,
+    private readonly writeGroup: (build: (tx: WriteTx) => Promise<Envelope[]>) => Promise<Envelope[]>,
   ) {}
 
   append(sub: Submission): Promise<Appended> {
@@ -83,29 +83,27 @@ export class OwnLog {
   private async commit(group: Pending[]): Promise<void> {
     const done: { p: Pending; env: Envelope }[] = [];
     try {
-      await this.writeGroup(async () => {
+      await this.writeGroup(async (tx) => {
         const self = this.core.self!;
         const nonces = await this.usedNonces(group, self.id);
         const verified = await this.preverify(group, self.id);
         const overlay = new Map<number, Uint8Array>();
-        const ops: Op[] = [];
         let head: LogHead | null = this.core.head(self.id);
         for (const p of group) {
           try {
-            const env = this.build(p.sub, head, nonces, verified.get(p));
-            ops.push(...(await recordOps(this.core.store, env, overlay)));
+            const env = this.build(tx, p.sub, head, nonces, verified.get(p));
+            tx.ops.push(...(await recordOps(this.core.store, env, overlay)));
             head = { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts };
             if (env.record.actor) nonces.add(toHex(env.record.actor.nonce));
-            if (env.record.kind === 'org.actor') this.core.noteActor(env);
+            this.core.stageActor(tx, env);
             done.push({ p, env });
           } catch (e) {
             p.reject(e);
           }
         }
-        return { ops, envs: done.map((d) => d.env) };
+        return done.map((d) => d.env);
       });
     } catch (e) {
-      this.core.forgetActorsAfter(this.core.self!.id, this.core.size(this.core.self!.id) - 1);
       for (const d of done) d.p.reject(e);
       return;
     }
@@ -147,7 +145,7 @@ export class OwnLog {
     return out;
   }
 
-  private build(sub: Submission, head: LogHead | null, nonces: Set<string>, verifiedKey?: Uint8Array): Envelope {
+  private build(tx: WriteTx, sub: Submission, head: LogHead | null, nonces: Set<string>, verifiedKey?: Uint8Array): Envelope {
     const self = this.core.self!;
     const now = this.core.now();
     const seq = head ? head.seq + 1 : 0;
@@ -172,10 +170,10 @@ export class OwnLog {
         author: self.id,
         now,
         configFor: (e) => this.core.configFor(e),
-        actorInForce: (a, id, s) => this.core.actorInForce(a, id, s),
+        actorInForce: (a, id, s) => this.core.actorInForce(a, id, s, tx),
         nonceSeen: (_a, nonce) => nonces.has(toHex(nonce)),
         verifyRecordSignature: false, // signed just above with our own key
-        verifyActorSignature: !(verifiedKey && sameKey(verifiedKey, this.core.actorInForce(self.id, record.actor?.id ?? '', seq)?.key)),
+        verifyActorSignature: !(verifiedKey && sameKey(verifiedKey, this.core.actorInForce(self.id, record.actor?.id ?? '', seq, tx)?.key)),
       },
       head,
       env,

@@ -3,7 +3,7 @@ import { encodeBundle, type Bundle } from '../protocol/bundle/bundle.js';
 import { selectBundleRecords } from '../protocol/bundle/select.js';
 import { formatTlogProof } from '../protocol/note/tlog-proof.js';
 import type { Envelope } from '../protocol/records/record.js';
-import { isFinalFor, type Checkpoints, type StoredCheckpoint } from './checkpoints.js';
+import type { Checkpoints } from './checkpoints.js';
 import type { LedgerCore } from './ledger.js';
 import { parseLogKey } from './keys.js';
 
@@ -26,22 +26,9 @@ export interface BuiltBundle {
 }
 
 /**
- * The checkpoint an entry's proof uses (§8): the first held checkpoint that
- * made it final (the oldest final one covering it), else the newest covering
- * it. Only sizes this node holds records for can give an inclusion proof.
- */
-export function proofCheckpoint(core: LedgerCore, checkpoints: Checkpoints, env: Envelope): StoredCheckpoint | undefined {
-  const r = env.record;
-  const held = core.size(r.author);
-  const covering = checkpoints.list(r.author).filter((cp) => cp.checkpoint.size > r.seq && cp.checkpoint.size <= held);
-  const cfg = core.configFor(r.epoch);
-  return (cfg && covering.find((cp) => isFinalFor(cp, cfg))) || covering.at(-1);
-}
-
-/**
- * Build the §8 bundle for a document: its records and what they depend on,
- * sorted by (author, seq); configs 0..e (this node's newest epoch); each
- * entry with an inclusion proof to the checkpoint `proofCheckpoint` picks.
+ * Build the §8 bundle for a document: its records, what they depend on, the
+ * configs up to the newest epoch used, and per entry an inclusion proof to
+ * the checkpoint §8 names (the first that made it final, when held).
  */
 export async function buildBundle(core: LedgerCore, checkpoints: Checkpoints, doc: Uint8Array): Promise<BuiltBundle> {
   const selected = await selectBundleRecords(await docRecords(core, doc), {
@@ -59,7 +46,8 @@ export async function buildBundle(core: LedgerCore, checkpoints: Checkpoints, do
   const entries: Bundle['entries'] = [];
   const unproven: Envelope[] = [];
   for (const env of selected) {
-    const cp = proofCheckpoint(core, checkpoints, env);
+    // Each entry is proven by the first checkpoint that made it final, so the bundle shows when it was witnessed (§8).
+    const cp = await checkpoints.forEntry(env.record.author, env.record.seq, env.record.epoch);
     if (!cp) {
       unproven.push(env);
       continue;

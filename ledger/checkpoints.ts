@@ -11,7 +11,7 @@ import { decodeValue, encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
 import { logKey, nameKey, parseLogKey } from './keys.js';
-import type { Op } from './store.js';
+import type { WriteTx } from './writer.js';
 
 /** A checkpoint of one log with the signatures collected for it. */
 export interface StoredCheckpoint {
@@ -23,6 +23,8 @@ export interface StoredCheckpoint {
   sigs: Signature[];
   /** Witness member id → public key that verified its cosignature. */
   cosigners: Map<string, Uint8Array>;
+  /** The first checkpoint to make some range of the log final: kept for good. */
+  first?: boolean;
 }
 
 export type CheckpointOutcome =
@@ -122,14 +124,18 @@ export function isFinalFor(cp: StoredCheckpoint, cfg: Config): boolean {
 }
 
 function encodeStored(cp: StoredCheckpoint): Uint8Array {
-  return encodeValue({ note: utf8(noteOf(cp)) });
+  return encodeValue(cp.first ? { note: utf8(noteOf(cp)), first: true } : { note: utf8(noteOf(cp)) });
 }
 
 /**
  * Checkpoints and cosignatures of every log (§6): the author's signed
  * checkpoints, cosignatures merged as they arrive, the witness state, and
- * finality. The newest few checkpoints per log are kept; older sizes are
- * implied by the stored hashes.
+ * finality. Kept per log: every checkpoint that was the first to make a
+ * range final (bundles prove each record with it: §8), plus two bounded
+ * windows, the newest checkpoints the node can check against its records
+ * and the nearest ones ahead of them, so an author pushing checkpoints
+ * ahead of its records cannot push out anything else. In memory: the
+ * windows and the newest first-final checkpoint.
  */
 export class Checkpoints {
   private readonly byAuthor = new Map<string, StoredCheckpoint[]>();
@@ -145,14 +151,43 @@ export class Checkpoints {
   constructor(private readonly core: LedgerCore) {}
 
   async load(): Promise<void> {
+    const newestFirst = new Map<string, Record<string, unknown>>();
     for await (const [k, v] of this.core.store.entries('cp', {})) {
       const { author } = parseLogKey(k);
+      let x;
       try {
-        const note = parseNote(fromUtf8(decodeValue(v, 'checkpoint').note as Uint8Array));
-        this.insert(this.fromNote(author, note));
+        x = decodeValue(v, 'checkpoint');
       } catch {
-        // A corrupt stored checkpoint is reported by audit and otherwise ignored.
+        continue; // A corrupt stored checkpoint is reported by audit and otherwise ignored.
       }
+      if (x.first === true) newestFirst.set(author, x); // keys are in size order: the last one wins
+      else this.loadOne(author, x);
+    }
+    for (const [author, x] of newestFirst) this.loadOne(author, x);
+  }
+
+  private loadOne(author: string, x: Record<string, unknown>): void {
+    try {
+      this.insert(this.decodeStored(author, x));
+    } catch {
+      // as above
+    }
+  }
+
+  private decodeStored(author: string, x: Record<string, unknown>): StoredCheckpoint {
+    const cp = this.fromNote(author, parseNote(fromUtf8(x.note as Uint8Array)));
+    if (x.first === true) cp.first = true;
+    return cp;
+  }
+
+  /** A stored checkpoint that is not in memory (an older first-final one). */
+  private async stored(author: string, size: number): Promise<StoredCheckpoint | undefined> {
+    const v = await this.core.store.get('cp', logKey(author, size));
+    if (!v) return undefined;
+    try {
+      return this.decodeStored(author, decodeValue(v, 'checkpoint'));
+    } catch {
+      return undefined;
     }
   }
 
@@ -181,6 +216,7 @@ export class Checkpoints {
     list.sort((a, b) => a.checkpoint.size - b.checkpoint.size);
   }
 
+  /** Checkpoints of `author` held in memory (the windows and the newest first-final one), by size. */
   list(author: string): StoredCheckpoint[] {
     return this.byAuthor.get(author) ?? [];
   }
@@ -189,21 +225,63 @@ export class Checkpoints {
     return this.list(author).at(-1);
   }
 
-  /** Ops that keep a checkpoint and drop the oldest beyond the limit. */
-  private persistOps(cp: StoredCheckpoint): Op[] {
-    const { store } = this.core;
-    this.insert(cp);
-    const list = this.list(cp.author);
-    const ops: Op[] = [store.put('cp', logKey(cp.author, cp.checkpoint.size), encodeStored(cp))];
-    while (list.length > this.core.limits.checkpointsKept) {
-      const old = list.shift()!;
-      ops.push(store.del('cp', logKey(cp.author, old.checkpoint.size)));
+  /**
+   * Mark the record states `cp` advances (replicated: cosigned by a member
+   * other than the author; final per epoch: the witness quorum of that
+   * epoch's config). Sets `cp.first` when it is the first checkpoint to make
+   * some range final. Returns whether any state advanced.
+   */
+  private markStates(tx: WriteTx, cp: StoredCheckpoint): boolean {
+    const { states } = this.core;
+    const at = this.core.now();
+    const size = cp.checkpoint.size;
+    let advanced = false;
+    if ([...cp.cosigners.keys()].some((id) => id !== cp.author)) advanced = states.replicatedTo(tx, cp.author, size, at) || advanced;
+    this.core.chain.forEach((c, epoch) => {
+      if (isFinalFor(cp, c.config) && states.finalTo(tx, cp.author, epoch, size, at)) {
+        cp.first = true;
+        advanced = true;
+      }
+    });
+    return advanced;
+  }
+
+  /** Keep `cp` (a new object: the held ones change only once the batch is durable) and prune the windows. */
+  private persist(tx: WriteTx, cp: StoredCheckpoint): void {
+    this.markStates(tx, cp);
+    const size = cp.checkpoint.size;
+    tx.put('cp', logKey(cp.author, size), encodeStored(cp));
+    const list = [...this.list(cp.author).filter((x) => x.checkpoint.size !== size), cp].sort((a, b) => a.checkpoint.size - b.checkpoint.size);
+    const held = this.core.size(cp.author);
+    const { checkpointsKept, checkpointsAhead } = this.core.limits;
+    const firsts = list.filter((x) => x.first);
+    const near = list.filter((x) => !x.first && x.checkpoint.size <= held);
+    const ahead = list.filter((x) => !x.first && x.checkpoint.size > held);
+    // The nearest ahead ones are the likeliest to become checkable; the oldest checkable ones are implied by newer ones.
+    const drop = [...near.slice(0, Math.max(0, near.length - checkpointsKept)), ...ahead.slice(checkpointsAhead)];
+    for (const d of drop) tx.del('cp', logKey(d.author, d.checkpoint.size));
+    // Older first-final checkpoints stay in the store only.
+    const keep = list.filter((x) => !drop.includes(x) && (!x.first || x === firsts.at(-1)));
+    tx.onDurable(() => this.byAuthor.set(cp.author, keep));
+  }
+
+  /**
+   * Re-derive the states the held checkpoints give (after an epoch is
+   * adopted, and at open for stores written before states were kept).
+   */
+  refresh(tx: WriteTx): void {
+    for (const list of this.byAuthor.values()) {
+      for (const cp of list) {
+        const copy: StoredCheckpoint = { ...cp };
+        if (!this.markStates(tx, copy)) continue;
+        tx.put('cp', logKey(cp.author, cp.checkpoint.size), encodeStored(copy));
+        tx.onDurable(() => void (cp.first = copy.first));
+      }
     }
-    return ops;
   }
 
   /** Sign a checkpoint of this node's own log at its current size. */
-  async signOwn(): Promise<StoredCheckpoint> {
+  async signOwn(tx: WriteTx): Promise<StoredCheckpoint> {
     const self = this.core.self;
     if (!self) throw new LedgerError('NOT_MEMBER', 'this ledger has no key to sign with');
     const size = this.core.size(self.id);
@@ -215,7 +293,8 @@ export class Checkpoints {
     const cp: StoredCheckpoint = { author: self.id, checkpoint: parseCheckpoint(text), text, sigs: [sig], cosigners: new Map() };
     this.markChecked(text);
     // Not fsynced: a lost checkpoint is signed again over the same durable records (same root).
-    await this.core.store.write(this.persistOps(cp), false);
+    tx.sync = false;
+    this.persist(tx, cp);
     return cp;
   }
 
@@ -237,7 +316,7 @@ export class Checkpoints {
    * author; cosignatures by known witnesses are merged, others dropped. Two
    * author-signed roots for one size are a fork.
    */
-  async add(noteText: string): Promise<CheckpointOutcome> {
+  async add(tx: WriteTx, noteText: string): Promise<CheckpointOutcome> {
     // Asked again under the lock: a note queued behind another may have become redundant meanwhile.
     const same = this.known(noteText);
     if (same) return { status: 'known', checkpoint: same };
@@ -245,7 +324,7 @@ export class Checkpoints {
     const author = authorOf(this.core, parseCheckpoint(note.text).origin);
     const incoming = this.fromNote(author, note);
     const size = incoming.checkpoint.size;
-    const held = this.list(author).find((x) => x.checkpoint.size === size);
+    const held = this.list(author).find((x) => x.checkpoint.size === size) ?? (await this.stored(author, size));
     if (held && !equalBytes(held.checkpoint.root, incoming.checkpoint.root)) {
       return { status: 'fork', author, a: noteOf(held), b: formatNote({ text: incoming.text, sigs: [incoming.sigs[0]!] }) };
     }
@@ -256,27 +335,24 @@ export class Checkpoints {
       }
       this.markChecked(incoming.text);
     }
-    const merged = held ?? incoming;
-    let added = 0;
+    let merged = incoming;
+    let added = incoming.cosigners.size;
     if (held) {
+      merged = { ...held, sigs: [...held.sigs], cosigners: new Map(held.cosigners) };
+      added = 0;
       for (const [id, pub] of incoming.cosigners) {
-        if (held.cosigners.has(id)) continue;
-        held.cosigners.set(id, pub);
-        held.sigs.push(incoming.sigs.find((s) => s.name === originOf(this.core.consortium, id))!);
+        if (merged.cosigners.has(id)) continue;
+        merged.cosigners.set(id, pub);
+        // By key id, not name: an author that witnesses its own log signs and cosigns under one name.
+        merged.sigs.push(incoming.sigs.find((s) => s.name === originOf(this.core.consortium, id) && equalBytes(s.keyId, cosignKeyId(s.name, pub)))!);
         added++;
       }
       if (added === 0) return { status: 'known', checkpoint: held };
-    } else {
-      added = incoming.cosigners.size;
-    }
-    // Never let a checkpoint the node cannot yet check push out the ones it can.
-    if (size > this.core.size(author) && !held) {
-      this.insert(merged);
-      await this.core.store.write(this.persistOps(merged), false);
-      return { status: 'ahead', checkpoint: merged };
     }
     // Not fsynced: peers' notes and cosignatures can be had again from them; only the witness state must be durable.
-    await this.core.store.write(this.persistOps(merged), false);
+    tx.sync = false;
+    this.persist(tx, merged);
+    if (size > this.core.size(author) && !held) return { status: 'ahead', checkpoint: merged };
     return { status: 'stored', checkpoint: merged, added };
   }
 
@@ -287,7 +363,7 @@ export class Checkpoints {
    * largest size cosigned for the origin. The (origin, N, R) is persisted
    * before the cosignature is returned.
    */
-  async cosign(author: string, size: number, timeSeconds = Math.floor(this.core.now() / 1000)): Promise<StoredCheckpoint> {
+  async cosign(tx: WriteTx, author: string, size: number, timeSeconds = Math.floor(this.core.now() / 1000)): Promise<StoredCheckpoint> {
     const self = this.core.self;
     if (!self) throw new LedgerError('NOT_MEMBER', 'this ledger has no key to cosign with');
     const refuse: (why: string) => never = (why) => {
@@ -312,11 +388,11 @@ export class Checkpoints {
     }
     if (cp.cosigners.has(self.id)) return cp;
     const name = originOf(this.core.consortium, self.id);
-    cp.sigs.push(cosign(cp.text, name, self.seed, timeSeconds));
-    cp.cosigners.set(self.id, self.key);
+    const merged: StoredCheckpoint = { ...cp, sigs: [...cp.sigs, cosign(cp.text, name, self.seed, timeSeconds)], cosigners: new Map(cp.cosigners).set(self.id, self.key) };
     // One durable batch: the witness state (origin, N, R) is on disk before the cosignature leaves this node.
-    await this.core.store.write([this.core.store.put('wit', nameKey(origin), encodeValue({ size, root })), ...this.persistOps(cp)]);
-    return cp;
+    tx.put('wit', nameKey(origin), encodeValue({ size, root }));
+    this.persist(tx, merged);
+    return merged;
   }
 
   /** Largest size cosigned per origin by this node (witness state). */
@@ -327,11 +403,9 @@ export class Checkpoints {
     return { size: w.size as number, root: w.root as Uint8Array };
   }
 
-  /** Whether record `seq` of `author` (written in `epoch`) is final. */
+  /** Whether record `seq` of `author` (written in `epoch`) is final: once final, always final. */
   isFinal(author: string, seq: number, epoch: number): boolean {
-    const cfg = this.core.configFor(epoch);
-    if (!cfg) return false;
-    return this.list(author).some((cp) => cp.checkpoint.size > seq && isFinalFor(cp, cfg));
+    return seq < this.core.states.finalSize(author, epoch);
   }
 
   /** The checkpoint that proves records up to `minSize` best: final first, then newest. */
@@ -342,11 +416,25 @@ export class Checkpoints {
     return (finals.length ? finals : candidates).at(-1);
   }
 
-  /** Size below which every record of `author` is final under the current epoch's quorum. */
-  finalSize(author: string): number {
-    let best = 0;
-    for (const cp of this.list(author)) if (cp.checkpoint.size > best && isFinalFor(cp, this.core.config)) best = cp.checkpoint.size;
-    return best;
+  /**
+   * The checkpoint an entry's proof uses in a bundle (§8): the first that
+   * made record `seq` final, when held; otherwise the oldest final one held;
+   * otherwise the newest. Only checkpoints within the records held.
+   */
+  async forEntry(author: string, seq: number, epoch: number): Promise<StoredCheckpoint | undefined> {
+    const held = this.core.size(author);
+    const cfg = this.core.configFor(epoch);
+    const first = await this.core.states.firstFinal(author, seq, epoch);
+    if (first && first.size <= held) {
+      const cp = this.list(author).find((x) => x.checkpoint.size === first.size) ?? (await this.stored(author, first.size));
+      if (cp && cfg && isFinalFor(cp, cfg)) return cp;
+    }
+    const covering = this.list(author).filter((cp) => cp.checkpoint.size > seq && cp.checkpoint.size <= held);
+    return (cfg ? covering.find((cp) => isFinalFor(cp, cfg)) : undefined) ?? covering.at(-1);
   }
 
+  /** Size below which every record of `author` is final under the current epoch's quorum. */
+  finalSize(author: string): number {
+    return this.core.states.finalSize(author, this.core.epoch);
+  }
 }

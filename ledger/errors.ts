@@ -8,6 +8,9 @@ export type LedgerErrorCode =
   | 'NETWORK_MISMATCH'
   | 'NOT_FOUND'
   | 'CORRUPT'
+  /** The store is missing or LevelDB cannot read it (a damaged file): names the file and the way out. */
+  | 'STORE_DAMAGED'
+  | 'READ_ONLY'
   | 'NOT_MEMBER'
   | 'FORKED'
   | 'CHECKPOINT_REJECTED'
@@ -24,4 +27,24 @@ export class LedgerError extends Error {
     this.name = 'LedgerError';
     this.code = code;
   }
+}
+
+/**
+ * An error met while opening or reading a store, as a STORE_DAMAGED error
+ * naming the store when LevelDB reports damage (it does not name the file)
+ * or the ledger found a stored value it cannot decode.
+ */
+export function damaged(e: unknown, path: string): unknown {
+  const code = (e as { code?: string })?.code;
+  const cause = (e as { cause?: Error })?.cause;
+  const msg = `${(e as Error)?.message ?? e}${cause?.message ? `: ${cause.message}` : ''}`;
+  if (e instanceof LedgerError && e.code === 'CORRUPT') return new LedgerError('STORE_DAMAGED', `store ${path} is damaged: ${e.message}`);
+  if (code === 'LEVEL_CORRUPTION' || /corrupt/i.test(msg)) return new LedgerError('STORE_DAMAGED', `store ${path} is damaged: ${msg}`);
+  return e;
+}
+
+/** The same error with a snapshot's path replaced by the store's own. */
+export function renamePath(e: unknown, from: string, to: string): unknown {
+  if (!(e instanceof LedgerError) || !e.message.includes(from)) return e;
+  return new LedgerError(e.code, e.message.split(from).join(to));
 }

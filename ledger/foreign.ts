@@ -10,6 +10,7 @@ import type { LedgerCore } from './ledger.js';
 import { nameKey } from './keys.js';
 import { recordOps } from './records.js';
 import type { Op } from './store.js';
+import type { WriteTx } from './writer.js';
 
 export interface ForeignResult {
   /** Records newly stored. */
@@ -35,6 +36,7 @@ export interface ForkFound {
  */
 export async function foreignOps(
   core: LedgerCore,
+  tx: WriteTx,
   author: string,
   batch: Uint8Array[],
   head: LogHead | null,
@@ -59,14 +61,14 @@ export async function foreignOps(
     author,
     now: core.now(),
     configFor: (e: number) => core.configFor(e),
-    actorInForce: (a: string, id: string, s: number) => core.actorInForce(a, id, s),
+    actorInForce: (a: string, id: string, s: number) => core.actorInForce(a, id, s, tx),
     nonceSeen: (_a: string, n: Uint8Array) => used.has(toHex(n)),
   };
   for (let i = 0; i < batch.length; i++) {
     const env = decoded[i];
     const next = head ? head.seq + 1 : 0;
     const a = env?.record.actor;
-    const actorKey = a ? core.actorInForce(author, a.id, env!.record.seq)?.key : undefined;
+    const actorKey = a ? core.actorInForce(author, a.id, env!.record.seq, tx)?.key : undefined;
     const checked = {
       ...ctx,
       verifyRecordSignature: !pre.record[i],
@@ -88,7 +90,7 @@ export async function foreignOps(
       ops.push(...(await recordOps(core.store, ok, overlay)));
       envs.push(ok);
       if (ok.record.actor) used.add(toHex(ok.record.actor.nonce));
-      if (ok.record.kind === 'org.actor') core.noteActor(ok);
+      core.stageActor(tx, ok);
       head = { seq: ok.record.seq, id: ok.id, epoch: ok.record.epoch, ts: ok.record.ts };
     } catch (e) {
       if (e instanceof RecordRejected || e instanceof LedgerError) return { ops, envs, head, duplicates, error: e };

@@ -9,6 +9,7 @@ import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
 import { u64Key } from './keys.js';
 import type { Op } from './store.js';
+import type { WriteTx } from './writer.js';
 
 export interface Proposal {
   id: Uint8Array;
@@ -95,11 +96,11 @@ export class Governance {
     return [...touched.values()].map((p) => this.core.store.put('prop', p.id, encodeProposal(p)));
   }
 
-  /** Adopt every successor whose quorum is reached; returns the adopted configs. */
-  async adopt(): Promise<VerifiedConfig[]> {
+  /** Adopt every successor whose quorum is reached (the chain grows once `tx` is durable); returns the adopted configs. */
+  async adopt(tx: WriteTx): Promise<VerifiedConfig[]> {
     const adopted: VerifiedConfig[] = [];
     for (;;) {
-      const current = this.core.chain.at(-1)!;
+      const current = adopted.at(-1) ?? this.core.chain.at(-1)!;
       let next: VerifiedConfig | undefined;
       for (const p of await this.pending()) {
         if (!p.config || p.epoch !== current.config.epoch + 1) continue;
@@ -115,25 +116,24 @@ export class Governance {
         }
       }
       if (!next) return adopted;
-      await this.store(next);
+      await this.store(tx, next);
       adopted.push(next);
     }
   }
 
   /** Add a config learned from a peer (governance protocol) after checking it. */
-  async addConfig(signed: SignedConfig): Promise<VerifiedConfig> {
+  async addConfig(tx: WriteTx, signed: SignedConfig): Promise<VerifiedConfig> {
     const current = this.core.chain.at(-1)!;
     const next = checkSuccessor(current, signed);
-    await this.store(next);
+    await this.store(tx, next);
     return next;
   }
 
-  private async store(next: VerifiedConfig): Promise<void> {
-    const { store } = this.core;
-    const ops: Op[] = [store.put('cfg', u64Key(next.config.epoch), encodeValue({ config: next.bytes, approvals: next.approvals.map((a) => ({ member: a.member, sig: a.sig })) }))];
-    for (const p of await this.pending()) if (p.epoch === undefined || p.epoch <= next.config.epoch) ops.push(store.del('prop', p.id));
-    await store.write(ops);
-    this.core.chain.push(next);
+  private async store(tx: WriteTx, next: VerifiedConfig): Promise<void> {
+    tx.put('cfg', u64Key(next.config.epoch), encodeValue({ config: next.bytes, approvals: next.approvals.map((a) => ({ member: a.member, sig: a.sig })) }));
+    for (const p of await this.pending()) if (p.epoch === undefined || p.epoch <= next.config.epoch) tx.del('prop', p.id);
+    tx.onDurable(() => this.core.chain.push(next));
+    tx.emit('epoch', next);
   }
 
   /**
@@ -141,7 +141,11 @@ export class Governance {
    * at most one successor per epoch: the vote is persisted before the
    * signature is returned, and a second, different proposal is refused.
    */
-  async signApproval(id: Uint8Array): Promise<Uint8Array> {
+  signApproval(id: Uint8Array): Promise<Uint8Array> {
+    return this.core.writer.run((tx) => this.approve(tx, id));
+  }
+
+  private async approve(tx: WriteTx, id: Uint8Array): Promise<Uint8Array> {
     const self = this.core.self;
     if (!self) throw new LedgerError('NOT_MEMBER', 'this ledger has no key to approve with');
     const p = await this.proposal(id);
@@ -155,7 +159,7 @@ export class Governance {
     const key = u64Key(current.config.epoch);
     const voted = await this.core.store.get('vote', key);
     if (voted && !equalBytes(voted, id)) throw new LedgerError('GOVERNANCE', `this node already approved ${toHex(voted)} for epoch ${current.config.epoch + 1}`);
-    if (!voted) await this.core.store.write([this.core.store.put('vote', key, id)]);
+    if (!voted) tx.put('vote', key, id);
     return approveConfig(id, self.seed);
   }
 }

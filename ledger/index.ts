@@ -1,6 +1,5 @@
 import { toHex } from '../protocol/bytes.js';
 import { verifyBundle, type Report } from '../protocol/bundle/verify.js';
-import type { VerifiedConfig } from '../protocol/config/governance.js';
 import type { Envelope } from '../protocol/records/record.js';
 import { RecordRejected } from '../protocol/records/rules.js';
 import { checkForkEvidence } from '../protocol/records/fork.js';
@@ -15,23 +14,19 @@ import { headOp } from './records.js';
 import { Governance } from './governance.js';
 import { LedgerCore, type ForkEvidence, type LedgerOptions } from './ledger.js';
 import { nameKey, pairRange, parsePairKey, prefixRange } from './keys.js';
-import type { Op } from './store.js';
-import { WriteLock } from './writer.js';
+import type { RecordState } from './states.js';
+import type { WriteTx } from './writer.js';
+import { snapshotStore } from './snapshot.js';
+import { checkTables } from './tables.js';
+import { damaged, renamePath } from './errors.js';
 
 export type { LedgerOptions, LedgerSelf, ForkEvidence } from './ledger.js';
 export { LedgerError } from './errors.js';
 export type { Appended, Submission, ActorSubmission, NodeSubmission } from './append.js';
 export type { AuditReport, AuditProblem } from './audit.js';
 export type { StoredCheckpoint, CheckpointOutcome } from './checkpoints.js';
-
-export interface LedgerEvents {
-  /** Records newly stored (own or foreign), in order per log. */
-  onRecords?: (envs: Envelope[]) => void;
-  /** A fork was detected and evidence stored. */
-  onFork?: (fork: ForkEvidence) => void;
-  /** A new epoch was adopted. */
-  onEpoch?: (cfg: VerifiedConfig) => void;
-}
+export type { LedgerEventBus, LedgerEventMap, LedgerEventName, RecordStateName, StateChange } from './events.js';
+export type { RecordState } from './states.js';
 
 /**
  * The node's memory: every member's log on LevelDB, with stored hashes,
@@ -40,8 +35,6 @@ export interface LedgerEvents {
 export class Ledger extends LedgerCore {
   readonly governance: Governance;
   readonly checkpoints: Checkpoints;
-  readonly events: LedgerEvents = {};
-  private readonly lock = new WriteLock();
   private readonly own: OwnLog;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
 
@@ -56,39 +49,72 @@ export class Ledger extends LedgerCore {
     const loaded = await LedgerCore['load'](opts);
     const ledger = new Ledger(loaded, opts);
     try {
-      await ledger.loadState();
-      await ledger.checkpoints.load();
-      await ledger.governance.adopt();
+      await ledger.loadAll();
     } catch (e) {
       await ledger.closeStore();
-      throw e;
+      throw damaged(e, opts.path);
     }
     return ledger;
   }
 
-  /** Write a group built under the lock, then run the after-commit hooks. */
-  private async writeGroup(build: () => Promise<{ ops: Op[]; envs: Envelope[] }>): Promise<Envelope[]> {
+  /**
+   * Open the store at `path` for reading only (audit): a snapshot copy is
+   * opened, so the store is left byte-identical, and a missing or damaged
+   * one is a STORE_DAMAGED error naming it. Closing removes the snapshot.
+   */
+  static async openReadOnly(opts: Omit<LedgerOptions, 'readOnly' | 'self' | 'checkTables'>): Promise<Ledger> {
+    const snap = snapshotStore(opts.path);
+    try {
+      checkTables(snap.path);
+      const ledger = await Ledger.open({ ...opts, path: snap.path, readOnly: true });
+      ledger.onClosed = snap.remove;
+      return ledger;
+    } catch (e) {
+      snap.remove();
+      throw renamePath(damaged(e, snap.path), snap.path, opts.path);
+    }
+  }
+
+  private onClosed: (() => void) | undefined;
+
+  private async loadAll(): Promise<void> {
+    const ledger = this;
+    await ledger.loadState();
+    await ledger.checkpoints.load();
+    if (!ledger.readOnly) {
+      await ledger.adoptPending();
+      // Stores written before record states were kept derive them from the checkpoints held.
+      await ledger.writer.run(async (tx) => ledger.checkpoints.refresh(tx));
+    }
+  }
+
+  /** Write records built in one transaction with their heads, durable marks and governance state. */
+  private async writeGroup(build: (tx: WriteTx) => Promise<Envelope[]>): Promise<Envelope[]> {
     this.assertOpen();
-    const envs = await this.lock.run(async () => {
-      const { ops, envs } = await build();
+    const envs = await this.writer.run(async (tx) => {
+      const envs = await build(tx);
       if (envs.length === 0) return envs;
       const last = new Map(envs.map((e) => [e.record.author, e]));
-      for (const e of last.values()) ops.push(headOp(this.store, e));
-      ops.push(...(await this.governance.recordOps(envs)));
-      await this.store.write(ops);
-      for (const env of envs) this.heads.set(env.record.author, { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts });
+      const at = this.now();
+      for (const e of last.values()) {
+        tx.ops.push(headOp(this.store, e));
+        this.states.durable(tx, e.record.author, e.record.seq + 1, at);
+      }
+      tx.ops.push(...(await this.governance.recordOps(envs)));
+      tx.onDurable(() => {
+        for (const env of envs) this.heads.set(env.record.author, { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts });
+      });
+      tx.emit('records', envs);
       return envs;
     });
-    if (envs.length > 0) await this.afterRecords(envs);
+    if (envs.some((e) => e.record.kind === 'gov.propose' || e.record.kind === 'gov.approve')) await this.adoptPending();
     return envs;
   }
 
-  private async afterRecords(envs: Envelope[]): Promise<void> {
-    this.events.onRecords?.(envs);
-    if (envs.some((e) => e.record.kind === 'gov.propose' || e.record.kind === 'gov.approve')) {
-      const adopted = await this.lock.run(() => this.governance.adopt());
-      for (const cfg of adopted) this.events.onEpoch?.(cfg);
-    }
+  /** Adopt every successor whose quorum is reached, then re-derive finality under the new configs. */
+  private async adoptPending(): Promise<void> {
+    const adopted = await this.writer.run((tx) => this.governance.adopt(tx));
+    if (adopted.length > 0) await this.writer.run(async (tx) => this.checkpoints.refresh(tx));
   }
 
   /** Append to this node's own log (group commit; resolves once durable). */
@@ -115,10 +141,10 @@ export class Ledger extends LedgerCore {
     for (let i = 0; i < envelopes.length; i += this.limits.foreignBatch) {
       const batch = envelopes.slice(i, i + this.limits.foreignBatch);
       let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
-      await this.writeGroup(async () => {
-        outcome = await foreignOps(this, author, batch, this.head(author));
-        if (outcome.error || outcome.fork) this.forgetActorsAfter(author, outcome.head?.seq ?? -1);
-        return { ops: outcome.ops, envs: outcome.envs };
+      await this.writeGroup(async (tx) => {
+        outcome = await foreignOps(this, tx, author, batch, this.head(author));
+        tx.ops.push(...outcome.ops);
+        return outcome.envs;
       });
       accepted += outcome!.envs.length;
       duplicates += outcome!.duplicates;
@@ -150,11 +176,13 @@ export class Ledger extends LedgerCore {
 
   private async storeFork(author: string, a: Uint8Array, b: Uint8Array): Promise<ForkEvidence> {
     const fork: ForkEvidence = { author, a, b, at: this.now() };
-    await this.lock.run(() => this.store.write([this.store.put('fork', nameKey(author), encodeValue({ a, b, at: fork.at }))]));
-    this.forks.set(author, fork);
+    await this.writer.run(async (tx) => {
+      tx.put('fork', nameKey(author), encodeValue({ a, b, at: fork.at }));
+      tx.onDurable(() => this.forks.set(author, fork));
+    });
     // The evidence record needs the node's own log to have started (seq 0 is its first admin).
     if (this.self && author !== this.self.id && this.size(this.self.id) > 0) await this.append({ kind: 'evidence.fork', body: { a, b } });
-    this.events.onFork?.(fork);
+    this.events.emit('fork', fork);
     return fork;
   }
 
@@ -170,19 +198,19 @@ export class Ledger extends LedgerCore {
     this.assertOpen();
     const held = this.checkpoints.known(noteText);
     if (held) return { status: 'known', checkpoint: held };
-    const out = await this.lock.run(() => this.checkpoints.add(noteText));
+    const out = await this.writer.run((tx) => this.checkpoints.add(tx, noteText));
     if (out.status === 'fork') await this.recordFork(out.author, new TextEncoder().encode(out.a), new TextEncoder().encode(out.b));
     return out;
   }
 
   signCheckpoint() {
     this.assertOpen();
-    return this.lock.run(() => this.checkpoints.signOwn());
+    return this.writer.run((tx) => this.checkpoints.signOwn(tx));
   }
 
   cosign(author: string, size: number) {
     this.assertOpen();
-    return this.lock.run(() => this.checkpoints.cosign(author, size));
+    return this.writer.run((tx) => this.checkpoints.cosign(tx, author, size));
   }
 
   isFinal(author: string, seq: number, epoch: number): boolean {
@@ -193,12 +221,16 @@ export class Ledger extends LedgerCore {
     return this.checkpoints.finalSize(author);
   }
 
-  addConfig(signed: Parameters<Governance['addConfig']>[0]) {
-    return this.lock.run(async () => {
-      const cfg = await this.governance.addConfig(signed);
-      this.events.onEpoch?.(cfg);
-      return cfg;
-    });
+  /** The state of a record held (durable, replicated, final) with the time each was reached; undefined if not held. */
+  recordState(env: Envelope): Promise<RecordState | undefined> {
+    const r = env.record;
+    return this.states.of(r.author, r.seq, r.epoch, this.size(r.author));
+  }
+
+  async addConfig(signed: Parameters<Governance['addConfig']>[1]) {
+    const cfg = await this.writer.run((tx) => this.governance.addConfig(tx, signed));
+    await this.writer.run(async (tx) => this.checkpoints.refresh(tx));
+    return cfg;
   }
 
   docRecords(doc: Uint8Array): Promise<Envelope[]> {
@@ -252,8 +284,9 @@ export class Ledger extends LedgerCore {
   }
 
   async close(): Promise<void> {
-    await this.lock.run(async () => undefined);
+    await this.writer.idle();
     await this.closeStore();
+    this.onClosed?.();
   }
 }
 

@@ -1,4 +1,4 @@
-import { equalBytes, fromUtf8, toHex, utf8 } from '../protocol/bytes.js';
+import { equalBytes, fromUtf8, readU64be, toHex, utf8 } from '../protocol/bytes.js';
 import { configId, decodeConfig, type Config } from '../protocol/config/config.js';
 import { type SignedConfig, type VerifiedConfig } from '../protocol/config/governance.js';
 import { publicKeyOf } from '../protocol/crypto.js';
@@ -7,12 +7,17 @@ import { orgActorOf, type ActorInForce, type LogHead } from '../protocol/records
 import type { OrgActorBody } from '../protocol/records/kinds.js';
 import { consistencyProof, inclusionProof, treeHash } from '../protocol/merkle/tlog.js';
 import { decodeHead, decodeValue, encodeValue } from './codec.js';
-import { LedgerError } from './errors.js';
+import { damaged, LedgerError } from './errors.js';
+import { checkTables } from './tables.js';
+import { existsSync } from 'node:fs';
 import { hashReader } from './hashes.js';
 import { logKey, logRange, parseLogKey, parsePairKey, u64Key } from './keys.js';
 import { ledgerDefaults, type LedgerLimits } from './options.js';
 import { Store } from './store.js';
+import { LedgerEventBus, type ForkEvidence } from './events.js';
+import { RecordStates } from './states.js';
 import type { VerifyPool } from './verify-pool.js';
+import { Writer, type WriteTx } from './writer.js';
 
 export interface LedgerSelf {
   id: string;
@@ -30,6 +35,14 @@ export interface LedgerOptions {
   limits?: Partial<LedgerLimits>;
   /** Worker threads for signature checks of batches (the node passes one; tests run without). */
   verifyPool?: VerifyPool;
+  /**
+   * Never write (audit): no store is created, nothing is adopted or
+   * re-derived, and any write fails. LevelDB itself still writes when it
+   * opens a directory: open a snapshot copy (`openSnapshot`), not the store.
+   */
+  readOnly?: boolean;
+  /** Check every table file's block checksums before opening (a node at start): a damaged file is named at once. */
+  checkTables?: boolean;
 }
 
 interface ActorVersion {
@@ -37,12 +50,7 @@ interface ActorVersion {
   actor: ActorInForce;
 }
 
-export interface ForkEvidence {
-  author: string;
-  a: Uint8Array;
-  b: Uint8Array;
-  at: number;
-}
+export type { ForkEvidence } from './events.js';
 
 /**
  * State shared by the ledger's parts: the store, the config chain, and the
@@ -60,6 +68,11 @@ export class LedgerCore {
   readonly heads = new Map<string, LogHead>();
   readonly actors = new Map<string, Map<string, ActorVersion[]>>();
   readonly forks = new Map<string, ForkEvidence>();
+  readonly events = new LedgerEventBus();
+  /** Every write goes through it: one transaction at a time. */
+  readonly writer: Writer;
+  readonly states: RecordStates;
+  readonly readOnly: boolean;
   private closed = false;
 
   protected constructor(store: Store, net: Uint8Array, chain: VerifiedConfig[], opts: LedgerOptions) {
@@ -70,12 +83,22 @@ export class LedgerCore {
     this.limits = { ...ledgerDefaults, ...opts.limits };
     this.self = opts.self ? { ...opts.self, key: publicKeyOf(opts.self.seed) } : undefined;
     this.pool = opts.verifyPool;
+    this.readOnly = !!opts.readOnly;
+    this.writer = new Writer(store, this.events);
+    this.states = new RecordStates(store);
   }
 
   protected static async load(opts: LedgerOptions): Promise<{ store: Store; net: Uint8Array; chain: VerifiedConfig[] }> {
-    const store = await Store.open(opts.path);
+    if (opts.checkTables && existsSync(opts.path)) checkTables(opts.path);
+    let store: Store;
+    try {
+      store = await Store.open(opts.path, { readOnly: opts.readOnly });
+    } catch (e) {
+      throw damaged(e, opts.path);
+    }
     try {
       let netBytes = await store.get('meta', utf8('net'));
+      if (!netBytes && opts.readOnly) throw new LedgerError('CORRUPT', `store ${opts.path} has no network id (not a Tongban store, or damaged)`);
       if (!netBytes) {
         if (!opts.genesis) throw new LedgerError('INVALID_ARGUMENT', 'a new store needs the genesis config');
         const cfg = decodeConfig(opts.genesis);
@@ -90,8 +113,8 @@ export class LedgerCore {
         throw new LedgerError('NETWORK_MISMATCH', `store belongs to network ${toHex(netBytes)}, not ${toHex(configId(opts.genesis))}`);
       }
       const chain: VerifiedConfig[] = [];
-      for await (const [, v] of store.entries('cfg', {})) {
-        const x = decodeValue(v, 'config');
+      for await (const [k, v] of store.entries('cfg', {})) {
+        const x = decodeValue(v, `config of epoch ${readU64be(k)}`);
         const bytes = x.config as Uint8Array;
         const approvals = (x.approvals as { member: string; sig: Uint8Array }[]) ?? [];
         chain.push({ config: decodeConfig(bytes), id: configId(bytes), bytes, approvals });
@@ -100,7 +123,7 @@ export class LedgerCore {
       return { store, net: netBytes, chain };
     } catch (e) {
       await store.close();
-      throw e;
+      throw damaged(e, opts.path);
     }
   }
 
@@ -119,6 +142,7 @@ export class LedgerCore {
       const author = fromUtf8(k.subarray(0, k.length - 1));
       this.forks.set(author, { author, a: x.a as Uint8Array, b: x.b as Uint8Array, at: x.at as number });
     }
+    await this.states.load([...new Set(this.chain.flatMap((c) => c.config.members.map((m) => m.id)))], this.chain.length);
   }
 
   /** Track an org.actor record in the in-memory actor index. */
@@ -134,23 +158,35 @@ export class LedgerCore {
     versions.sort((x, y) => x.seq - y.seq);
   }
 
-  /** Drop in-memory actor versions above `seq` (a group that failed to commit). */
-  forgetActorsAfter(author: string, seq: number): void {
-    for (const versions of this.actors.get(author)?.values() ?? []) {
-      while (versions.length > 0 && versions.at(-1)!.seq > seq) versions.pop();
-    }
-  }
-
-  /** The org.actor in force for `actorId` before `seq` in `author`'s log. */
-  actorInForce(author: string, actorId: string, seq: number): ActorInForce | undefined {
-    const versions = this.actors.get(author)?.get(actorId);
-    if (!versions) return undefined;
+  /**
+   * The org.actor in force for `actorId` before `seq` in `author`'s log;
+   * with `tx`, the org.actor records of that write count too (the index
+   * takes them once the write is durable).
+   */
+  actorInForce(author: string, actorId: string, seq: number, tx?: WriteTx): ActorInForce | undefined {
     let found: ActorInForce | undefined;
-    for (const v of versions) {
+    let at = -1;
+    for (const v of this.actors.get(author)?.get(actorId) ?? []) {
       if (v.seq >= seq) break;
       found = v.actor;
+      at = v.seq;
+    }
+    for (const env of tx?.actors ?? []) {
+      const r = env.record;
+      const body = r.body as unknown as OrgActorBody;
+      if (r.author === author && body.id === actorId && r.seq < seq && r.seq > at) {
+        found = orgActorOf(body);
+        at = r.seq;
+      }
     }
     return found;
+  }
+
+  /** Index an org.actor record of `tx` once the write is durable; later records of the write see it at once. */
+  stageActor(tx: WriteTx, env: Envelope): void {
+    if (env.record.kind !== 'org.actor') return;
+    tx.actors.push(env);
+    tx.onDurable(() => this.noteActor(env));
   }
 
   actorSeq(author: string, actorId: string, seq: number): number | undefined {

@@ -4,8 +4,10 @@ export const ledgerDefaults = {
   maxGroup: 2048,
   /** Most foreign records validated and written in one batch. */
   foreignBatch: 1000,
-  /** Checkpoints kept per log (older ones are implied by stored hashes). */
+  /** Checkpoints within the records held kept per log, besides the first-final ones (older ones are implied by newer ones). */
   checkpointsKept: 16,
+  /** Checkpoints ahead of the records held kept per log (the nearest): an author cannot push out anything else with them. */
+  checkpointsAhead: 16,
 };
 
 export type LedgerLimits = typeof ledgerDefaults;

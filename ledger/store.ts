@@ -1,6 +1,7 @@
 import { Level } from 'level';
 import type { AbstractSublevel } from 'abstract-level';
 import { plain } from '../protocol/bytes.js';
+import { LedgerError } from './errors.js';
 
 type Db = Level<Uint8Array, Uint8Array>;
 export type Sub = AbstractSublevel<Db, Uint8Array | string | Buffer, Uint8Array, Uint8Array>;
@@ -17,12 +18,13 @@ const SUBLEVELS = [
   'byActor', // (author, actor id, seq) → '' for every record an actor requested
   'kind', // (kind, author, seq) → ''
   'nonce', // author ‖ nonce → seq
-  'cp', // (author, size) → checkpoint note text with every signature collected
+  'cp', // (author, size) → canonical CBOR {note, first?}: every first checkpoint to make a range final, and a bounded window of others
   'wit', // origin → canonical CBOR {size, root}: the largest size this node cosigned
   'cfg', // epoch → canonical CBOR {config, approvals}
   'prop', // config id → canonical CBOR {config, approvals}: pending proposals
   'vote', // epoch → id of the successor this node approved (at most one per epoch)
   'fork', // author → canonical CBOR {a, b, at}
+  'mark', // (author, state, size) → u64 ms: when the log's durable, replicated or final.<epoch> size reached size
 ] as const;
 export type SublevelName = (typeof SUBLEVELS)[number];
 
@@ -46,17 +48,21 @@ export class Store {
   readonly db: Db;
   readonly sub: Record<SublevelName, Sub>;
 
-  private constructor(db: Db) {
+  private constructor(
+    db: Db,
+    readonly readOnly: boolean,
+  ) {
     this.db = db;
     this.sub = Object.fromEntries(
       SUBLEVELS.map((n) => [n, db.sublevel<Uint8Array, Uint8Array>(n, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub]),
     ) as Record<SublevelName, Sub>;
   }
 
-  static async open(path: string): Promise<Store> {
+  /** Open (or create) the store at `path`; `readOnly` never creates one and refuses every write. */
+  static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<Store> {
     const db: Db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
-    await db.open();
-    return new Store(db);
+    await db.open({ createIfMissing: !opts.readOnly });
+    return new Store(db, !!opts.readOnly);
   }
 
   async get(name: SublevelName, key: Uint8Array): Promise<Uint8Array | undefined> {
@@ -73,6 +79,7 @@ export class Store {
   /** Atomic, durable write of one group. */
   async write(ops: Op[], sync = true): Promise<void> {
     if (ops.length === 0) return;
+    if (this.readOnly) throw new LedgerError('READ_ONLY', 'the store is open read-only');
     // A chained batch on the root with prefixed keys: the same bytes as sublevel
     // ops, several times faster than abstract-level's array form (BENCHMARKS.md).
     const batch = this.db.batch();

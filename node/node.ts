@@ -61,7 +61,7 @@ export class TongbanNode {
     const pool = new VerifyPool();
     let ledger: Ledger;
     try {
-      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool });
+      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool, checkTables: true });
     } catch (e) {
       await pool.close();
       throw e;
@@ -80,18 +80,18 @@ export class TongbanNode {
     const replicator = new Replicator(ledger, host, opts, init.logger, metrics);
     const node = new TongbanNode(ledger, host, replicator, init.logger, metrics, init, opts);
     replicator.witness = init.witness ?? true;
-    ledger.events.onEpoch = (cfg) => {
+    ledger.events.on('epoch', (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
       node.metrics.epoch.set(cfg.config.epoch);
       void trackMembers(host, cfg.config.members, selfPeer, book).then(() => node.onMembership());
-    };
-    ledger.events.onFork = (f) => {
+    });
+    ledger.events.on('fork', (f) => {
       node.metrics.forks.set(ledger.forks.size);
       node.log.error({ author: f.author }, 'fork detected: evidence stored');
-    };
-    ledger.events.onRecords = (envs) => {
+    });
+    ledger.events.on('records', (envs) => {
       for (const e of envs) node.metrics.logSize.set({ author: e.record.author }, e.record.seq + 1);
-    };
+    });
     try {
       await replicator.start();
       await trackMembers(host, ledger.config.members, selfPeer, book);

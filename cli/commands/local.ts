@@ -13,10 +13,12 @@ export async function auditCommand(opts: { home: string; json?: boolean }): Prom
   useCrypto(nodeCrypto);
   let ledger;
   try {
-    ledger = await Ledger.open({ path: configPath(cfg, cfg.dataDir), genesis: genesisOf(cfg) });
+    // Read-only: a snapshot of the store is audited; the store is never created, changed or deleted.
+    ledger = await Ledger.openReadOnly({ path: configPath(cfg, cfg.dataDir), genesis: genesisOf(cfg) });
   } catch (e) {
-    const msg = (e as Error).message;
-    if (/lock/i.test(msg) || (e as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN') throw usage(`the store of ${opts.home} is in use (stop the node first): ${msg}`);
+    const code = (e as { code?: string }).code;
+    if (code === 'STORE_DAMAGED' || code === 'CORRUPT') throw new CliError((e as Error).message, EXIT.STORE);
+    if (code === 'NETWORK_MISMATCH') throw usage((e as Error).message);
     throw e;
   }
   try {
@@ -34,6 +36,11 @@ export async function auditCommand(opts: { home: string; json?: boolean }): Prom
   }
 }
 
+/** What to do about a damaged store (README "Recovering a damaged store"). */
+function storeWayOut(home: string): string {
+  return `the node does not start on a damaged store. Way out: move the data directory of ${home} aside (keep it for investigation) and start the node again: it fetches every log, its own included, from its peers (README "Recovering a damaged store")`;
+}
+
 /** `tongban start`: run the node in the foreground until SIGTERM / Ctrl-C. */
 export async function startCommand(opts: { home: string; genesis?: string }): Promise<void> {
   if (opts.genesis) installGenesis(opts.home, opts.genesis);
@@ -45,6 +52,7 @@ export async function startCommand(opts: { home: string; genesis?: string }): Pr
     const code = (e as { code?: string }).code;
     if (code?.startsWith('KEY_FILE') || /genesis/.test((e as Error).message)) throw usage((e as Error).message);
     if (code === 'NETWORK_MISMATCH') throw usage((e as Error).message);
+    if (code === 'STORE_DAMAGED' || code === 'CORRUPT') throw new CliError(`${(e as Error).message}\n${storeWayOut(cfg.home)}`, EXIT.STORE);
     if ((e as Error).message?.includes('EADDRINUSE') || code === 'EADDRINUSE') throw new CliError(`address in use: ${(e as Error).message}`, EXIT.USAGE);
     throw e;
   }

@@ -9,7 +9,7 @@ import { decodeEnvelope } from '../../protocol/records/record.js';
 import { parseTlogProof, formatTlogProof } from '../../protocol/note/tlog-proof.js';
 import { checkActorId } from '../../protocol/names.js';
 import { writeKeyFile } from '../../node/keyfile.js';
-import { NodeClient } from '../client.js';
+import { NodeClient, waitOf } from '../client.js';
 import { actorKey, genesisOf, loadHome, nodeUrl } from '../home.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
 import { sha256 } from '../../protocol/crypto.js';
@@ -17,7 +17,7 @@ import { docHash, notFoundReport, printReport, trustAnchor, verifyAndPrint } fro
 import { readFileSync } from 'node:fs';
 
 type Target = { home?: string; node?: string };
-const client = (o: Target) => new NodeClient(nodeUrl(o));
+const client = (o: Target & { wait?: string; waitTimeout?: string }) => new NodeClient(nodeUrl(o), waitOf(o));
 
 export async function operatorAdd(opts: Target & { id: string; roles: string; out: string; actor: string; json?: boolean }): Promise<void> {
   try {

@@ -10,6 +10,7 @@ import { witnessCount } from '../../ledger/checkpoints.js';
 import { apiError } from './errors.js';
 import { toJson } from './json.js';
 import { ErrorBody } from './server.js';
+import { afterWrite, StateFields, stateOf, WaitQuery } from './wait.js';
 
 const Submit = Type.Object(
   {
@@ -20,7 +21,7 @@ const Submit = Type.Object(
   { additionalProperties: false },
 );
 
-const Created = Type.Object({ id: Type.String(), author: Type.String(), seq: Type.Integer() });
+const Created = Type.Object({ id: Type.String(), author: Type.String(), seq: Type.Integer(), ...StateFields });
 
 function parseSubmission(body: unknown): { request: Uint8Array; actor: string; sig: Uint8Array } {
   if (body instanceof Uint8Array) {
@@ -55,9 +56,10 @@ export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Pro
       schema: {
         summary: 'Append an actor-signed request to this node\'s log',
         description:
-          'JSON {request, actor, sig} (base64) or application/cbor {request, actor, sig}. 201 only once the record is durable, and only for a record that counts: a request that breaks an acceptance or domain rule is refused with a 4xx whose code names the rule; a duplicate is 409 with `standing`, the id of the record that already stands.',
+          'JSON {request, actor, sig} (base64) or application/cbor {request, actor, sig}. 201 only once the record is durable (or, with ?wait=, once it reached that state; 202 with its current state if the wait timed out), and only for a record that counts: a request that breaks an acceptance or domain rule is refused with a 4xx whose code names the rule; a duplicate is 409 with `standing`, the id of the record that already stands.',
+        querystring: WaitQuery,
         body: Type.Union([Submit, Type.Any({ description: 'application/cbor bytes' })]),
-        response: { 201: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody },
+        response: { 201: Created, 202: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody },
       },
     },
     async (req, reply) => {
@@ -70,7 +72,8 @@ export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Pro
       try {
         const r = await checkAndAppend(node.ledger, locks, sub);
         node.metrics.appends.inc();
-        return reply.status(201).send({ id: toHex(r.id), author: r.envelope.record.author, seq: r.seq });
+        const w = await afterWrite(node.ledger, r.envelope, req.query as never);
+        return reply.status(w.status).send({ id: toHex(r.id), author: r.envelope.record.author, seq: r.seq, ...w.state });
       } catch (e) {
         if (e instanceof RecordRejected || e instanceof DomainRefused) node.metrics.appendRejects.inc({ rule: e.rule });
         throw e;
@@ -93,6 +96,7 @@ export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Pro
             envelope: Type.String(),
             final: Type.Boolean(),
             witnesses: Type.Integer(),
+            ...StateFields,
           }),
           404: ErrorBody,
         },
@@ -112,6 +116,7 @@ export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Pro
         envelope: toBase64(env.bytes),
         final: node.ledger.isFinal(r.author, r.seq, r.epoch),
         witnesses: best && cfg ? witnessCount(best, cfg) : 0,
+        ...(await stateOf(node.ledger, env)),
       };
     },
   );

@@ -151,14 +151,17 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     expect(tongban(['doc', 'register', 'cert.txt', '--home', 'bj'], cwd).code).toBe(2);
     const down = tongban(['status', '--node', 'http://127.0.0.1:9'], cwd);
     expect([down.code, down.stderr]).toEqual([3, expect.stringMatching(/unreachable/)]);
-    // a damaged store (its genesis record gone) cannot be opened: internal error, one line, no stack
+    // a damaged store (its genesis record gone): audit and start fail with the store code, naming what is damaged, no stack
     await stopProcess(procs.ha!);
     const store = await Store.open(join(cwd, 'ha', 'data'));
     await store.write([store.put('cfg', u64Key(0), new Uint8Array([0xff]))]);
     await store.close();
     const broken = tongban(['audit', '--home', 'ha'], cwd);
-    expect(broken.code).toBe(4);
-    expect(broken.stderr).toMatch(/^tongban: internal error: .*corrupt/);
+    expect(broken.code).toBe(7);
+    expect(broken.stderr).toMatch(/^tongban: store .*ha\/data is damaged: stored config of epoch 0 is corrupt/);
     expect(broken.stderr).not.toMatch(/\n\s+at /);
+    const start = tongban(['start', '--home', 'ha'], cwd);
+    expect(start.code).toBe(7);
+    expect(start.stderr).toMatch(/damaged: stored config of epoch 0[^]*Way out: move the data directory/);
   }, 60_000);
 });

@@ -1,0 +1,143 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { publicKeyOf } from '../../../protocol/crypto.js';
+import { formatNote, parseNote, signNote } from '../../../protocol/note/note.js';
+import { formatCheckpoint, parseCheckpoint } from '../../../protocol/note/checkpoint.js';
+import { parseTlogProof } from '../../../protocol/note/tlog-proof.js';
+import { decodeBundle } from '../../../protocol/bundle/bundle.js';
+import { originOf } from '../../../protocol/names.js';
+import { Ledger, type LedgerOptions } from '../../../ledger/index.js';
+import { noteOf } from '../../../ledger/checkpoints.js';
+import { CONSORTIUM, firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
+
+const { members, genesis, net } = testConsortium(3);
+const [A, B, C] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
+const registrarSeed = new Uint8Array(32).fill(0x55);
+const doc = new Uint8Array(32).fill(0xd0);
+
+let dirs: { path: string; cleanup: () => void }[] = [];
+async function open(m = A, dir = tempDir(), limits?: LedgerOptions['limits']): Promise<Ledger> {
+  if (!dirs.includes(dir)) dirs.push(dir);
+  return Ledger.open({ path: dir.path, genesis, self: { id: m.id, seed: m.seed }, limits });
+}
+
+/** One witnessing round of A's log: A signs, B and C fetch and cosign, everyone learns every cosignature. */
+async function finalRound(a: Ledger, ws: Ledger[]) {
+  const cp = await a.signCheckpoint();
+  const notes: string[] = [];
+  for (const w of ws) {
+    await w.acceptForeign(A.id, await a.envelopeBytes(A.id, w.size(A.id), 1000));
+    await w.addCheckpoint(noteOf(cp));
+    notes.push(noteOf(await w.cosign(A.id, cp.checkpoint.size)));
+  }
+  for (const n of notes) for (const l of [a, ...ws]) await l.addCheckpoint(n);
+  return cp.checkpoint.size;
+}
+
+/** Size of the checkpoint each bundle entry of `doc` is proven with, by (author, seq). */
+async function proofSizes(l: Ledger): Promise<number[]> {
+  const b = decodeBundle((await l.buildBundle(doc)).bytes);
+  return b.entries.map((e) => parseCheckpoint(parseTlogProof(e.proof).checkpoint.text).size);
+}
+
+async function storedCheckpoints(l: Ledger): Promise<number> {
+  let n = 0;
+  for await (const _ of l.store.keys('cp', {})) n++;
+  return n;
+}
+
+async function seeded(l: Ledger) {
+  await l.append(firstAdmin(A));
+  await l.append(submission(net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(registrarSeed), roles: ['registrar'], active: true }));
+  return l.append(submission(net, A.id, 'li.na', registrarSeed, 'doc.register', { doc, type: 'permit', class: 'public' }));
+}
+
+async function share(l: Ledger, i: number) {
+  return l.append(submission(net, A.id, 'li.na', registrarSeed, 'doc.share', { doc, to: B.id, purpose: `p${i}` }));
+}
+
+beforeEach(() => {
+  dirs = [];
+});
+afterEach(() => {
+  for (const d of dirs) d.cleanup();
+});
+
+describe('merging cosignatures', () => {
+  it("stores the author's own cosignature line once, next to its signature, and stays final after a reopen", async () => {
+    const dirB = tempDir();
+    const [a, b, c] = await Promise.all([open(A), open(B, dirB), open(C)]);
+    await seeded(a);
+    const cp = await a.signCheckpoint();
+    for (const w of [b, c]) {
+      await w.acceptForeign(A.id, await a.envelopeBytes(A.id, 0, 10));
+      await w.addCheckpoint(noteOf(cp)); // held without cosignatures
+    }
+    await a.cosign(A.id, 3); // the author witnesses its own log
+    const own = noteOf(a.checkpoints.list(A.id).find((x) => x.checkpoint.size === 3)!);
+    await b.addCheckpoint(own);
+    await c.addCheckpoint(own);
+    await b.addCheckpoint(noteOf(await c.cosign(A.id, 3)));
+    expect(b.isFinal(A.id, 2, 0)).toBe(true);
+    const held = parseNote(noteOf(b.checkpoints.list(A.id).find((x) => x.checkpoint.size === 3)!));
+    const lines = held.sigs.map((s) => `${s.name} ${Buffer.from(s.keyId).toString('hex')} ${Buffer.from(s.sig).toString('hex')}`);
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(lines).toHaveLength(3); // A's signature, A's cosignature, C's cosignature
+    // what the node says is what its bundle proves
+    const report = await b.provenance(doc);
+    expect(report.events.every((e) => e.final)).toBe(true);
+    await b.close();
+    const again = await open(B, dirB);
+    expect(again.isFinal(A.id, 2, 0)).toBe(true);
+    await Promise.all([a.close(), c.close(), again.close()]);
+  });
+});
+
+describe('checkpoint retention', () => {
+  it('an author pushing many checkpoints ahead of its records does not make a final record non-final', async () => {
+    const dirB = tempDir();
+    const limits = { checkpointsKept: 4, checkpointsAhead: 4 };
+    const [a, b, c] = await Promise.all([open(A), open(B, dirB, limits), open(C)]);
+    await seeded(a);
+    expect(await finalRound(a, [b, c])).toBe(3);
+    expect(b.isFinal(A.id, 2, 0)).toBe(true);
+    const origin = originOf(CONSORTIUM, A.id);
+    for (let size = 4; size < 104; size++) {
+      const text = formatCheckpoint({ origin, size, root: new Uint8Array(32).fill(size), extensions: [] });
+      await expect(b.addCheckpoint(formatNote({ text, sigs: [signNote(text, origin, A.seed)] }))).resolves.toMatchObject({ status: 'ahead' });
+    }
+    expect(b.isFinal(A.id, 2, 0)).toBe(true);
+    expect(b.finalSize(A.id)).toBe(3);
+    expect((await b.provenance(doc)).events.every((e) => e.final)).toBe(true);
+    expect(await storedCheckpoints(b)).toBeLessThanOrEqual(1 + limits.checkpointsAhead);
+    await b.close();
+    const again = await open(B, dirB, limits);
+    expect(again.isFinal(A.id, 2, 0)).toBe(true);
+    expect((await again.provenance(doc)).events.every((e) => e.final)).toBe(true);
+    await Promise.all([a.close(), c.close(), again.close()]);
+  });
+
+  it('keeps the first checkpoint that made each range final and proves each entry with it, in a bounded store', async () => {
+    const dirB = tempDir();
+    const limits = { checkpointsKept: 2, checkpointsAhead: 2 };
+    const [a, b, c] = await Promise.all([open(A, undefined, limits), open(B, dirB, limits), open(C, undefined, limits)]);
+    await seeded(a);
+    const sizes = [await finalRound(a, [b, c])];
+    for (let i = 0; i < 6; i++) {
+      await share(a, i);
+      sizes.push(await finalRound(a, [b, c]));
+    }
+    expect(sizes).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    // seq 0..2 were made final by the checkpoint of size 3, the share at seq 3 by size 4, ...
+    expect(await proofSizes(b)).toEqual([3, 3, 3, 4, 5, 6, 7, 8, 9]);
+    const st = await b.recordState((await b.envelope(A.id, 3))!);
+    expect(st).toMatchObject({ state: 'final' });
+    expect(st!.finalAt).toBeGreaterThanOrEqual(st!.replicatedAt!);
+    // one checkpoint per range made final: bounded by the log, not by the notes received
+    expect(await storedCheckpoints(b)).toBe(7);
+    await b.close();
+    const again = await open(B, dirB, limits);
+    expect(await proofSizes(again)).toEqual([3, 3, 3, 4, 5, 6, 7, 8, 9]);
+    expect(again.finalSize(A.id)).toBe(9);
+    await Promise.all([a.close(), c.close(), again.close()]);
+  });
+});
