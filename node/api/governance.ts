@@ -4,14 +4,14 @@ import { fromBase64, toBase64, toHex } from '../../protocol/bytes.js';
 import { decodeConfig } from '../../protocol/config/config.js';
 import { decodeRequest, verifyActorSignature } from '../../protocol/records/request.js';
 import { RecordRejected } from '../../protocol/records/rules.js';
-import type { TongbanNode } from '../node.js';
+import type { NodeApi } from './ports.js';
 import { apiError } from './errors.js';
 import { ErrorBody } from './server.js';
 import { toJson } from './json.js';
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
-export async function governanceRoutes(app: FastifyInstance, node: TongbanNode): Promise<void> {
+export async function governanceRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
   const { ledger } = node;
 
   app.get(

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { fromBase64, fromHex32, toBase64, toHex } from '../../protocol/bytes.js';
 import { decodeCanonical, isMap } from '../../protocol/cbor.js';
 import { RecordRejected } from '../../protocol/records/rules.js';
-import type { TongbanNode } from '../node.js';
+import type { NodeApi } from './ports.js';
 import { witnessCount } from '../../ledger/checkpoints.js';
 import { apiError } from './errors.js';
 import { toJson } from './json.js';
@@ -45,7 +45,7 @@ function parseSubmission(body: unknown): { request: Uint8Array; actor: string; s
   return { request, actor: b.actor, sig };
 }
 
-export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Promise<void> {
+export async function recordRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
   app.post(
     '/v1/records',
     {
