@@ -163,7 +163,7 @@ export class OwnLog {
       if (sub.refs) record.refs = sub.refs;
     }
     if (head) record.prev = head.id;
-    const env = sealRecord(encodeRecord(record), self.seed);
+    const env = sealRecord(encodeRecord(record), self.signer);
     return acceptRecord(
       {
         net: this.core.net,

@@ -289,7 +289,7 @@ export class Checkpoints {
     if (latest && latest.checkpoint.size === size) return latest;
     const origin = originOf(this.core.consortium, self.id);
     const text = formatCheckpoint({ origin, size, root: await this.core.treeHead(self.id, size), extensions: [] });
-    const sig = signNote(text, origin, self.seed);
+    const sig = signNote(text, origin, self.signer);
     const cp: StoredCheckpoint = { author: self.id, checkpoint: parseCheckpoint(text), text, sigs: [sig], cosigners: new Map() };
     this.markChecked(text);
     // Not fsynced: a lost checkpoint is signed again over the same durable records (same root).
@@ -388,7 +388,7 @@ export class Checkpoints {
     }
     if (cp.cosigners.has(self.id)) return cp;
     const name = originOf(this.core.consortium, self.id);
-    const merged: StoredCheckpoint = { ...cp, sigs: [...cp.sigs, cosign(cp.text, name, self.seed, timeSeconds)], cosigners: new Map(cp.cosigners).set(self.id, self.key) };
+    const merged: StoredCheckpoint = { ...cp, sigs: [...cp.sigs, cosign(cp.text, name, self.signer, timeSeconds)], cosigners: new Map(cp.cosigners).set(self.id, self.key) };
     // One durable batch: the witness state (origin, N, R) is on disk before the cosignature leaves this node.
     tx.put('wit', nameKey(origin), encodeValue({ size, root }));
     this.persist(tx, merged);

@@ -160,6 +160,6 @@ export class Governance {
     const voted = await this.core.store.get('vote', key);
     if (voted && !equalBytes(voted, id)) throw new LedgerError('GOVERNANCE', `this node already approved ${toHex(voted)} for epoch ${current.config.epoch + 1}`);
     if (!voted) tx.put('vote', key, id);
-    return approveConfig(id, self.seed);
+    return approveConfig(id, self.signer);
   }
 }

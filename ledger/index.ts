@@ -17,6 +17,9 @@ import { nameKey, pairRange, parsePairKey, prefixRange } from './keys.js';
 import type { RecordState } from './states.js';
 import type { WriteTx } from './writer.js';
 import { snapshotStore } from './snapshot.js';
+import { domainView, nonceUsed } from './domain-view.js';
+import type { Proposed } from '../protocol/domain/rules.js';
+import type { LedgerView } from '../protocol/domain/view.js';
 import { checkTables } from './tables.js';
 import { damaged, renamePath } from './errors.js';
 
@@ -239,6 +242,16 @@ export class Ledger extends LedgerCore {
 
   buildBundle(doc: Uint8Array): Promise<BuiltBundle> {
     return buildBundle(this, this.checkpoints, doc);
+  }
+
+  /** The read-only view the domain rules of protocol/domain need for a proposed record. */
+  domainView(p: Proposed): Promise<LedgerView> {
+    return domainView(this, this.governance, p);
+  }
+
+  /** Whether `author` already used an actor nonce (replay protection). */
+  nonceUsed(author: string, nonce: Uint8Array): Promise<boolean> {
+    return nonceUsed(this, author, nonce);
   }
 
   /** Provenance of a document: its bundle, verified exactly as an offline verifier would. */

@@ -1,7 +1,7 @@
 import { equalBytes, fromUtf8, readU64be, toHex, utf8 } from '../protocol/bytes.js';
 import { configId, decodeConfig, type Config } from '../protocol/config/config.js';
 import { type SignedConfig, type VerifiedConfig } from '../protocol/config/governance.js';
-import { publicKeyOf } from '../protocol/crypto.js';
+import { seedSigner, type Signer } from '../protocol/signer.js';
 import { decodeEnvelope, type Envelope } from '../protocol/records/record.js';
 import { orgActorOf, type ActorInForce, type LogHead } from '../protocol/records/rules.js';
 import type { OrgActorBody } from '../protocol/records/kinds.js';
@@ -21,8 +21,10 @@ import { Writer, type WriteTx } from './writer.js';
 
 export interface LedgerSelf {
   id: string;
-  /** 32-byte Ed25519 seed of the ledger key. */
-  seed: Uint8Array;
+  /** 32-byte Ed25519 seed of the ledger key, or: */
+  seed?: Uint8Array;
+  /** the ledger key as a Signer (held elsewhere, another algorithm). */
+  signer?: Signer;
 }
 
 export interface LedgerOptions {
@@ -45,6 +47,13 @@ export interface LedgerOptions {
   checkTables?: boolean;
 }
 
+/** Every signature the ledger makes with the member key goes through `self.signer`. */
+function withSigner(self: LedgerSelf): LedgerSelf & { key: Uint8Array; signer: Signer } {
+  const signer = self.signer ?? (self.seed ? seedSigner(self.seed) : undefined);
+  if (!signer) throw new LedgerError('INVALID_ARGUMENT', 'self needs a seed or a signer');
+  return { ...self, signer, key: signer.publicKey };
+}
+
 interface ActorVersion {
   seq: number;
   actor: ActorInForce;
@@ -62,7 +71,7 @@ export class LedgerCore {
   readonly net: Uint8Array;
   readonly now: () => number;
   readonly limits: LedgerLimits;
-  readonly self: (LedgerSelf & { key: Uint8Array }) | undefined;
+  readonly self: (LedgerSelf & { key: Uint8Array; signer: Signer }) | undefined;
   readonly pool: VerifyPool | undefined;
   chain: VerifiedConfig[];
   readonly heads = new Map<string, LogHead>();
@@ -81,7 +90,7 @@ export class LedgerCore {
     this.chain = chain;
     this.now = opts.now ?? Date.now;
     this.limits = { ...ledgerDefaults, ...opts.limits };
-    this.self = opts.self ? { ...opts.self, key: publicKeyOf(opts.self.seed) } : undefined;
+    this.self = opts.self ? withSigner(opts.self) : undefined;
     this.pool = opts.verifyPool;
     this.readOnly = !!opts.readOnly;
     this.writer = new Writer(store, this.events);

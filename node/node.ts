@@ -1,17 +1,20 @@
 import './polyfills.js';
-import { multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { useCrypto } from '../protocol/crypto.js';
+import type { Member } from '../protocol/config/config.js';
 import { Ledger } from '../ledger/index.js';
 import { nodeCrypto } from '../ledger/crypto-node.js';
 import { Metrics } from './metrics.js';
 import { nodeDefaults, type NodeOptions } from './options.js';
-import { createHost, dialMembers, trackMembers, type AddressBook, type Host } from './p2p/host.js';
-import { Replicator } from './replicator.js';
+import type { AddressBook, Host } from './p2p/host.js';
+import { Libp2pNetwork } from './p2p/libp2p-network.js';
+import type { PeerNetwork } from './p2p/network.js';
+import { createServices, startServices, stopServices, type NodeServices } from './services/index.js';
 import { VerifyPool } from '../ledger/verify-pool.js';
 import { protocolIds } from './p2p/wire.js';
 import type { CborMap } from '../protocol/cbor.js';
+import type { NodeApi } from './api/ports.js';
 
 export interface NodeInit {
   dataDir: string;
@@ -31,22 +34,27 @@ export interface NodeInit {
   firstAdmin?: CborMap;
   logger: Logger;
   options?: Partial<NodeOptions>;
+  /** The peer network; default libp2p from peerSeed, listen, psk, announce, bootstrap and peerAddrs (tests pass an in-memory one). */
+  network?: NetworkFactory;
 }
 
+/** Builds the node's PeerNetwork once the ledger is open: who may connect, and the members to keep connected. */
+export type NetworkFactory = (ctx: { allowed: () => ReadonlySet<string>; members: () => Member[] }) => Promise<PeerNetwork>;
+
 /**
- * A running Tongban node: the ledger, the libp2p host, replication and
- * witnessing. The HTTP API is attached by node/api (it needs only this).
+ * A running Tongban node: the ledger, the peer network, and the replication
+ * and witnessing services over it. The HTTP API is attached by node/api,
+ * which sees the node only as a NodeApi.
  */
-export class TongbanNode {
+export class TongbanNode implements NodeApi {
   readonly opts: NodeOptions;
-  private redial?: NodeJS.Timeout;
   private api?: FastifyInstance;
   private stopping = false;
 
   private constructor(
     readonly ledger: Ledger,
-    readonly host: Host,
-    readonly replicator: Replicator,
+    readonly network: PeerNetwork,
+    readonly services: NodeServices,
     readonly log: Logger,
     readonly metrics: Metrics,
     private readonly init: NodeInit,
@@ -66,24 +74,22 @@ export class TongbanNode {
       await pool.close();
       throw e;
     }
-    let host: Host;
+    let network: PeerNetwork;
     try {
-      host = await createHost({ peerSeed: init.peerSeed, listen: init.listen, psk: init.psk, announce: init.announce, allowed: () => allowedPeers(ledger), scoredTopics: [protocolIds(ledger.net).heads] });
+      const ctx = { allowed: () => allowedPeers(ledger), members: () => ledger.config.members };
+      network = init.network ? await init.network(ctx) : await libp2pNetwork(init, ledger, ctx);
     } catch (e) {
       await ledger.close();
       await pool.close();
       throw e;
     }
-    const selfPeer = host.peerId.toString();
-    const book: AddressBook = (m) => init.peerAddrs?.[m.id] ?? m.addrs;
     const metrics = new Metrics();
-    const replicator = new Replicator(ledger, host, opts, init.logger, metrics);
-    const node = new TongbanNode(ledger, host, replicator, init.logger, metrics, init, opts);
-    replicator.witness = init.witness ?? true;
+    const services = createServices({ ledger, network, log: init.logger, metrics, opts, witness: init.witness });
+    const node = new TongbanNode(ledger, network, services, init.logger, metrics, init, opts);
     ledger.events.on('epoch', (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
       node.metrics.epoch.set(cfg.config.epoch);
-      void trackMembers(host, cfg.config.members, selfPeer, book).then(() => node.onMembership());
+      void network.membersChanged().then(() => node.onMembership());
     });
     ledger.events.on('fork', (f) => {
       node.metrics.forks.set(ledger.forks.size);
@@ -93,15 +99,11 @@ export class TongbanNode {
       for (const e of envs) node.metrics.logSize.set({ author: e.record.author }, e.record.seq + 1);
     });
     try {
-      await replicator.start();
-      await trackMembers(host, ledger.config.members, selfPeer, book);
+      await startServices(services);
+      network.onPeer(() => node.metrics.peers.set(network.peers().length));
+      await network.start();
       await node.onMembership();
-      host.addEventListener('peer:connect', () => node.metrics.peers.set(host.getPeers().length));
-      host.addEventListener('peer:disconnect', () => node.metrics.peers.set(host.getPeers().length));
-      for (const b of init.bootstrap ?? []) void host.dial(multiaddr(b), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
-      void dialMembers(host, ledger.config.members, selfPeer, book);
-      node.redial = setInterval(() => void dialMembers(host, node.ledger.config.members, selfPeer, book), 3_000);
-      node.redial.unref();
+      node.metrics.peers.set(network.peers().length);
       node.metrics.epoch.set(ledger.epoch);
       node.metrics.forks.set(ledger.forks.size);
     } catch (e) {
@@ -128,24 +130,38 @@ export class TongbanNode {
   }
 
   get peerId(): string {
-    return this.host.peerId.toString();
+    return this.network.peerId;
+  }
+
+  /** The libp2p host, when the node runs on libp2p (tests and tools that need libp2p itself). */
+  get host(): Host {
+    if (!(this.network instanceof Libp2pNetwork)) throw new Error('this node does not run on libp2p');
+    return this.network.host;
   }
 
   addresses(): string[] {
-    return this.host.getMultiaddrs().map((a) => a.toString());
+    return this.network.addresses();
+  }
+
+  peers(): string[] {
+    return this.network.peers();
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.redial) clearInterval(this.redial);
     // Stop accepting requests first; in-flight appends finish before the store closes.
     await this.api?.close();
-    this.replicator.stop();
-    await Promise.resolve(this.host.stop()).catch((e: unknown) => this.log.warn({ err: e }, 'libp2p stop failed'));
+    await stopServices(this.services).catch((e: unknown) => this.log.warn({ err: e }, 'stopping services failed'));
+    await this.network.stop().catch((e: unknown) => this.log.warn({ err: e }, 'network stop failed'));
     await this.ledger.close();
     await this.ledger.pool?.close();
   }
+}
+
+function libp2pNetwork(init: NodeInit, ledger: Ledger, ctx: { allowed: () => ReadonlySet<string>; members: () => Member[] }): Promise<Libp2pNetwork> {
+  const book: AddressBook = (m) => init.peerAddrs?.[m.id] ?? m.addrs;
+  return Libp2pNetwork.create({ peerSeed: init.peerSeed, listen: init.listen, psk: init.psk, announce: init.announce, bootstrap: init.bootstrap, book, ...ctx, scoredTopics: [protocolIds(ledger.net).heads] });
 }
 
 /** Peers allowed through the gater: members of the current epoch (cached per epoch). */

@@ -1,19 +1,11 @@
-/** Node defaults, in one place. PROTOCOL.md §9 limits are enforced in protocol/. */
-export const nodeDefaults = {
-  /** Coalescing interval of own checkpoints (§6). */
-  checkpointIntervalMs: 100,
-  /** While the newest own checkpoint is not final, a new one is signed only after this long. */
-  checkpointMaxWaitMs: 1_000,
-  /** While the newest own checkpoint is not final, ask the witnesses missing from it again this often. */
-  cosignRetryMs: 2_000,
-  /** A cosignature made on a gossiped checkpoint is gossiped after this long if the checkpoint is still not final. */
-  cosignatureGossipDelayMs: 5_000,
-  /** Anti-entropy: ask one random peer for its heads this often. */
-  antiEntropyMs: 3_000,
-  /** §7 sync limits. */
-  syncMaxRecords: 1000,
-  syncMaxBytes: 4 * 1024 * 1024,
-  /** Deadline of one sync or governance request. */
+/**
+ * Node defaults, in one place, grouped by the subsystem that reads them (each
+ * service takes only its group). PROTOCOL.md §9 limits are enforced in protocol/.
+ */
+
+/** The peer network: request/response and gossip limits. */
+export const networkDefaults = {
+  /** Deadline of one sync, governance or witness request. */
   requestTimeoutMs: 10_000,
   /** Largest message accepted on any stream (a sync batch plus framing). */
   maxMessageBytes: 4 * 1024 * 1024 + 64 * 1024,
@@ -21,9 +13,55 @@ export const nodeDefaults = {
   maxGossipBytes: 64 * 1024,
   /** Concurrent inbound streams per protocol. */
   maxInboundStreams: 32,
-  /** HTTP API. */
+};
+
+/** §7 sync limits: what the sync server serves and the fetcher asks for in one request. */
+export const syncDefaults = {
+  syncMaxRecords: 1000,
+  syncMaxBytes: 4 * 1024 * 1024,
+};
+
+/** Own checkpoints (§6). */
+export const ownCheckpointDefaults = {
+  /** Coalescing interval of own checkpoints. */
+  checkpointIntervalMs: 100,
+  /** While the newest own checkpoint is not final, a new one is signed only after this long. */
+  checkpointMaxWaitMs: 1_000,
+  /** While the newest own checkpoint is not final, ask the witnesses missing from it again this often. */
+  cosignRetryMs: 2_000,
+};
+
+/** The witness cosigner. */
+export const witnessDefaults = {
+  /** A cosignature made on a gossiped checkpoint is gossiped after this long if the checkpoint is still not final. */
+  cosignatureGossipDelayMs: 5_000,
+};
+
+/** Backfill (anti-entropy). */
+export const backfillDefaults = {
+  /** Ask one random peer for its heads this often. */
+  antiEntropyMs: 3_000,
+};
+
+/** The HTTP API. */
+export const httpDefaults = {
   httpBodyLimit: 256 * 1024,
   httpRateLimitPerMinute: 60_000,
 };
 
+export const nodeDefaults = {
+  ...networkDefaults,
+  ...syncDefaults,
+  ...ownCheckpointDefaults,
+  ...witnessDefaults,
+  ...backfillDefaults,
+  ...httpDefaults,
+};
+
+export type NetworkOptions = typeof networkDefaults;
+export type SyncOptions = typeof syncDefaults;
+export type OwnCheckpointOptions = typeof ownCheckpointDefaults;
+export type WitnessOptions = typeof witnessDefaults;
+export type BackfillOptions = typeof backfillDefaults;
+export type HttpOptions = typeof httpDefaults;
 export type NodeOptions = typeof nodeDefaults;

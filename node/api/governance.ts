@@ -3,13 +3,13 @@ import { Type } from '@sinclair/typebox';
 import { fromBase64, toBase64, toHex } from '../../protocol/bytes.js';
 import { decodeConfig } from '../../protocol/config/config.js';
 import { decodeRequest } from '../../protocol/records/request.js';
-import type { TongbanNode } from '../node.js';
+import type { NodeApi } from './ports.js';
 import { apiError } from './errors.js';
 import { ErrorBody } from './server.js';
 import { toJson } from './json.js';
 import { precheck } from './rules.js';
 
-export async function governanceRoutes(app: FastifyInstance, node: TongbanNode): Promise<void> {
+export async function governanceRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
   const { ledger } = node;
 
   app.get(

@@ -4,7 +4,7 @@ import { fromHex32, toBase64, toHex } from '../../protocol/bytes.js';
 import { configPolicy } from '../../protocol/config/policy.js';
 import { noteOf } from '../../ledger/checkpoints.js';
 import { decodeEnvelope } from '../../protocol/records/record.js';
-import type { TongbanNode } from '../node.js';
+import type { NodeApi } from './ports.js';
 import { apiError } from './errors.js';
 import { ErrorBody } from './server.js';
 import { toJson } from './json.js';
@@ -16,7 +16,7 @@ export { VERSION };
 const Hash = Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'document SHA-256, lowercase hex' }) });
 const Author = Type.Object({ author: Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$' }) });
 
-export async function readRoutes(app: FastifyInstance, node: TongbanNode): Promise<void> {
+export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
   const { ledger } = node;
 
   app.get(
@@ -114,7 +114,7 @@ export async function readRoutes(app: FastifyInstance, node: TongbanNode): Promi
         epoch: ledger.epoch,
         peerId: node.peerId,
         addresses: node.addresses(),
-        peers: node.host.getPeers().map((p) => members.get(p.toString()) ?? p.toString()).sort(),
+        peers: node.peers().map((p) => members.get(p) ?? p).sort(),
         admitted: ledger.config.members.some((m) => m.id === ledger.self!.id),
         logs,
         version: VERSION,

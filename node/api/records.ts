@@ -5,7 +5,7 @@ import { decodeCanonical, isMap } from '../../protocol/cbor.js';
 import { RecordRejected } from '../../protocol/records/rules.js';
 import { DomainRefused } from '../../protocol/domain/rules.js';
 import { checkAndAppend, RuleLocks } from './rules.js';
-import type { TongbanNode } from '../node.js';
+import type { NodeApi } from './ports.js';
 import { witnessCount } from '../../ledger/checkpoints.js';
 import { apiError } from './errors.js';
 import { toJson } from './json.js';
@@ -48,7 +48,7 @@ function parseSubmission(body: unknown): { request: Uint8Array; actor: string; s
   return { request, actor: b.actor, sig };
 }
 
-export async function recordRoutes(app: FastifyInstance, node: TongbanNode): Promise<void> {
+export async function recordRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
   const locks = new RuleLocks();
   app.post(
     '/v1/records',

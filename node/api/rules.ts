@@ -4,8 +4,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { checkBody, type ActorRole } from '../../protocol/records/kinds.js';
 import { decodeRequest, type Request } from '../../protocol/records/request.js';
 import { checkActorBlock, RecordRejected, type RuleCode } from '../../protocol/records/rules.js';
-import { domainView, nonceUsed } from '../../ledger/domain-view.js';
-import type { Ledger } from '../../ledger/index.js';
+import type { LedgerApi } from './ports.js';
 
 export interface SignedSubmission {
   request: Uint8Array;
@@ -21,7 +20,7 @@ export interface SignedSubmission {
  * that is not a record (gov.sign) names the role it needs and skips the
  * domain rules. Throws RecordRejected or DomainRefused naming the rule.
  */
-export async function precheck(ledger: Ledger, sub: SignedSubmission, notARecord?: { role: ActorRole }): Promise<Request> {
+export async function precheck(ledger: LedgerApi, sub: SignedSubmission, notARecord?: { role: ActorRole }): Promise<Request> {
   const self = ledger.self!.id;
   const request = decodeRequest(sub.request);
   const seq = ledger.size(self);
@@ -36,7 +35,7 @@ export async function precheck(ledger: Ledger, sub: SignedSubmission, notARecord
       reject((e as ProtocolError).code === 'LIMIT_EXCEEDED' ? 'LIMIT' : 'BODY', (e as Error).message);
     }
   }
-  const used = await nonceUsed(ledger, self, request.nonce);
+  const used = await ledger.nonceUsed(self, request.nonce);
   checkActorBlock(
     { net: ledger.net, configFor: (e) => ledger.configFor(e), actorInForce: (a, id, s) => ledger.actorInForce(a, id, s), now: ledger.now(), nonceSeen: () => used },
     { author: self, seq, kind: request.kind, actor: { id: sub.actor, nonce: request.nonce, at: request.at, sig: sub.sig }, request: () => request },
@@ -46,7 +45,7 @@ export async function precheck(ledger: Ledger, sub: SignedSubmission, notARecord
   if (!notARecord) {
     const p: Proposed = { author: self, seq, epoch: ledger.epoch, kind: request.kind, body: request.body, actor: sub.actor };
     if (request.refs) p.refs = request.refs;
-    checkDomain(await domainView(ledger, ledger.governance, p), p);
+    checkDomain(await ledger.domainView(p), p);
   }
   return request;
 }
@@ -85,7 +84,7 @@ export class RuleLocks {
 }
 
 /** Check a request's rules and append it, one at a time per rule key. */
-export async function checkAndAppend(ledger: Ledger, locks: RuleLocks, sub: SignedSubmission) {
+export async function checkAndAppend(ledger: LedgerApi, locks: RuleLocks, sub: SignedSubmission) {
   let req: Request;
   try {
     req = decodeRequest(sub.request);

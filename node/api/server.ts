@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { TongbanNode } from '../node.js';
+import type { NodeApi } from './ports.js';
 import { toApiError } from './errors.js';
 import { recordRoutes } from './records.js';
 import { readRoutes } from './reads.js';
@@ -19,7 +19,7 @@ export interface ApiInit {
  * The node's HTTP API (fastify 5): JSON schemas on every route, OpenAPI at
  * /docs, body limits, rate limit, typed error bodies {code, message}.
  */
-export async function startApi(node: TongbanNode, init: ApiInit): Promise<FastifyInstance> {
+export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     // Per-request logs only when debugging: at thousands of appends a second they would dominate.
     loggerInstance: node.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(node.log.level) ? node.log.level : 'warn' }) as unknown as FastifyBaseLogger,

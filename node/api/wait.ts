@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Envelope } from '../../protocol/records/record.js';
-import type { Ledger, RecordState, RecordStateName } from '../../ledger/index.js';
+import type { RecordState, RecordStateName } from '../../ledger/index.js';
+import type { LedgerApi } from './ports.js';
 
 /** Longest wait a write may ask for (10 minutes): a client wanting longer polls GET /v1/records/:id. */
 export const MAX_WAIT_MS = 600_000;
@@ -25,11 +26,11 @@ export const StateFields = {
 };
 
 /** The state of a record held, for a response. */
-export async function stateOf(ledger: Ledger, env: Envelope): Promise<RecordState> {
+export async function stateOf(ledger: LedgerApi, env: Envelope): Promise<RecordState> {
   return (await ledger.recordState(env)) ?? { state: 'durable' };
 }
 
-function reached(ledger: Ledger, env: Envelope, want: RecordStateName): boolean {
+function reached(ledger: LedgerApi, env: Envelope, want: RecordStateName): boolean {
   const r = env.record;
   return ledger.states.reached(r.author, r.seq, r.epoch, ledger.size(r.author), want);
 }
@@ -38,7 +39,7 @@ function reached(ledger: Ledger, env: Envelope, want: RecordStateName): boolean 
  * Wait until `env` reaches `want` or `timeoutMs` passes, on the ledger's
  * state events (no polling). Returns whether it was reached and the state then.
  */
-export async function waitForState(ledger: Ledger, env: Envelope, want: RecordStateName, timeoutMs = DEFAULT_WAIT_MS): Promise<{ reached: boolean; state: RecordState }> {
+export async function waitForState(ledger: LedgerApi, env: Envelope, want: RecordStateName, timeoutMs = DEFAULT_WAIT_MS): Promise<{ reached: boolean; state: RecordState }> {
   if (!reached(ledger, env, want)) {
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -56,7 +57,7 @@ export async function waitForState(ledger: Ledger, env: Envelope, want: RecordSt
 }
 
 /** Status and state fields of a write's answer: 201 once `wait` is reached (or none asked), 202 at the timeout. */
-export async function afterWrite(ledger: Ledger, env: Envelope, q: { wait?: RecordStateName; timeoutMs?: number } | undefined): Promise<{ status: 201 | 202; state: RecordState }> {
+export async function afterWrite(ledger: LedgerApi, env: Envelope, q: { wait?: RecordStateName; timeoutMs?: number } | undefined): Promise<{ status: 201 | 202; state: RecordState }> {
   if (!q?.wait) return { status: 201, state: await stateOf(ledger, env) };
   const w = await waitForState(ledger, env, q.wait, q.timeoutMs);
   return { status: w.reached ? 201 : 202, state: w.state };

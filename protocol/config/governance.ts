@@ -1,5 +1,6 @@
 import { concat, equalBytes, toHex, utf8 } from '../bytes.js';
-import { sign, verify } from '../crypto.js';
+import { verify } from '../crypto.js';
+import { asSigner, type SigningKey } from '../signer.js';
 import { ProtocolError, fail } from '../errors.js';
 import { configId, decodeConfig, memberOf, type Config } from './config.js';
 
@@ -16,8 +17,8 @@ export interface Approval {
   sig: Uint8Array;
 }
 
-export function approveConfig(id: Uint8Array, ledgerSeed: Uint8Array): Uint8Array {
-  return sign(ledgerSeed, governanceMessage(id));
+export function approveConfig(id: Uint8Array, ledgerKey: SigningKey): Uint8Array {
+  return asSigner(ledgerKey).sign(governanceMessage(id));
 }
 
 /** A config with the approvals that admitted it (none for epoch 0). */

@@ -1,7 +1,8 @@
 import { concat, equalBytes, readU64be, u64be, utf8 } from '../bytes.js';
-import { publicKeyOf, sign, verify } from '../crypto.js';
+import { verify } from '../crypto.js';
 import { fail } from '../errors.js';
 import { isKeyName, keyId, KEY_TYPE_COSIGNATURE } from '../keys.js';
+import { asSigner, requireAlg, type SigningKey } from '../signer.js';
 import { parseCheckpoint } from './checkpoint.js';
 import type { Signature } from './note.js';
 
@@ -15,12 +16,12 @@ export function cosignatureMessage(checkpointText: string, time: number): Uint8A
 }
 
 /** Cosign a checkpoint text (which must parse) at `time` (POSIX seconds). */
-export function cosign(checkpointText: string, name: string, seed: Uint8Array, time: number): Signature {
+export function cosign(checkpointText: string, name: string, key: SigningKey, time: number): Signature {
   parseCheckpoint(checkpointText);
   if (!isKeyName(name)) fail('COSIGNATURE_INVALID', `invalid key name ${JSON.stringify(name)}`);
   const msg = cosignatureMessage(checkpointText, time);
-  const pub = publicKeyOf(seed);
-  return { name, keyId: keyId(name, KEY_TYPE_COSIGNATURE, pub), sig: concat(u64be(time), sign(seed, msg)) };
+  const signer = requireAlg(asSigner(key), 'ed25519', 'a cosignature');
+  return { name, keyId: keyId(name, KEY_TYPE_COSIGNATURE, signer.publicKey), sig: concat(u64be(time), signer.sign(msg)) };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { concat, equalBytes, fromBase64, toBase64, utf8 } from '../bytes.js';
-import { publicKeyOf, sign, verify } from '../crypto.js';
+import { verify } from '../crypto.js';
 import { fail } from '../errors.js';
 import { isKeyName, keyId, KEY_TYPE_ED25519 } from '../keys.js';
+import { asSigner, requireAlg, type SigningKey } from '../signer.js';
 import { isNoteKeyName, isNoteSafe } from './text.js';
 
 /**
@@ -95,12 +96,12 @@ export function formatNote(note: Note): string {
 }
 
 /** Ed25519 note signature (type 0x01) over the text bytes. */
-export function signNote(text: string, name: string, seed: Uint8Array): Signature {
+export function signNote(text: string, name: string, key: SigningKey): Signature {
   checkNoteText(text);
   if (utf8(text).length > MAX_NOTE_BYTES) bad(`note text larger than ${MAX_NOTE_BYTES} bytes`);
   if (!isKeyName(name)) bad(`invalid key name ${JSON.stringify(name)}`);
-  const pub = publicKeyOf(seed);
-  return { name, keyId: keyId(name, KEY_TYPE_ED25519, pub), sig: sign(seed, utf8(text)) };
+  const signer = requireAlg(asSigner(key), 'ed25519', 'a note signature');
+  return { name, keyId: keyId(name, KEY_TYPE_ED25519, signer.publicKey), sig: signer.sign(utf8(text)) };
 }
 
 /** True when `sig` is a valid type-0x01 signature by (name, pub) over `text`. */

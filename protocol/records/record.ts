@@ -1,6 +1,6 @@
 import { concat, utf8 } from '../bytes.js';
 import { decodeCanonical, encodeCanonical, isMap, type CborMap, type CborValue } from '../cbor.js';
-import { sign } from '../crypto.js';
+import { asSigner, type SigningKey } from '../signer.js';
 import { ProtocolError, fail } from '../errors.js';
 import { leafHash } from '../merkle/hash.js';
 import { isActorId, isMemberId } from '../names.js';
@@ -109,10 +109,10 @@ export function encodeEnvelope(recordBytes: Uint8Array, sig: Uint8Array): Uint8A
 }
 
 /** Sign record bytes with the author's ledger key and wrap them in an envelope. */
-export function sealRecord(recordBytes: Uint8Array, ledgerSeed: Uint8Array): Envelope {
+export function sealRecord(recordBytes: Uint8Array, ledgerKey: SigningKey): Envelope {
   const record = decodeRecord(recordBytes);
   const id = recordId(recordBytes);
-  const sig = sign(ledgerSeed, recordSigMessage(id));
+  const sig = asSigner(ledgerKey).sign(recordSigMessage(id));
   return { bytes: encodeEnvelope(recordBytes, sig), recordBytes, sig, record, id };
 }
 

@@ -1,41 +1,43 @@
-import { peerIdFromString } from '@libp2p/peer-id';
-import type { Logger } from 'pino';
-import type { CborMap } from '../protocol/cbor.js';
-import { parseNote } from '../protocol/note/note.js';
-import type { Ledger } from '../ledger/index.js';
-import { noteOf } from '../ledger/checkpoints.js';
-import type { Metrics } from './metrics.js';
-import type { NodeOptions } from './options.js';
-import type { Host } from './p2p/host.js';
-import { parseNoteMessage } from './p2p/messages.js';
-import { callRpc } from './p2p/rpc.js';
-import type { protocolIds } from './p2p/wire.js';
+import { parseNote } from '../../protocol/note/note.js';
+import { noteOf } from '../../ledger/checkpoints.js';
+import { networkDefaults, ownCheckpointDefaults, type NetworkOptions, type OwnCheckpointOptions } from '../options.js';
+import { parseNoteMessage } from '../p2p/messages.js';
+import type { Components, Service } from './components.js';
+import { Periodic } from './periodic.js';
 
-export interface OwnCheckpointsInit {
-  ledger: Ledger;
-  host: Host;
-  opts: NodeOptions;
-  log: Logger;
-  metrics: Metrics;
-  ids: ReturnType<typeof protocolIds>;
-  publish: (m: CborMap, reason: string) => void;
-  /** The author's own cosignature, when it is a witness. */
-  cosignOwn: (self: string) => Promise<void>;
-}
+export type OwnCheckpointsComponents = Pick<Components, 'ledger' | 'network' | 'ids' | 'log' | 'metrics' | 'heads' | 'cosigner'>;
+export type OwnCheckpointsInit = Partial<OwnCheckpointOptions & NetworkOptions>;
 
 /**
  * The own log's checkpoints (§6): sign one after appends, at most one in
  * flight, ask the witnesses for their cosignatures by request, gossip the
  * note once, and ask again while it is not final.
  */
-export class OwnCheckpoints {
+export class OwnCheckpoints implements Service {
+  private readonly opts: OwnCheckpointOptions & NetworkOptions;
+  private periodic?: Periodic;
   private lastPublished = -1;
   private lastSignedAt = 0;
   private announcedFinal = 0;
   private gathering = false;
   private lastRoundAt = 0;
 
-  constructor(private readonly x: OwnCheckpointsInit) {}
+  constructor(
+    init: OwnCheckpointsInit,
+    private readonly x: OwnCheckpointsComponents,
+  ) {
+    this.opts = { ...networkDefaults, ...ownCheckpointDefaults, ...init };
+  }
+
+  start(): void {
+    this.periodic = new Periodic(this.x.log);
+    this.periodic.every(this.opts.checkpointIntervalMs, () => this.publish());
+    this.periodic.every(this.opts.cosignRetryMs, () => this.retry());
+  }
+
+  stop(): void {
+    this.periodic?.stop();
+  }
 
   async publish(): Promise<void> {
     const self = this.x.ledger.self?.id;
@@ -45,15 +47,15 @@ export class OwnCheckpoints {
     // One checkpoint in flight: while the newest is not final, appends wait for it (or for the maximum wait),
     // so under load each cosigning round covers many records instead of one round per 100 ms.
     const latest = this.x.ledger.checkpoints.latest(self);
-    if (latest && this.x.ledger.finalSize(self) < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.x.opts.checkpointMaxWaitMs) return;
+    if (latest && this.x.ledger.finalSize(self) < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.opts.checkpointMaxWaitMs) return;
     const signed = await this.x.ledger.signCheckpoint();
     this.lastSignedAt = Date.now();
     this.lastPublished = signed.checkpoint.size;
-    await this.x.cosignOwn(self);
+    await this.x.cosigner.maybeCosign(self, false);
     await this.cosignRound(signed.text);
     // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign it.
     const cp = this.x.ledger.checkpoints.list(self).find((c) => c.text === signed.text);
-    if (cp) this.x.publish({ note: noteOf(cp) }, 'checkpoint');
+    if (cp) this.x.heads.publish({ note: noteOf(cp) }, 'checkpoint');
     this.announcedFinal = Math.max(this.announcedFinal, this.x.ledger.finalSize(self));
   }
 
@@ -61,7 +63,7 @@ export class OwnCheckpoints {
   async retry(): Promise<void> {
     const self = this.x.ledger.self?.id;
     const cp = self ? this.x.ledger.checkpoints.latest(self) : undefined;
-    if (!cp || this.gathering || Date.now() - this.lastRoundAt < this.x.opts.cosignRetryMs || this.x.ledger.finalSize(self!) >= cp.checkpoint.size) return;
+    if (!cp || this.gathering || Date.now() - this.lastRoundAt < this.opts.cosignRetryMs || this.x.ledger.finalSize(self!) >= cp.checkpoint.size) return;
     await this.cosignRound(cp.text);
     this.announceFinal(self!);
   }
@@ -72,7 +74,7 @@ export class OwnCheckpoints {
     if (final <= this.announcedFinal) return;
     this.announcedFinal = final;
     const cp = this.x.ledger.checkpoints.list(self).find((c) => c.checkpoint.size === final);
-    if (cp) this.x.publish({ note: noteOf(cp) }, 'final');
+    if (cp) this.x.heads.publish({ note: noteOf(cp) }, 'final');
   }
 
   private async cosignRound(text: string): Promise<void> {
@@ -104,14 +106,15 @@ export class OwnCheckpoints {
     if (!cp) return;
     const size = cp.checkpoint.size;
     const note = noteOf(cp);
-    const connected = new Set(this.x.host.getPeers().map((p) => p.toString()));
+    const connected = new Set(this.x.network.peers());
     const witnesses = this.x.ledger.config.members.filter((m) => m.id !== self && m.roles.includes('witness') && connected.has(m.peer) && !cp.cosigners.has(m.id));
-    const rpc = { maxBytes: this.x.opts.maxMessageBytes, timeoutMs: this.x.opts.requestTimeoutMs };
+    const rpc = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs };
     await new Promise<void>((done) => {
       let left = witnesses.length;
       if (left === 0 || this.x.ledger.finalSize(self) >= size) return done();
       for (const w of witnesses) {
-        void callRpc(this.x.host, peerIdFromString(w.peer), this.x.ids.witness, { note }, rpc)
+        void this.x.network
+          .request(w.peer, this.x.ids.witness, { note }, rpc)
           .then(async (res) => {
             const answer = parseNoteMessage(res, 'witness response').note;
             if (answer && parseNote(answer).text === text) await this.x.ledger.addCheckpoint(answer);
@@ -127,4 +130,8 @@ export class OwnCheckpoints {
       }
     });
   }
+}
+
+export function ownCheckpoints(init: OwnCheckpointsInit = {}): (c: OwnCheckpointsComponents) => OwnCheckpoints {
+  return (c) => new OwnCheckpoints(init, c);
 }

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { Ledger } from '../../ledger/index.js';
+import type { Metrics } from '../metrics.js';
+import type { NodeOptions } from '../options.js';
+import type { PeerNetwork } from '../p2p/network.js';
+import { protocolIds } from '../p2p/wire.js';
+import { Backfill, backfill } from './backfill.js';
+import type { Components, Service } from './components.js';
+import { Fetcher, fetcher } from './fetcher.js';
+import { ForkSearch, forkSearch } from './fork-search.js';
+import { HeadGossip, headGossip } from './head-gossip.js';
+import { headsPublisher } from './heads.js';
+import { OwnCheckpoints, ownCheckpoints } from './own-checkpoints.js';
+import { SyncServer, syncServer } from './sync-server.js';
+import { WitnessCosigner, witnessCosigner } from './witness-cosigner.js';
+
+export type { Components, Service } from './components.js';
+
+/** The replication and witnessing services of one node (§6, §7), in start order. */
+export interface NodeServices {
+  syncServer: SyncServer;
+  fetcher: Fetcher;
+  forkSearch: ForkSearch;
+  cosigner: WitnessCosigner;
+  headGossip: HeadGossip;
+  backfill: Backfill;
+  ownCheckpoints: OwnCheckpoints;
+}
+
+export interface ServicesInit {
+  ledger: Ledger;
+  network: PeerNetwork;
+  log: Logger;
+  metrics: Metrics;
+  opts: NodeOptions;
+  /** Whether this node cosigns (default true). */
+  witness?: boolean;
+}
+
+/** Build every service over one components object (service-to-service parts are filled in as they are built). */
+export function createServices(init: ServicesInit): NodeServices {
+  const { ledger, network, log, metrics, opts } = init;
+  const ids = protocolIds(ledger.net);
+  const c = { ledger, network, log, metrics, ids, heads: headsPublisher({ network, ids, metrics, log }) } as Components;
+  const s = {
+    syncServer: syncServer(opts)(c),
+    fetcher: fetcher(opts)(c),
+    forkSearch: forkSearch(opts)(c),
+    cosigner: witnessCosigner({ ...opts, enabled: init.witness ?? true })(c),
+    headGossip: headGossip(opts)(c),
+    backfill: backfill(opts)(c),
+    ownCheckpoints: ownCheckpoints(opts)(c),
+  };
+  c.intake = s.fetcher;
+  c.sync = s.fetcher;
+  c.forks = s.forkSearch;
+  c.cosigner = s.cosigner;
+  return s;
+}
+
+export async function startServices(s: NodeServices): Promise<void> {
+  for (const x of Object.values(s) as Service[]) await x.start();
+}
+
+export async function stopServices(s: NodeServices): Promise<void> {
+  for (const x of (Object.values(s) as Service[]).reverse()) await x.stop();
+}
