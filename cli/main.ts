@@ -57,7 +57,7 @@ example(
     .description('run the node in the foreground (Ctrl-C or SIGTERM stops it cleanly)')
     .requiredOption('--home <dir>')
     .option('--genesis <file>', 'copy this genesis into the home first')
-    .action(async (o) => (await import('./commands/local.js')).startCommand(o)),
+    .action(async (o) => (await import('./commands/start.js')).startCommand(o)),
   'tongban start --home ./bj --genesis genesis.cbor',
 );
 
@@ -69,7 +69,7 @@ example(
     .requiredOption('--out <file>', 'key file to create')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')
-    .action(async (o) => (await import('./commands/ops.js')).operatorAdd(o)),
+    .action(async (o) => (await import('./commands/operator.js')).operatorAdd(o)),
   'tongban operator add --home ./bj --id li.na --roles registrar --out li.na.key --actor ./bj/keys/admin.key',
 );
 
@@ -77,7 +77,7 @@ const doc = program.command('doc').description('documents: register, approve, re
 const docAction = (name: 'register' | 'approve' | 'reject' | 'revoke' | 'share' | 'access', desc: string, ex: string, extra: (c: Command) => Command) =>
   example(
     extra(target(doc.command(name).description(desc).argument('<file|sha256>')).requiredOption('--actor <key>', 'the official\'s key file').option('--json')).action(async (arg, o) =>
-      (await import('./commands/ops.js')).docCommand(name, arg, o),
+      (await import('./commands/doc.js')).docCommand(name, arg, o),
     ),
     ex,
   );
@@ -102,7 +102,7 @@ example(
     .option('--json')
     .action(async (arg, o) => {
       if (o.bundle) set((await import('./commands/verify.js')).verifyOffline(arg, o));
-      else set(await (await import('./commands/ops.js')).verifyOnline(arg, o));
+      else set(await (await import('./commands/verify.js')).verifyOnline(arg, o));
     }),
   'tongban verify cert.pdf --bundle cert.bundle --genesis genesis.cbor',
 );
@@ -113,7 +113,7 @@ example(
     .requiredOption('--out <file>')
     .option('--tlog-proofs <dir>', 'also write one .tlog-proof per entry and policy.txt')
     .option('--json')
-    .action(async (arg, o) => (await import('./commands/ops.js')).bundleExport(arg, o)),
+    .action(async (arg, o) => (await import('./commands/bundle.js')).bundleExport(arg, o)),
   'tongban bundle cert.pdf --home ./sh --out cert.bundle --tlog-proofs ./proofs',
 );
 
@@ -124,7 +124,7 @@ example(
     .option('--add <join-request>')
     .option('--remove <member>')
     .option('--json')
-    .action(async (o) => (await import('./commands/ops.js')).governancePropose(o)),
+    .action(async (o) => (await import('./commands/governance.js')).governancePropose(o)),
   'tongban governance propose --home ./bj --actor ./bj/keys/admin.key --add gd/join-request.json',
 );
 example(
@@ -132,16 +132,16 @@ example(
     .argument('<proposal-id>')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')
-    .action(async (id, o) => (await import('./commands/ops.js')).governanceApprove(id, o)),
+    .action(async (id, o) => (await import('./commands/governance.js')).governanceApprove(id, o)),
   'tongban governance approve 8cb1ec91… --home ./sh --actor ./sh/keys/admin.key',
 );
 example(
-  target(gov.command('status').description('epochs, members, quorums and pending proposals')).option('--json').action(async (o) => (await import('./commands/ops.js')).governanceStatus(o)),
+  target(gov.command('status').description('epochs, members, quorums and pending proposals')).option('--json').action(async (o) => (await import('./commands/governance.js')).governanceStatus(o)),
   'tongban governance status --home ./bj',
 );
 
 example(
-  target(program.command('status').description('this node: epoch, peers, every log\'s size and final size')).option('--json').action(async (o) => (await import('./commands/ops.js')).status(o)),
+  target(program.command('status').description('this node: epoch, peers, every log\'s size and final size')).option('--json').action(async (o) => (await import('./commands/status.js')).status(o)),
   'tongban status --home ./bj --json',
 );
 example(
@@ -150,7 +150,7 @@ example(
     .description('re-verify the whole store offline (stop the node first); exit 1 when problems are found')
     .requiredOption('--home <dir>')
     .option('--json')
-    .action(async (o) => set(await (await import('./commands/local.js')).auditCommand(o))),
+    .action(async (o) => set(await (await import('./commands/audit.js')).auditCommand(o))),
   'tongban audit --home ./bj',
 );
 const keys = program.command('keys').description('keys of this member');
