@@ -1,4 +1,4 @@
-import { configPath } from '../../node/config.js';
+import { configPath } from '../config.js';
 import { genesisOf, loadHome } from '../home.js';
 import { EXIT, printJson, progress, usage } from '../io.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ACTOR_ROLES, type ActorRole } from '../../protocol/records/kinds.js';
 import { checkActorId } from '../../protocol/names.js';
-import { writeKeyFile } from '../../node/keyfile.js';
+import { writeKeyFile } from '../keyfile.js';
 import { actorKey } from '../home.js';
 import { printJson, usage } from '../io.js';
 import { client, type Target } from './target.js';

@@ -2,14 +2,14 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { equalBytes, toHex } from '../../protocol/bytes.js';
-import { buildConfig, configId, createJoinRequest, encodeConfig, formatJoinRequest, parseJoinRequest } from '../../protocol/config/index.js';
+import { buildConfig, configId, createJoinRequest, decodeConfig, encodeConfig, formatJoinRequest, parseJoinRequest } from '../../protocol/config/index.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { formatVkey, peerIdOf } from '../../protocol/keys.js';
 import { checkConsortiumName, checkMemberId, checkRegionCode, originOf } from '../../protocol/names.js';
 import { randomBytes, sha256 } from '../../protocol/crypto.js';
-import { writeKeyFile } from '../../node/keyfile.js';
+import { writeKeyFile } from '../keyfile.js';
 import { loadHome, nodeYaml, readKey } from '../home.js';
-import { configPath } from '../../node/config.js';
+import { configPath } from '../config.js';
 import { printJson, usage } from '../io.js';
 
 function parseApi(api: string): { host: string; port: number } {
@@ -120,6 +120,11 @@ export function installGenesis(home: string, file: string): void {
   const cfg = loadHome(home);
   const dest = join(cfg.home, cfg.genesis);
   if (!existsSync(file)) throw usage(`genesis ${file} does not exist`);
+  try {
+    if (decodeConfig(new Uint8Array(readFileSync(file))).epoch !== 0) throw new Error('it is not the config of epoch 0');
+  } catch (e) {
+    throw usage(`--genesis ${file} is not a consortium genesis: ${(e as Error).message}`);
+  }
   if (existsSync(dest)) {
     const a = sha256(new Uint8Array(readFileSync(dest)));
     const b = sha256(new Uint8Array(readFileSync(file)));

@@ -1,18 +1,52 @@
-import { runNode } from '../../node/run.js';
-import { loadHome } from '../home.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { configPath, type NodeConfig } from '../config.js';
+import { apiUrlFile, genesisOf, loadHome, readKey } from '../home.js';
 import { CliError, EXIT, usage } from '../io.js';
 import { installGenesis } from './setup.js';
+
+/** Everything the node needs from its home, read and checked here: a bad file is a usage error naming its field. */
+function readHome(cfg: NodeConfig) {
+  const ledgerKey = readKey(configPath(cfg, cfg.ledgerKey), 'ledger', 'node config field ledgerKey');
+  const peerKey = readKey(configPath(cfg, cfg.peerKey), 'peer', 'node config field peerKey');
+  const admin = cfg.adminKey ? readKey(configPath(cfg, cfg.adminKey), 'actor', 'node config field adminKey') : undefined;
+  const genesis = genesisOf(cfg);
+  let psk: Uint8Array | undefined;
+  if (cfg.pskFile) {
+    const p = configPath(cfg, cfg.pskFile);
+    if (!existsSync(p)) throw usage(`node config field pskFile: file ${p} does not exist`);
+    psk = new Uint8Array(readFileSync(p));
+  }
+  return {
+    dataDir: configPath(cfg, cfg.dataDir),
+    genesis,
+    memberId: cfg.member,
+    ledgerSeed: ledgerKey.seed,
+    peerSeed: peerKey.seed,
+    listen: cfg.listen,
+    bootstrap: cfg.bootstrap,
+    announce: cfg.announce,
+    peerAddrs: cfg.peers,
+    psk,
+    witness: cfg.witness,
+    firstAdmin: admin ? { id: admin.id ?? 'admin', key: admin.pub, roles: ['admin'], active: true } : undefined,
+    options: { checkpointIntervalMs: cfg.checkpointIntervalMs },
+    logLevel: cfg.logLevel,
+    http: cfg.http,
+    apiUrlFile: apiUrlFile(cfg.home),
+  };
+}
 
 /** `tongban start`: run the node in the foreground until SIGTERM / Ctrl-C. */
 export async function startCommand(opts: { home: string; genesis?: string }): Promise<void> {
   if (opts.genesis) installGenesis(opts.home, opts.genesis);
   const cfg = loadHome(opts.home);
+  const init = readHome(cfg);
+  const { runNode } = await import('../../node/run.js');
   let started;
   try {
-    started = await runNode(cfg);
+    started = await runNode(init);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code?.startsWith('KEY_FILE') || /genesis/.test((e as Error).message)) throw usage((e as Error).message);
     if (code === 'NETWORK_MISMATCH') throw usage((e as Error).message);
     if ((e as Error).message?.includes('EADDRINUSE') || code === 'EADDRINUSE') throw new CliError(`address in use: ${(e as Error).message}`, EXIT.USAGE);
     throw e;
