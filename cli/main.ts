@@ -31,7 +31,8 @@ example(
     .requiredOption('--name <name>', 'member name, e.g. 北京市海淀区')
     .requiredOption('--region <code>', 'GB/T 2260 code, e.g. 110108')
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', undefined)
-    .option('--api <host:port>', 'HTTP API address', '127.0.0.1:8101')
+    .option('--api <host:port>', 'HTTP API address (port 0: any free port, found by the CLI in HOME/run/api.url)', '127.0.0.1:8101')
+    .option('--bootstrap <multiaddr...>', 'peers to dial at start, for a member joining later (an existing member\'s `tongban status` prints its address)')
     .option('--json', 'machine-readable output')
     .action(async (o) => (await import('./commands/setup.js')).init(o)),
   'tongban init --home ./bj --consortium crossprov.gov.example --id bj-haidian --name 北京市海淀区 --region 110108 --listen /ip4/127.0.0.1/tcp/4101 --api 127.0.0.1:8101',
@@ -141,8 +142,12 @@ example(
 );
 
 example(
-  target(program.command('status').description('this node: epoch, peers, every log\'s size and final size')).option('--json').action(async (o) => (await import('./commands/status.js')).status(o)),
-  'tongban status --home ./bj --json',
+  target(program.command('status').description('this node: epoch, peers, its bootstrap address, every log\'s size and final size'))
+    .option('--wait-ready [seconds]', 'first wait until the node answers (default 60 s), e.g. right after starting it in the background')
+    .option('--bootstrap', 'print only this node\'s dialable addresses (with /p2p/), one a line, for a joiner\'s --bootstrap')
+    .option('--json')
+    .action(async (o) => (await import('./commands/status.js')).status(o)),
+  'tongban status --home ./bj --wait-ready',
 );
 example(
   program

@@ -19,7 +19,7 @@ function parseApi(api: string): { host: string; port: number } {
 }
 
 /** `tongban init`: a new home with keys (0600), node.yaml and the join request. */
-export function init(opts: { home: string; consortium: string; id: string; name: string; region: string; listen?: string[]; api?: string; json?: boolean }): void {
+export function init(opts: { home: string; consortium: string; id: string; name: string; region: string; listen?: string[]; api?: string; bootstrap?: string[]; json?: boolean }): void {
   try {
     checkConsortiumName(opts.consortium, '--consortium');
     checkMemberId(opts.id, '--id');
@@ -31,6 +31,8 @@ export function init(opts: { home: string; consortium: string; id: string; name:
   if (existsSync(nodeYaml(home))) throw usage(`${home} is already a tongban home; refusing to overwrite it`);
   const listen = opts.listen?.length ? opts.listen : ['/ip4/127.0.0.1/tcp/4101'];
   for (const l of listen) if (!/^\/ip[46]\/[^/]+\/tcp\/\d+$/.test(l)) throw usage(`--listen must be a TCP multiaddr like /ip4/127.0.0.1/tcp/4101, got ${l}`);
+  const bootstrap = opts.bootstrap ?? [];
+  for (const b of bootstrap) if (!/^\/ip[46]\/[^/]+\/tcp\/\d+\/p2p\/\w+$/.test(b)) throw usage(`--bootstrap must be a dialable multiaddr with the peer id, like /ip4/127.0.0.1/tcp/4201/p2p/12D3KooW… (tongban status prints it), got ${b}`);
   const http = opts.api ? parseApi(opts.api) : { host: '127.0.0.1', port: 8101 };
   // Everything is checked before anything is written, so a failed init leaves no half-made home.
   const [ledgerSeed, peerSeed, adminSeed] = [randomBytes(32), randomBytes(32), randomBytes(32)];
@@ -55,7 +57,7 @@ export function init(opts: { home: string; consortium: string; id: string; name:
     adminKey: 'keys/admin.key',
     genesis: 'genesis.cbor',
     listen,
-    bootstrap: [],
+    bootstrap,
     http,
     checkpointIntervalMs: 100,
     witness: true,

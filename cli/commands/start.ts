@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { configPath, type NodeConfig } from '../config.js';
 import { apiUrlFile, genesisOf, loadHome, readKey } from '../home.js';
 import { CliError, EXIT, usage } from '../io.js';
@@ -41,6 +41,8 @@ export async function startCommand(opts: { home: string; genesis?: string }): Pr
   if (opts.genesis) installGenesis(opts.home, opts.genesis);
   const cfg = loadHome(opts.home);
   const init = readHome(cfg);
+  // A URL left by an earlier run would let `status --wait-ready` talk to nothing (or to another node).
+  rmSync(init.apiUrlFile, { force: true });
   const { runNode } = await import('../../node/run.js');
   let started;
   try {
@@ -58,7 +60,7 @@ export async function startCommand(opts: { home: string; genesis?: string }): Pr
       if (stopping) return;
       stopping = true;
       node.log.info({ signal }, 'stopping');
-      void node.stop().then(resolve, resolve);
+      void node.stop().finally(() => rmSync(init.apiUrlFile, { force: true })).then(resolve, resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
