@@ -4,6 +4,8 @@ import { apiUrlFile, genesisOf, loadHome, readKey } from '../home.js';
 import { CliError, EXIT, usage } from '../io.js';
 import { installGenesis } from './setup.js';
 
+const defined = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 /** Everything the node needs from its home, read and checked here: a bad file is a usage error naming its field. */
 function readHome(cfg: NodeConfig) {
   const ledgerKey = readKey(configPath(cfg, cfg.ledgerKey), 'ledger', 'node config field ledgerKey');
@@ -29,9 +31,20 @@ function readHome(cfg: NodeConfig) {
     psk,
     witness: cfg.witness,
     firstAdmin: admin ? { id: admin.id ?? 'admin', key: admin.pub, roles: ['admin'], active: true } : undefined,
-    options: { checkpointIntervalMs: cfg.checkpointIntervalMs },
+    options: {
+      checkpointIntervalMs: cfg.checkpointIntervalMs,
+      // Unset http limits keep the node's defaults.
+      ...defined({
+        httpHeadersTimeoutMs: cfg.http.headersTimeoutMs,
+        httpRequestTimeoutMs: cfg.http.requestTimeoutMs,
+        httpConnectionTimeoutMs: cfg.http.connectionTimeoutMs,
+        httpKeepAliveTimeoutMs: cfg.http.keepAliveTimeoutMs,
+        httpMaxConnections: cfg.http.maxConnections,
+        httpMaxRequestsPerSocket: cfg.http.maxRequestsPerSocket,
+      }),
+    },
     logLevel: cfg.logLevel,
-    http: cfg.http,
+    http: { host: cfg.http.host, port: cfg.http.port },
     apiUrlFile: apiUrlFile(cfg.home),
   };
 }

@@ -72,11 +72,13 @@ describe('client commands (real processes)', () => {
       writeFileSync(join(h, 'keys', 'ledger.key'), '{"type":"tongban-key/v1"}');
       chmodSync(join(h, 'keys', 'ledger.key'), 0o600);
     });
+    const limitHome = bad('bad-limit', (h) => writeFileSync(join(h, 'node.yaml'), readFileSync(join(h, 'node.yaml'), 'utf8').replace(/( +)port: 0\n/, '$1port: 0\n$1maxConnections: 0\n')));
     const genesisHome = bad('bad-genesis', (h) => writeFileSync(join(h, 'genesis.cbor'), 'not cbor at all'));
     const cases: [string[], RegExp][] = [
       [['start', '--home', yamlHome], /field checkpointIntervalMs/],
       [['status', '--home', yamlHome], /field checkpointIntervalMs/],
       [['doc', 'register', 'cert.txt', '--home', yamlHome, '--actor', 'li.na.key', '--type', 't'], /field checkpointIntervalMs/],
+      [['start', '--home', limitHome], /field http\.maxConnections: expected integer to be greater or equal to 1/],
       [['start', '--home', keyHome], /field ledgerKey: key file .*ledger\.key is not a tongban key/],
       [['keys', 'show', '--home', keyHome], /ledger\.key is not a tongban key/],
       [['start', '--home', genesisHome], /field genesis: .*genesis\.cbor is not a consortium config/],
