@@ -120,16 +120,17 @@ example(
 
 const gov = program.command('governance').description('membership changes: propose, approve, status');
 example(
-  target(gov.command('propose').description('propose the next epoch with a member added or removed'))
+  target(gov.command('propose').description('propose the next epoch with a member added or removed; prints the proposal id, the quorum and who must approve'))
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--add <join-request>')
     .option('--remove <member>')
     .option('--json')
+    .option('--quiet', 'print only the proposal id (for scripts)')
     .action(async (o) => (await import('./commands/governance.js')).governancePropose(o)),
   'tongban governance propose --home ./bj --actor ./bj/keys/admin.key --add gd/join-request.json',
 );
 example(
-  target(gov.command('approve').description('approve a proposal (this member signs at most one per epoch)'))
+  target(gov.command('approve').description('approve a proposal (this member signs at most one per epoch); waits up to 60 s for the proposal to reach this node; says how many approvals are still needed'))
     .argument('<proposal-id>')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')

@@ -112,9 +112,11 @@ export function keysShow(opts: { home: string; json?: boolean }): void {
     witnessVkey: formatVkey(originOf(cfg.consortium, cfg.member), ledger.pub, 0x04),
     peerId: peerIdOf(peer.pub),
     admin: admin ? { id: admin.id, key: toHex(admin.pub) } : null,
+    // What a joiner puts in its bootstrap: the configured addresses others can dial (no wildcard, no port 0).
+    bootstrap: (cfg.announce ?? cfg.listen).filter((a) => !/^\/ip4\/0\.0\.0\.0\/|^\/ip6\/::\/|\/tcp\/0(\/|$)/.test(a)).map((a) => `${a}/p2p/${peerIdOf(peer.pub)}`),
   };
   if (opts.json) printJson(out);
-  else process.stdout.write(`member   ${out.member}\nvkey     ${out.vkey}\ncosigner ${out.witnessVkey}\npeer id  ${out.peerId}\n${out.admin ? `admin    ${out.admin.id} ${out.admin.key}\n` : ''}`);
+  else process.stdout.write(`member   ${out.member}\nvkey     ${out.vkey}\ncosigner ${out.witnessVkey}\npeer id  ${out.peerId}\n${out.admin ? `admin    ${out.admin.id} ${out.admin.key}\n` : ''}${out.bootstrap.map((b) => `bootstrap ${b}\n`).join('')}`);
 }
 
 /** Copy a genesis into a home (refusing a different one). */
