@@ -1,12 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadNodeConfig, configPath, type NodeConfig } from '../node/config.js';
-import { readKeyFile, type LoadedKey } from '../node/keyfile.js';
-import { apiUrlFile } from '../node/run.js';
+import { decodeConfig } from '../protocol/config/config.js';
+import { ConfigError, loadNodeConfig, configPath, type NodeConfig } from './config.js';
+import { readKeyFile, type LoadedKey } from './keyfile.js';
 import { CliError, EXIT, usage } from './io.js';
+
+// The home's files (node.yaml, keys, genesis, run/api.url) are the CLI's business: client commands
+// read them without loading node/, libp2p or LevelDB, and `start` hands the node what it read.
 
 export function nodeYaml(home: string): string {
   return join(home, 'node.yaml');
+}
+
+/** Where a running node writes its API URL, so the CLI finds it. */
+export function apiUrlFile(home: string): string {
+  return join(home, 'run', 'api.url');
 }
 
 export function loadHome(home: string): NodeConfig {
@@ -14,7 +22,7 @@ export function loadHome(home: string): NodeConfig {
   try {
     return loadNodeConfig(nodeYaml(home));
   } catch (e) {
-    if (e instanceof ConfigError) throw usage(e.message);
+    if (e instanceof ConfigError) throw usage(`${nodeYaml(home)}: ${e.message}`);
     throw e;
   }
 }
@@ -30,23 +38,34 @@ export function nodeUrl(opts: { home?: string; node?: string }): string {
   throw new CliError(`the node of ${opts.home} is not running (no ${file})`, EXIT.UNREACHABLE);
 }
 
+/** The genesis bytes of a home, checked to be an epoch-0 config of this consortium; errors name the field. */
 export function genesisOf(cfg: NodeConfig): Uint8Array {
   const p = configPath(cfg, cfg.genesis);
-  if (!existsSync(p)) throw usage(`genesis file ${p} does not exist`);
-  return new Uint8Array(readFileSync(p));
+  if (!existsSync(p)) throw usage(`node config field genesis: file ${p} does not exist: copy the consortium's genesis.cbor there (or pass --genesis)`);
+  const bytes = new Uint8Array(readFileSync(p));
+  let g;
+  try {
+    g = decodeConfig(bytes);
+  } catch (e) {
+    throw usage(`node config field genesis: ${p} is not a consortium config: ${(e as Error).message}`);
+  }
+  if (g.epoch !== 0) throw usage(`node config field genesis: ${p} is the config of epoch ${g.epoch}, not the genesis (epoch 0)`);
+  if (g.consortium !== cfg.consortium) throw usage(`node config field genesis: ${p} is the genesis of ${g.consortium}, but field consortium is ${cfg.consortium}`);
+  return bytes;
 }
 
 export function actorKey(path: string | undefined): LoadedKey & { id: string } {
   if (!path) throw usage('give --actor ACTOR.key (the official\'s key file)');
-  const k = readKey(path, 'actor');
+  const k = readKey(path, 'actor', '--actor');
   if (!k.id) throw usage(`${path} does not name its actor id`);
   return k as LoadedKey & { id: string };
 }
 
-export function readKey(path: string, kind: 'ledger' | 'peer' | 'actor'): LoadedKey {
+/** A key file; `field` names the node config field or option it came from, for the error. */
+export function readKey(path: string, kind: 'ledger' | 'peer' | 'actor', field?: string): LoadedKey {
   try {
     return readKeyFile(path, kind);
   } catch (e) {
-    throw usage((e as Error).message);
+    throw usage(field ? `${field}: ${(e as Error).message}` : (e as Error).message);
   }
 }

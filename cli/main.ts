@@ -35,7 +35,8 @@ example(
     .requiredOption('--name <name>', 'member name, e.g. 北京市海淀区')
     .requiredOption('--region <code>', 'GB/T 2260 code, e.g. 110108')
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', undefined)
-    .option('--api <host:port>', 'HTTP API address', '127.0.0.1:8101')
+    .option('--api <host:port>', 'HTTP API address (port 0: any free port, found by the CLI in HOME/run/api.url)', '127.0.0.1:8101')
+    .option('--bootstrap <multiaddr...>', 'peers to dial at start, for a member joining later (an existing member\'s `tongban status` prints its address)')
     .option('--json', 'machine-readable output')
     .action(async (o) => (await import('./commands/setup.js')).init(o)),
   'tongban init --home ./bj --consortium crossprov.gov.example --id bj-haidian --name 北京市海淀区 --region 110108 --listen /ip4/127.0.0.1/tcp/4101 --api 127.0.0.1:8101',
@@ -61,7 +62,7 @@ example(
     .description('run the node in the foreground (Ctrl-C or SIGTERM stops it cleanly)')
     .requiredOption('--home <dir>')
     .option('--genesis <file>', 'copy this genesis into the home first')
-    .action(async (o) => (await import('./commands/local.js')).startCommand(o)),
+    .action(async (o) => (await import('./commands/start.js')).startCommand(o)),
   'tongban start --home ./bj --genesis genesis.cbor',
 );
 
@@ -73,7 +74,7 @@ example(
     .requiredOption('--out <file>', 'key file to create')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')
-    .action(async (o) => (await import('./commands/ops.js')).operatorAdd(o)),
+    .action(async (o) => (await import('./commands/operator.js')).operatorAdd(o)),
   'tongban operator add --home ./bj --id li.na --roles registrar --out li.na.key --actor ./bj/keys/admin.key',
 );
 
@@ -81,7 +82,7 @@ const doc = program.command('doc').description('documents: register, approve, re
 const docAction = (name: 'register' | 'approve' | 'reject' | 'revoke' | 'share' | 'access', desc: string, ex: string, extra: (c: Command) => Command) =>
   example(
     extra(waits(target(doc.command(name).description(desc).argument('<file|sha256>'))).requiredOption('--actor <key>', 'the official\'s key file').option('--json')).action(async (arg, o) =>
-      (await import('./commands/ops.js')).docCommand(name, arg, o),
+      (await import('./commands/doc.js')).docCommand(name, arg, o),
     ),
     ex,
   );
@@ -106,7 +107,7 @@ example(
     .option('--json')
     .action(async (arg, o) => {
       if (o.bundle) set((await import('./commands/verify.js')).verifyOffline(arg, o));
-      else set(await (await import('./commands/ops.js')).verifyOnline(arg, o));
+      else set(await (await import('./commands/verify.js')).verifyOnline(arg, o));
     }),
   'tongban verify cert.pdf --bundle cert.bundle --genesis genesis.cbor',
 );
@@ -117,36 +118,41 @@ example(
     .requiredOption('--out <file>')
     .option('--tlog-proofs <dir>', 'also write one .tlog-proof per entry and policy.txt')
     .option('--json')
-    .action(async (arg, o) => (await import('./commands/ops.js')).bundleExport(arg, o)),
+    .action(async (arg, o) => (await import('./commands/bundle.js')).bundleExport(arg, o)),
   'tongban bundle cert.pdf --home ./sh --out cert.bundle --tlog-proofs ./proofs',
 );
 
 const gov = program.command('governance').description('membership changes: propose, approve, status');
 example(
-  waits(target(gov.command('propose').description('propose the next epoch with a member added or removed')))
+  waits(target(gov.command('propose').description('propose the next epoch with a member added or removed; prints the proposal id, the quorum and who must approve')))
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--add <join-request>')
     .option('--remove <member>')
     .option('--json')
-    .action(async (o) => (await import('./commands/ops.js')).governancePropose(o)),
+    .option('--quiet', 'print only the proposal id (for scripts)')
+    .action(async (o) => (await import('./commands/governance.js')).governancePropose(o)),
   'tongban governance propose --home ./bj --actor ./bj/keys/admin.key --add gd/join-request.json',
 );
 example(
-  waits(target(gov.command('approve').description('approve a proposal (this member signs at most one per epoch)')))
+  waits(target(gov.command('approve').description('approve a proposal (this member signs at most one per epoch); waits up to 60 s for the proposal to reach this node; says how many approvals are still needed')))
     .argument('<proposal-id>')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')
-    .action(async (id, o) => (await import('./commands/ops.js')).governanceApprove(id, o)),
+    .action(async (id, o) => (await import('./commands/governance.js')).governanceApprove(id, o)),
   'tongban governance approve 8cb1ec91… --home ./sh --actor ./sh/keys/admin.key',
 );
 example(
-  target(gov.command('status').description('epochs, members, quorums and pending proposals')).option('--json').action(async (o) => (await import('./commands/ops.js')).governanceStatus(o)),
+  target(gov.command('status').description('epochs, members, quorums and pending proposals')).option('--json').action(async (o) => (await import('./commands/governance.js')).governanceStatus(o)),
   'tongban governance status --home ./bj',
 );
 
 example(
-  target(program.command('status').description('this node: epoch, peers, every log\'s size and final size')).option('--json').action(async (o) => (await import('./commands/ops.js')).status(o)),
-  'tongban status --home ./bj --json',
+  target(program.command('status').description('this node: epoch, peers, its bootstrap address, every log\'s size and final size'))
+    .option('--wait-ready [seconds]', 'first wait until the node answers (default 60 s), e.g. right after starting it in the background')
+    .option('--bootstrap', 'print only this node\'s dialable addresses (with /p2p/), one a line, for a joiner\'s --bootstrap')
+    .option('--json')
+    .action(async (o) => (await import('./commands/status.js')).status(o)),
+  'tongban status --home ./bj --wait-ready',
 );
 example(
   program
@@ -154,7 +160,7 @@ example(
     .description('re-verify the whole store offline (stop the node first); exit 1 when problems are found')
     .requiredOption('--home <dir>')
     .option('--json')
-    .action(async (o) => set(await (await import('./commands/local.js')).auditCommand(o))),
+    .action(async (o) => set(await (await import('./commands/audit.js')).auditCommand(o))),
   'tongban audit --home ./bj',
 );
 const keys = program.command('keys').description('keys of this member');

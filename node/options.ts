@@ -47,6 +47,22 @@ export const backfillDefaults = {
 export const httpDefaults = {
   httpBodyLimit: 256 * 1024,
   httpRateLimitPerMinute: 60_000,
+  /** A request's headers must arrive within this long (slow-header clients hold no socket for long). */
+  httpHeadersTimeoutMs: 10_000,
+  /** A whole request, headers and body, must arrive within this long. */
+  httpRequestTimeoutMs: 30_000,
+  /** An idle socket is closed after this long. */
+  httpConnectionTimeoutMs: 60_000,
+  /** An idle keep-alive connection is closed after this long. */
+  httpKeepAliveTimeoutMs: 5_000,
+  /** Requests served on one connection before it is closed (0: unlimited). */
+  httpMaxRequestsPerSocket: 10_000,
+  /** Open connections at once; more are dropped on accept. */
+  httpMaxConnections: 1_024,
+  /** How often the server checks the header and request timeouts. */
+  httpTimeoutCheckMs: 1_000,
+  /** Repeated server errors with one code are logged once per this window, with a count. */
+  httpErrorLogWindowMs: 10_000,
 };
 
 export const nodeDefaults = {

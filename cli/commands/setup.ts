@@ -2,14 +2,14 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { equalBytes, toHex } from '../../protocol/bytes.js';
-import { buildConfig, configId, createJoinRequest, encodeConfig, formatJoinRequest, parseJoinRequest } from '../../protocol/config/index.js';
+import { buildConfig, configId, createJoinRequest, decodeConfig, encodeConfig, formatJoinRequest, parseJoinRequest } from '../../protocol/config/index.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { formatVkey, peerIdOf } from '../../protocol/keys.js';
 import { checkConsortiumName, checkMemberId, checkRegionCode, originOf } from '../../protocol/names.js';
 import { randomBytes, sha256 } from '../../protocol/crypto.js';
-import { writeKeyFile } from '../../node/keyfile.js';
+import { writeKeyFile } from '../keyfile.js';
 import { loadHome, nodeYaml, readKey } from '../home.js';
-import { configPath } from '../../node/config.js';
+import { configPath } from '../config.js';
 import { printJson, usage } from '../io.js';
 
 function parseApi(api: string): { host: string; port: number } {
@@ -19,7 +19,7 @@ function parseApi(api: string): { host: string; port: number } {
 }
 
 /** `tongban init`: a new home with keys (0600), node.yaml and the join request. */
-export function init(opts: { home: string; consortium: string; id: string; name: string; region: string; listen?: string[]; api?: string; json?: boolean }): void {
+export function init(opts: { home: string; consortium: string; id: string; name: string; region: string; listen?: string[]; api?: string; bootstrap?: string[]; json?: boolean }): void {
   try {
     checkConsortiumName(opts.consortium, '--consortium');
     checkMemberId(opts.id, '--id');
@@ -31,6 +31,8 @@ export function init(opts: { home: string; consortium: string; id: string; name:
   if (existsSync(nodeYaml(home))) throw usage(`${home} is already a tongban home; refusing to overwrite it`);
   const listen = opts.listen?.length ? opts.listen : ['/ip4/127.0.0.1/tcp/4101'];
   for (const l of listen) if (!/^\/ip[46]\/[^/]+\/tcp\/\d+$/.test(l)) throw usage(`--listen must be a TCP multiaddr like /ip4/127.0.0.1/tcp/4101, got ${l}`);
+  const bootstrap = opts.bootstrap ?? [];
+  for (const b of bootstrap) if (!/^\/ip[46]\/[^/]+\/tcp\/\d+\/p2p\/\w+$/.test(b)) throw usage(`--bootstrap must be a dialable multiaddr with the peer id, like /ip4/127.0.0.1/tcp/4201/p2p/12D3KooW… (tongban status prints it), got ${b}`);
   const http = opts.api ? parseApi(opts.api) : { host: '127.0.0.1', port: 8101 };
   // Everything is checked before anything is written, so a failed init leaves no half-made home.
   const [ledgerSeed, peerSeed, adminSeed] = [randomBytes(32), randomBytes(32), randomBytes(32)];
@@ -55,7 +57,7 @@ export function init(opts: { home: string; consortium: string; id: string; name:
     adminKey: 'keys/admin.key',
     genesis: 'genesis.cbor',
     listen,
-    bootstrap: [],
+    bootstrap,
     http,
     checkpointIntervalMs: 100,
     witness: true,
@@ -110,9 +112,11 @@ export function keysShow(opts: { home: string; json?: boolean }): void {
     witnessVkey: formatVkey(originOf(cfg.consortium, cfg.member), ledger.pub, 0x04),
     peerId: peerIdOf(peer.pub),
     admin: admin ? { id: admin.id, key: toHex(admin.pub) } : null,
+    // What a joiner puts in its bootstrap: the configured addresses others can dial (no wildcard, no port 0).
+    bootstrap: (cfg.announce ?? cfg.listen).filter((a) => !/^\/ip4\/0\.0\.0\.0\/|^\/ip6\/::\/|\/tcp\/0(\/|$)/.test(a)).map((a) => `${a}/p2p/${peerIdOf(peer.pub)}`),
   };
   if (opts.json) printJson(out);
-  else process.stdout.write(`member   ${out.member}\nvkey     ${out.vkey}\ncosigner ${out.witnessVkey}\npeer id  ${out.peerId}\n${out.admin ? `admin    ${out.admin.id} ${out.admin.key}\n` : ''}`);
+  else process.stdout.write(`member   ${out.member}\nvkey     ${out.vkey}\ncosigner ${out.witnessVkey}\npeer id  ${out.peerId}\n${out.admin ? `admin    ${out.admin.id} ${out.admin.key}\n` : ''}${out.bootstrap.map((b) => `bootstrap ${b}\n`).join('')}`);
 }
 
 /** Copy a genesis into a home (refusing a different one). */
@@ -120,6 +124,11 @@ export function installGenesis(home: string, file: string): void {
   const cfg = loadHome(home);
   const dest = join(cfg.home, cfg.genesis);
   if (!existsSync(file)) throw usage(`genesis ${file} does not exist`);
+  try {
+    if (decodeConfig(new Uint8Array(readFileSync(file))).epoch !== 0) throw new Error('it is not the config of epoch 0');
+  } catch (e) {
+    throw usage(`--genesis ${file} is not a consortium genesis: ${(e as Error).message}`);
+  }
   if (existsSync(dest)) {
     const a = sha256(new Uint8Array(readFileSync(dest)));
     const b = sha256(new Uint8Array(readFileSync(file)));

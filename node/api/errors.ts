@@ -52,7 +52,18 @@ export function toApiError(e: unknown): ApiError {
   }
   const x = e as { statusCode?: number; code?: string; status?: number; message?: string; validation?: unknown };
   if (typeof x?.status === 'number' && typeof x.code === 'string') return { status: x.status, code: x.code, message: x.message ?? '' };
-  if (x?.validation) return { status: 400, code: 'BAD_REQUEST', message: x.message ?? 'invalid request' };
+  if (x?.validation) {
+    // A bad query or path parameter names the parameter: {code: BAD_PARAMETER, message: "parameter from: must be <= …"}.
+    const where = (e as { validationContext?: string }).validationContext;
+    const first = (x.validation as { instancePath?: string; message?: string; params?: { missingProperty?: string } }[])[0];
+    if ((where === 'querystring' || where === 'params') && first) {
+      const name = first.instancePath?.replace(/^\//, '') || first.params?.missingProperty || where;
+      return { status: 400, code: 'BAD_PARAMETER', message: `parameter ${name}: ${first.message ?? 'invalid'}` };
+    }
+    return { status: 400, code: 'BAD_REQUEST', message: x.message ?? 'invalid request' };
+  }
+  // Errors of plugins (static files of /docs) that carry a client status keep it.
+  if (x?.statusCode === 404 || x?.statusCode === 403) return { status: 404, code: 'NOT_FOUND', message: 'not found' };
   if (x?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'BODY_TOO_LARGE', message: x.message ?? 'body too large' };
   if (x?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: x.message ?? '' };
   if (x?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || x?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (x?.statusCode === 400 && x.code?.startsWith('FST_'))) {

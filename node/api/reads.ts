@@ -25,7 +25,7 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
       schema: {
         summary: 'Records of one log, in order',
         params: Author,
-        querystring: Type.Object({ from: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+        querystring: Type.Object({ from: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
         response: { 200: Type.Object({ author: Type.String(), size: Type.Integer(), finalSize: Type.Integer(), records: Type.Array(Type.Any()) }), 400: ErrorBody },
       },
     },

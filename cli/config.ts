@@ -25,6 +25,12 @@ export const NodeConfigSchema = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+        headersTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, description: 'a request\'s headers must arrive within this long (default 10 s)' })),
+        requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'a whole request must arrive within this long (default 30 s)' })),
+        connectionTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'an idle socket is closed after this long (default 60 s)' })),
+        keepAliveTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, description: 'an idle keep-alive connection is closed after this long (default 5 s)' })),
+        maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'open connections at once (default 1024)' })),
+        maxRequestsPerSocket: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'requests per connection, 0 unlimited (default 10000)' })),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, NodeConfigSchema, parseNodeConfig } from '../../../node/config.js';
+import { ConfigError, NodeConfigSchema, parseNodeConfig } from '../../../cli/config.js';
 import { cborMap, cborValue, mutateText, mutation, onlyTyped } from '../../helpers/arbitraries.js';
 
 /**

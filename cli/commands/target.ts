@@ -1,0 +1,27 @@
+import { NodeClient, waitOf } from '../client.js';
+import { nodeUrl } from '../home.js';
+import { CliError, EXIT } from '../io.js';
+
+/** Where a client command talks to: the node of a home, or a URL. */
+export type Target = { home?: string; node?: string };
+export const client = (o: Target & { wait?: string; waitTimeout?: string }) => new NodeClient(nodeUrl(o), waitOf(o));
+
+/**
+ * Wait until the node of a home answers (a node started in the background writes its API URL only once it
+ * listens); a node that is still not up after `seconds` is unreachable (exit 3).
+ */
+export async function waitReady(o: Target, seconds: number): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    let last: Error;
+    try {
+      const res = await fetch(`${nodeUrl(o)}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      if (res.ok) return;
+      last = new Error(`healthz answered ${res.status}`);
+    } catch (e) {
+      last = e as Error;
+    }
+    if (Date.now() >= end) throw new CliError(`the node ${o.home ?? o.node} did not become ready within ${seconds} s: ${last.message}`, EXIT.UNREACHABLE);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

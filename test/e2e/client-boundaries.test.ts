@@ -1,0 +1,95 @@
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/consortium.js';
+import { BIN, startNode, stopProcess, tongban } from '../helpers/cli.js';
+
+// One real node (ports chosen by the OS) and the client commands run as real processes against it.
+const dir = tempDir('tongban-client-');
+const cwd = dir.path;
+let proc: ChildProcess | undefined;
+const SPY = fileURLToPath(new URL('../helpers/load-spy.mjs', import.meta.url));
+
+function ok(args: string[]) {
+  const r = tongban(args, cwd);
+  expect(r.code, `tongban ${args.join(' ')}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+/** Run the CLI with the load spy; returns its exit code and the URLs of every module it loaded. */
+function spied(args: string[]): { code: number; stderr: string; loaded: string[] } {
+  const file = join(cwd, `loaded-${Math.random().toString(36).slice(2)}.txt`);
+  writeFileSync(file, '');
+  const r = spawnSync(process.execPath, ['--import', SPY, BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TONGBAN_LOAD_SPY: file } });
+  return { code: r.status ?? -1, stderr: r.stderr, loaded: readFileSync(file, 'utf8').split('\n').filter(Boolean) };
+}
+
+const FORBIDDEN = [/\/dist\/node\//, /\/node_modules\/(libp2p|@libp2p|@chainsafe|level|classic-level|abstract-level|fastify)\//];
+
+beforeAll(async () => {
+  ok(['init', '--home', 'a', '--consortium', 'client.gov.example', '--id', 'aa-one', '--name', 'A', '--region', '110108', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0']);
+  ok(['consortium', 'create', '--out', 'genesis.cbor', 'a/join-request.json']);
+  proc = startNode('a', cwd, 'genesis.cbor');
+  ok(['status', '--home', 'a', '--wait-ready', '60']);
+}, 90_000);
+
+afterAll(async () => {
+  if (proc) await stopProcess(proc);
+  dir.cleanup();
+});
+
+describe('client commands (real processes)', () => {
+  it('load neither node/, libp2p, fastify nor LevelDB', () => {
+    writeFileSync(join(cwd, 'cert.txt'), 'a document\n');
+    const runs: string[][] = [
+      ['status', '--home', 'a'],
+      ['governance', 'status', '--home', 'a'],
+      ['operator', 'add', '--home', 'a', '--id', 'li.na', '--roles', 'registrar', '--out', 'li.na.key', '--actor', 'a/keys/admin.key'],
+      ['doc', 'register', 'cert.txt', '--home', 'a', '--actor', 'li.na.key', '--type', 'household-transfer'],
+      ['bundle', 'cert.txt', '--home', 'a', '--out', 'cert.bundle'],
+      ['verify', 'cert.txt', '--home', 'a'],
+      ['verify', 'cert.txt', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'],
+    ];
+    for (const args of runs) {
+      const r = spied(args);
+      expect(r.code, `tongban ${args.join(' ')}\n${r.stderr}`).toBeLessThanOrEqual(1); // verify may say pending (1)
+      // The spy works: the command's own module was loaded.
+      expect(r.loaded.some((u) => u.includes('/dist/cli/commands/')), args.join(' ')).toBe(true);
+      expect(r.loaded.filter((u) => FORBIDDEN.some((f) => f.test(u))), `tongban ${args.join(' ')}`).toEqual([]);
+    }
+  });
+
+  it('config errors exit with the usage code (2) and name the field, for start and the client commands', () => {
+    const bad = (name: string, edit: (home: string) => void) => {
+      cpSync(join(cwd, 'a'), join(cwd, name), { recursive: true, filter: (src) => !src.includes(`${join('a', 'data')}`) && !src.endsWith('api.url') });
+      edit(join(cwd, name));
+      return name;
+    };
+    const yamlHome = bad('bad-yaml', (h) => writeFileSync(join(h, 'node.yaml'), readFileSync(join(h, 'node.yaml'), 'utf8').replace(/checkpointIntervalMs: \d+/, 'checkpointIntervalMs: soon')));
+    const keyHome = bad('bad-key', (h) => {
+      writeFileSync(join(h, 'keys', 'ledger.key'), '{"type":"tongban-key/v1"}');
+      chmodSync(join(h, 'keys', 'ledger.key'), 0o600);
+    });
+    const limitHome = bad('bad-limit', (h) => writeFileSync(join(h, 'node.yaml'), readFileSync(join(h, 'node.yaml'), 'utf8').replace(/( +)port: 0\n/, '$1port: 0\n$1maxConnections: 0\n')));
+    const genesisHome = bad('bad-genesis', (h) => writeFileSync(join(h, 'genesis.cbor'), 'not cbor at all'));
+    const cases: [string[], RegExp][] = [
+      [['start', '--home', yamlHome], /field checkpointIntervalMs/],
+      [['status', '--home', yamlHome], /field checkpointIntervalMs/],
+      [['doc', 'register', 'cert.txt', '--home', yamlHome, '--actor', 'li.na.key', '--type', 't'], /field checkpointIntervalMs/],
+      [['start', '--home', limitHome], /field http\.maxConnections: expected integer to be greater or equal to 1/],
+      [['start', '--home', keyHome], /field ledgerKey: key file .*ledger\.key is not a tongban key/],
+      [['keys', 'show', '--home', keyHome], /ledger\.key is not a tongban key/],
+      [['start', '--home', genesisHome], /field genesis: .*genesis\.cbor is not a consortium config/],
+      [['verify', 'cert.txt', '--home', genesisHome], /field genesis: .*is not a consortium config/],
+      [['start', '--home', bad('no-genesis', (h) => rmSync(join(h, 'genesis.cbor'))), '--genesis', 'cert.txt'], /--genesis cert\.txt is not a consortium genesis/],
+      [['doc', 'register', 'cert.txt', '--home', 'a', '--actor', 'cert.txt', '--type', 't'], /--actor: key file cert\.txt has mode 644/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = tongban(args, cwd);
+      expect(r.code, `tongban ${args.join(' ')}\n${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+});
