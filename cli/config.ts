@@ -52,9 +52,9 @@ export class ConfigError extends Error {
 }
 
 /** The `http` section to override, or undefined when the file's own is not a mapping (the schema then names the field). */
-const httpOf = (c: Record<string, any>): Record<string, unknown> | undefined => {
+const httpOf = (c: Record<string, unknown>): Record<string, unknown> | undefined => {
   c.http ??= {};
-  return typeof c.http === 'object' && !Array.isArray(c.http) ? c.http : undefined;
+  return typeof c.http === 'object' && !Array.isArray(c.http) ? (c.http as Record<string, unknown>) : undefined;
 };
 
 /** Environment overrides, documented in the README. */
