@@ -76,6 +76,11 @@ describe('README: a member joins (the walkthrough as written)', () => {
     expect(out).toMatch(/1 so far \(bj-haidian\)[^\n]*\n\s+next: an admin of any 1 of ha-zhengzhou, sh-pudong runs/);
     expect(out).toMatch(/quorum reached: epoch 1 is in force \(members: bj-haidian, gd-guangzhou, ha-zhengzhou, sh-pudong\)/);
 
+    // keys show gives the same address from the config, without the node running.
+    const bjPeer = /^bootstrap (\/ip4\/127\.0\.0\.1\/tcp\/4201\/p2p\/12D3KooW\w+)$/m.exec(out)![1];
+    expect(tongban(['keys', 'show', '--home', 'bj'], work).stdout).toContain(`bootstrap ${bjPeer}\n`);
+    expect(readFileSync(join(work, 'gd', 'node.yaml'), 'utf8')).toContain(bjPeer);
+
     // The newcomer is admitted and holds every log, final.
     await until(() => {
       const r = tongban(['status', '--home', 'gd', '--json'], work);
