@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,8 +41,17 @@ afterAll(async () => {
     } catch {
       // already gone
     }
-    // A cleanly stopped node removes its run/api.url.
-    await until(() => ['bj', 'sh', 'ha', 'gd'].every((h) => !existsSync(join(dir.path, 'work', h, 'run', 'api.url'))), 30_000, 'nodes stopped').catch(() => undefined);
+    // Wait until no process of the group is left (signal 0 only asks whether any exists).
+    const pgid = shell.pid;
+    const gone = () => {
+      try {
+        process.kill(-pgid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await until(gone, 30_000, 'nodes stopped').catch(() => process.kill(-pgid, 'SIGKILL'));
   }
   dir.cleanup();
 }, 60_000);
