@@ -51,10 +51,10 @@ export const httpDefaults = {
   httpHeadersTimeoutMs: 10_000,
   /** A whole request, headers and body, must arrive within this long. */
   httpRequestTimeoutMs: 30_000,
-  /** An idle socket is closed after this long. */
-  httpConnectionTimeoutMs: 60_000,
-  /** An idle keep-alive connection is closed after this long. */
-  httpKeepAliveTimeoutMs: 5_000,
+  /** A socket silent this long (no request, no response bytes) is closed; longer than the keep-alive time, so clients see the keep-alive close first. */
+  httpConnectionTimeoutMs: 120_000,
+  /** An idle keep-alive connection is closed after this long (fastify's default, announced to clients in Keep-Alive). */
+  httpKeepAliveTimeoutMs: 72_000,
   /** Requests served on one connection before it is closed (0: unlimited). */
   httpMaxRequestsPerSocket: 10_000,
   /** Open connections at once; more are dropped on accept. */

@@ -19,6 +19,8 @@ export async function waitReady(o: Target, seconds: number): Promise<void> {
       if (res.ok) return;
       last = new Error(`healthz answered ${res.status}`);
     } catch (e) {
+      // A bad home or config will not get better by waiting.
+      if (e instanceof CliError && e.exitCode !== EXIT.UNREACHABLE) throw e;
       last = e as Error;
     }
     if (Date.now() >= end) throw new CliError(`the node ${o.home ?? o.node} did not become ready within ${seconds} s: ${last.message}`, EXIT.UNREACHABLE);

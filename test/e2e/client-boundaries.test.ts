@@ -77,6 +77,7 @@ describe('client commands (real processes)', () => {
     const cases: [string[], RegExp][] = [
       [['start', '--home', yamlHome], /field checkpointIntervalMs/],
       [['status', '--home', yamlHome], /field checkpointIntervalMs/],
+      [['status', '--home', yamlHome, '--wait-ready'], /field checkpointIntervalMs/],
       [['doc', 'register', 'cert.txt', '--home', yamlHome, '--actor', 'li.na.key', '--type', 't'], /field checkpointIntervalMs/],
       [['start', '--home', limitHome], /field http\.maxConnections: expected integer to be greater or equal to 1/],
       [['start', '--home', keyHome], /field ledgerKey: key file .*ledger\.key is not a tongban key/],
@@ -86,6 +87,9 @@ describe('client commands (real processes)', () => {
       [['start', '--home', bad('no-genesis', (h) => rmSync(join(h, 'genesis.cbor'))), '--genesis', 'cert.txt'], /--genesis cert\.txt is not a consortium genesis/],
       [['doc', 'register', 'cert.txt', '--home', 'a', '--actor', 'cert.txt', '--type', 't'], /--actor: key file cert\.txt has mode 644/],
     ];
+    // A node that is not running: --wait-ready gives up after its time, as unreachable (3); a bad home fails at once (2).
+    const notUp = tongban(['status', '--home', keyHome, '--wait-ready', '1'], cwd);
+    expect([notUp.code, notUp.stderr]).toEqual([3, expect.stringMatching(/did not become ready within 1 s/)]);
     for (const [args, msg] of cases) {
       const r = tongban(args, cwd);
       expect(r.code, `tongban ${args.join(' ')}\n${r.stderr}`).toBe(2);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,8 +41,17 @@ afterAll(async () => {
     } catch {
       // already gone
     }
-    // A cleanly stopped node removes its run/api.url.
-    await until(() => ['bj', 'sh', 'ha', 'gd'].every((h) => !existsSync(join(dir.path, 'work', h, 'run', 'api.url'))), 30_000, 'nodes stopped').catch(() => undefined);
+    // Wait until no process of the group is left (signal 0 only asks whether any exists).
+    const pgid = shell.pid;
+    const gone = () => {
+      try {
+        process.kill(-pgid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await until(gone, 30_000, 'nodes stopped').catch(() => process.kill(-pgid, 'SIGKILL'));
   }
   dir.cleanup();
 }, 60_000);
@@ -75,6 +84,11 @@ describe('README: a member joins (the walkthrough as written)', () => {
     expect(out).toMatch(/tongban governance approve [0-9a-f]{64} --home <their home> --actor <their admin key>/);
     expect(out).toMatch(/1 so far \(bj-haidian\)[^\n]*\n\s+next: an admin of any 1 of ha-zhengzhou, sh-pudong runs/);
     expect(out).toMatch(/quorum reached: epoch 1 is in force \(members: bj-haidian, gd-guangzhou, ha-zhengzhou, sh-pudong\)/);
+
+    // keys show gives the same address from the config, without the node running.
+    const bjPeer = /^bootstrap (\/ip4\/127\.0\.0\.1\/tcp\/4201\/p2p\/12D3KooW\w+)$/m.exec(out)![1];
+    expect(tongban(['keys', 'show', '--home', 'bj'], work).stdout).toContain(`bootstrap ${bjPeer}\n`);
+    expect(readFileSync(join(work, 'gd', 'node.yaml'), 'utf8')).toContain(bjPeer);
 
     // The newcomer is admitted and holds every log, final.
     await until(() => {
