@@ -15,7 +15,8 @@ import { nameKey, pairRange, parsePairKey } from './keys.js';
  */
 export async function domainView(core: LedgerCore, governance: Governance, p: Proposed): Promise<LedgerView> {
   const doc = p.body.doc;
-  const docs = doc instanceof Uint8Array && doc.length === 32 ? await docRecords(core, doc) : [];
+  // doc.access has no domain rule: it needs no read.
+  const docs = doc instanceof Uint8Array && doc.length === 32 && p.kind !== 'doc.access' ? await docRecords(core, doc) : [];
   const holders: KeyHolder[] = [];
   const key = p.body.key;
   if (p.kind === 'org.actor' && key instanceof Uint8Array) {
