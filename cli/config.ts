@@ -3,13 +3,14 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
+import { MEMBER_ID_PATTERN } from '../protocol/names.js';
 
 const Multiaddr = Type.String({ pattern: '^/', description: 'a multiaddr, e.g. /ip4/0.0.0.0/tcp/4101' });
 
 /** The node config file (YAML). Paths are relative to the config file's folder. */
 export const NodeConfigSchema = Type.Object(
   {
-    member: Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$', description: 'this member\'s id in the consortium' }),
+    member: Type.String({ pattern: MEMBER_ID_PATTERN, description: 'this member\'s id in the consortium' }),
     consortium: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,62}$', description: 'consortium name' }),
     dataDir: Type.String({ default: 'data', description: 'LevelDB store' }),
     ledgerKey: Type.String({ default: 'keys/ledger.key', description: 'ledger key file (mode 0600)' }),
@@ -19,7 +20,7 @@ export const NodeConfigSchema = Type.Object(
     listen: Type.Array(Multiaddr, { default: ['/ip4/127.0.0.1/tcp/0'] }),
     bootstrap: Type.Array(Multiaddr, { default: [], description: 'peers to dial at start (with /p2p/<peer id>)' }),
     announce: Type.Optional(Type.Array(Multiaddr, { description: 'addresses announced to peers; default the listen addresses; [] announces none' })),
-    peers: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$' }), Type.Array(Multiaddr), { description: 'address book: where to dial a member instead of its config addresses' })),
+    peers: Type.Optional(Type.Record(Type.String({ pattern: MEMBER_ID_PATTERN }), Type.Array(Multiaddr), { description: 'address book: where to dial a member instead of its config addresses' })),
     pskFile: Type.Optional(Type.String({ description: 'libp2p pre-shared network key (pnet) file' })),
     http: Type.Object(
       {

@@ -99,12 +99,12 @@ docAction('share', 'grant another member use of the document', 'tongban doc shar
 docAction('access', 'log that this member used the document', 'tongban doc access <sha256> --home ./sh --actor ./sh/keys/admin.key --purpose 跨省通办核验', (c) => c.requiredOption('--purpose <p>'));
 
 example(
-  target(program.command('verify').description('verify a document\'s provenance locally (from a node\'s bundle, or fully offline with --bundle)'))
+  target(program.command('verify').description('verify a document\'s provenance locally (from a node\'s bundle, or fully offline with --bundle): are the proofs sound, and what stands decided (approved, rejected, revoked, pending, conflict, not-found); exit 0 only when sound and approved, 1 when sound but not standing, 5 when unsound'))
     .argument('<file|sha256>')
     .option('--bundle <file>', 'verify this bundle offline')
     .option('--genesis <file>', 'trust anchor: the consortium genesis')
     .option('--net <id>', 'trust anchor: the network id (sha256 of genesis.cbor)')
-    .option('--json')
+    .option('--json', 'the full report, as GET /v1/docs/:sha256 serves it')
     .action(async (arg, o) => {
       if (o.bundle) set((await import('./commands/verify.js')).verifyOffline(arg, o));
       else set(await (await import('./commands/verify.js')).verifyOnline(arg, o));

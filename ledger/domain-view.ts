@@ -1,6 +1,8 @@
 import { concat, equalBytes } from '../protocol/bytes.js';
 import type { Config } from '../protocol/config/config.js';
 import type { Proposed } from '../protocol/domain/rules.js';
+import { MemoryView } from '../protocol/domain/memory-view.js';
+import { replay } from '../protocol/domain/replay.js';
 import type { GovVote, KeyHolder, LedgerView } from '../protocol/domain/view.js';
 import type { Envelope } from '../protocol/records/record.js';
 import { docRecords } from './bundle.js';
@@ -15,7 +17,12 @@ import { nameKey, pairRange, parsePairKey } from './keys.js';
  */
 export async function domainView(core: LedgerCore, governance: Governance, p: Proposed): Promise<LedgerView> {
   const doc = p.body.doc;
-  const docs = doc instanceof Uint8Array && doc.length === 32 ? await docRecords(core, doc) : [];
+  // doc.access has no domain rule: it needs no read. The records held are replayed through the rules, so the
+  // API sees exactly what a report would count (a peer's record that breaks a rule is held but does not count).
+  const held = doc instanceof Uint8Array && doc.length === 32 && p.kind !== 'doc.access' ? await docRecords(core, doc) : [];
+  const counted = new MemoryView(core.chain.map((c) => c.config), core.chain.map((c) => c.id), []);
+  replay(counted, held);
+  const docs = doc instanceof Uint8Array ? counted.docRecords(doc) : [];
   const holders: KeyHolder[] = [];
   const key = p.body.key;
   if (p.kind === 'org.actor' && key instanceof Uint8Array) {

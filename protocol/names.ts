@@ -1,10 +1,14 @@
 import { fail } from './errors.js';
 import { PROVINCES } from './regions.js';
 
-const CONSORTIUM_RE = /^[a-z0-9][a-z0-9.-]{1,62}$/;
-const MEMBER_RE = /^[a-z][a-z0-9-]{1,62}$/;
+/** Name patterns (§3), once: the checks below, error messages and the HTTP/config schemas use these. */
+export const CONSORTIUM_PATTERN = '^[a-z0-9][a-z0-9.-]{1,62}$';
+export const MEMBER_ID_PATTERN = '^[a-z][a-z0-9-]{1,62}$';
 /** Actor ids (officials): dotted lowercase names such as `li.na`. */
-const ACTOR_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const ACTOR_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{0,62}$';
+const CONSORTIUM_RE = new RegExp(CONSORTIUM_PATTERN);
+const MEMBER_RE = new RegExp(MEMBER_ID_PATTERN);
+const ACTOR_RE = new RegExp(ACTOR_ID_PATTERN);
 const REGION_RE = /^[0-9]{6}$/;
 
 export function isConsortiumName(s: unknown): s is string {
@@ -29,17 +33,17 @@ export function isRegionCode(s: unknown): s is string {
 }
 
 export function checkConsortiumName(s: unknown, field = 'consortium'): string {
-  if (!isConsortiumName(s)) fail('NAME_INVALID', `${field}: must match ^[a-z0-9][a-z0-9.-]{1,62}$ and not be "cosignature"`, field);
+  if (!isConsortiumName(s)) fail('NAME_INVALID', `${field}: must match ${CONSORTIUM_PATTERN} and not be "cosignature"`, field);
   return s;
 }
 
 export function checkMemberId(s: unknown, field = 'id'): string {
-  if (!isMemberId(s)) fail('NAME_INVALID', `${field}: member id must match ^[a-z][a-z0-9-]{1,62}$`, field);
+  if (!isMemberId(s)) fail('NAME_INVALID', `${field}: member id must match ${MEMBER_ID_PATTERN}`, field);
   return s;
 }
 
 export function checkActorId(s: unknown, field = 'actor'): string {
-  if (!isActorId(s)) fail('NAME_INVALID', `${field}: actor id must match ^[a-z0-9][a-z0-9._-]{0,62}$`, field);
+  if (!isActorId(s)) fail('NAME_INVALID', `${field}: actor id must match ${ACTOR_ID_PATTERN}`, field);
   return s;
 }
 

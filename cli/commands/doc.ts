@@ -9,12 +9,14 @@ import { docHash } from './verify.js';
 const DONE = { register: 'registered', approve: 'approved', reject: 'rejected', revoke: 'revoked', share: 'shared', access: 'logged access' } as const;
 
 interface Provenance {
-  events: { kind: string; id: string; author: string; to?: string }[];
+  events: { kind: string; id: string; author: string; to?: string; counts?: boolean }[];
 }
 
-async function registerOf(c: NodeClient, doc: Uint8Array): Promise<Provenance & { register?: string }> {
+/** The registration a doc command refers to: this member's own when it has one (revoke, share), else the newest that counts. */
+async function registerOf(c: NodeClient, doc: Uint8Array, own?: string): Promise<Provenance & { register?: string }> {
   const p = await c.json<Provenance>(`/v1/docs/${toHex(doc)}`);
-  return { ...p, register: p.events.find((e) => e.kind === 'doc.register')?.id };
+  const regs = p.events.filter((e) => e.kind === 'doc.register' && e.counts !== false);
+  return { ...p, register: (regs.filter((e) => e.author === own).at(-1) ?? regs.at(-1))?.id };
 }
 
 export async function docCommand(
@@ -36,7 +38,7 @@ export async function docCommand(
     kind = 'doc.register';
     body = { doc, type: opts.type, class: cls, title: opts.title };
   } else {
-    const p = await registerOf(c, doc);
+    const p = await registerOf(c, doc, action === 'revoke' || action === 'share' ? (await c.status()).member : undefined);
     if (!p.register) throw usage(`no registration of ${toHex(doc)} is known to the node`);
     if (action === 'approve' || action === 'reject') {
       if (!opts.role) throw usage(`doc ${action} needs --role STEP (review, approval, supervision…)`);

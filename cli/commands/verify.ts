@@ -14,12 +14,17 @@ import { client, type Target } from './target.js';
 export function docHash(arg: string): Uint8Array {
   if (/^[0-9a-fA-F]{64}$/.test(arg) && !existsSync(arg)) return fromHex32(arg.toLowerCase());
   if (!existsSync(arg)) throw usage(`${arg} is neither a file nor a 64-hex-digit SHA-256`);
-  return new Uint8Array(createHash('sha256').update(readFileSync(arg)).digest());
+  return new Uint8Array(createHash('sha256').update(readFileBytes(arg, 'file')).digest());
 }
 
+/** A file the user named (bundle, genesis): one it cannot read is an I/O error (exit 6), naming the file. */
 export function readFileBytes(path: string, what: string): Uint8Array {
-  if (!existsSync(path)) throw usage(`${what} ${path} does not exist`);
-  return new Uint8Array(readFileSync(path));
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? (e as Error).message)}`, EXIT.IO);
+  }
 }
 
 const DESCRIBE: Record<string, (e: Report['events'][number]) => string> = {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { fromHex32, toBase64, toHex } from '../../protocol/bytes.js';
 import { configPolicy } from '../../protocol/config/policy.js';
+import { MEMBER_ID_PATTERN } from '../../protocol/names.js';
 import { noteOf } from '../../ledger/checkpoints.js';
 import { decodeEnvelope } from '../../protocol/records/record.js';
 import type { NodeApi } from './ports.js';
@@ -14,7 +15,7 @@ import { VERSION } from '../../protocol/constants.js';
 export { VERSION };
 
 const Hash = Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'document SHA-256, lowercase hex' }) });
-const Author = Type.Object({ author: Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$' }) });
+const Author = Type.Object({ author: Type.String({ pattern: MEMBER_ID_PATTERN }) });
 
 export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
   const { ledger } = node;

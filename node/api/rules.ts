@@ -15,14 +15,15 @@ export interface SignedSubmission {
 /**
  * The checks a request passes before this node appends anything for it,
  * through the same rule functions receivers and verifiers use: the body
- * schema, the actor block (§5.3: in force, active, role, clock, signature,
- * nonce) and, for records, the domain rules (protocol/domain). A request
+ * schema, the actor block (§5.3: in force, active, role, clock, nonce; the
+ * signature here only for gov.sign) and, for records, the domain rules
+ * (protocol/domain); the append then runs every acceptance rule again. A request
  * that is not a record (gov.sign) names the role it needs and skips the
  * domain rules. Throws RecordRejected or DomainRefused naming the rule.
  */
-export async function precheck(ledger: LedgerApi, sub: SignedSubmission, notARecord?: { role: ActorRole }): Promise<Request> {
+export async function precheck(ledger: LedgerApi, sub: SignedSubmission, notARecord?: { role: ActorRole }, decoded?: Request): Promise<Request> {
   const self = ledger.self!.id;
-  const request = decodeRequest(sub.request);
+  const request = decoded ?? decodeRequest(sub.request);
   const seq = ledger.size(self);
   const reject = (rule: RuleCode, msg: string): never => {
     throw new RecordRejected(rule, msg, self, seq);
@@ -36,8 +37,11 @@ export async function precheck(ledger: LedgerApi, sub: SignedSubmission, notARec
     }
   }
   const used = await ledger.nonceUsed(self, request.nonce);
+  // A record's actor signature is checked once, by the append (on the verify pool, off this thread); a request
+  // that makes no record is checked here. (A forged request that also breaks a domain rule is told the domain
+  // rule: nothing that GET /v1/docs does not show.)
   checkActorBlock(
-    { net: ledger.net, configFor: (e) => ledger.configFor(e), actorInForce: (a, id, s) => ledger.actorInForce(a, id, s), now: ledger.now(), nonceSeen: () => used },
+    { net: ledger.net, configFor: (e) => ledger.configFor(e), actorInForce: (a, id, s) => ledger.actorInForce(a, id, s), now: ledger.now(), nonceSeen: () => used, verifyActorSignature: !!notARecord },
     { author: self, seq, kind: request.kind, actor: { id: sub.actor, nonce: request.nonce, at: request.at, sig: sub.sig }, request: () => request },
     reject,
     notARecord?.role,
@@ -92,7 +96,7 @@ export async function checkAndAppend(ledger: LedgerApi, locks: RuleLocks, sub: S
     return ledger.append(sub); // the ledger names what is wrong with it
   }
   return locks.run(req, async () => {
-    await precheck(ledger, sub);
+    await precheck(ledger, sub, undefined, req);
     return ledger.append(sub);
   });
 }

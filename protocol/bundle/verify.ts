@@ -1,7 +1,8 @@
 import { equalBytes, toHex } from '../bytes.js';
 import { verifyConfigChain, type VerifiedConfig } from '../config/governance.js';
 import { decide, type Decision, type DocFact, type Outcome } from '../domain/outcome.js';
-import { checkDomain, DomainRefused, proposedOf, type DomainRule } from '../domain/rules.js';
+import type { DomainRule } from '../domain/rules.js';
+import { replay } from '../domain/replay.js';
 import { MemoryView } from '../domain/memory-view.js';
 import { ProtocolError } from '../errors.js';
 import { FinalityPolicy, type Finality } from '../finality.js';
@@ -161,9 +162,6 @@ function invalid(doc: string, net: string, code: ProblemCode, message: string): 
   return { doc, net, proofs: 'unsound', outcome: 'not-found', decision: NOT_FOUND, stands: false, asOf: null, provenTo: null, epoch: null, events: [], entries: [], problems: [{ code, message }], warnings: [], logs: [] };
 }
 
-const byTime = (a: Envelope, b: Envelope) =>
-  a.record.ts - b.record.ts || (a.record.author < b.record.author ? -1 : a.record.author > b.record.author ? 1 : a.record.seq - b.record.seq);
-
 /**
  * Verify a proof bundle offline against the trust anchor `net` (§8) and
  * answer two questions separately: are the proofs sound (config chain, every
@@ -257,21 +255,15 @@ export function verifyBundle(bytes: Uint8Array, net: Uint8Array): Report {
     checked.set(toHex(env.id), { env, checkpoint: cp, finality });
   });
 
-  // The domain rules decide what counts, in time order (logs have no global order; ties by author, seq).
-  const ignored = new Map<string, DomainRule>();
+  // The domain rules decide what counts, in record-time order (as the node's API sees what it holds).
   const subject = bundle.subject;
   const about = (env: Envelope) => DOC_KINDS.includes(env.record.kind) && equalBytes(env.record.body.doc as Uint8Array, subject);
-  for (const c of [...checked.values()].sort((a, b) => byTime(a.env, b.env))) {
-    const r = c.env.record;
-    if (!about(c.env) && r.kind !== 'org.actor') continue;
-    try {
-      checkDomain(view, proposedOf(c.env));
-      view.add(c.env);
-    } catch (e) {
-      if (!(e instanceof DomainRefused)) throw e;
-      ignored.set(toHex(c.env.id), e.rule);
-      warnings.push({ code: e.rule, message: `${r.author}/${r.seq}: ${e.message}${e.standing ? ` (standing: ${e.standing})` : ''}`, author: r.author, seq: r.seq });
-    }
+  const considered = [...checked.values()].map((c) => c.env).filter((e) => about(e) || e.record.kind === 'org.actor');
+  const ignored = new Map<string, DomainRule>();
+  for (const [env, e] of replay(view, considered)) {
+    const r = env.record;
+    ignored.set(toHex(env.id), e.rule);
+    warnings.push({ code: e.rule, message: `${r.author}/${r.seq}: ${e.message}${e.standing ? ` (standing: ${e.standing})` : ''}`, author: r.author, seq: r.seq });
   }
 
   const events: ReportEvent[] = [];

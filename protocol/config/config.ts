@@ -3,7 +3,7 @@ import { decodeCanonical, encodeCanonical, isMap, type CborMap, type CborValue }
 import { checkEnrollableKey, sha256 } from '../crypto.js';
 import { ProtocolError, fail } from '../errors.js';
 import { isPeerId } from '../keys.js';
-import { isConsortiumName, isMemberId, isRegionCode } from '../names.js';
+import { isConsortiumName, isMemberId, isRegionCode, MEMBER_ID_PATTERN } from '../names.js';
 
 export type MemberRole = 'author' | 'witness';
 export const MEMBER_ROLES: readonly MemberRole[] = ['author', 'witness'];
@@ -68,7 +68,7 @@ function checkMember(x: unknown, i: number): Member {
   const at = `members[${i}]`;
   if (!isMap(x)) bad(at, 'a map');
   checkKeys(x, ['id', 'name', 'region', 'key', 'peer', 'addrs', 'roles'], at);
-  if (!isMemberId(x.id)) bad(`${at}.id`, 'a member id matching ^[a-z][a-z0-9-]{1,62}$');
+  if (!isMemberId(x.id)) bad(`${at}.id`, `a member id matching ${MEMBER_ID_PATTERN}`);
   if (typeof x.name !== 'string' || x.name.length === 0 || utf8(x.name).length > MAX_NAME) bad(`${at}.name`, `a non-empty name of at most ${MAX_NAME} bytes`);
   if (!isRegionCode(x.region)) bad(`${at}.region`, 'a six-digit GB/T 2260 region code');
   if (!(x.key instanceof Uint8Array) || x.key.length !== 32) bad(`${at}.key`, 'a 32-byte Ed25519 public key');

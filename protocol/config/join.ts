@@ -3,7 +3,7 @@ import { encodeCanonical } from '../cbor.js';
 import { checkEnrollableKey, publicKeyOf, sha256, sign, verify } from '../crypto.js';
 import { ProtocolError } from '../errors.js';
 import { formatVkey, isPeerId, parseVkey, peerIdOf, peerIdPublicKey } from '../keys.js';
-import { isConsortiumName, isMemberId, isRegionCode, originOf } from '../names.js';
+import { isConsortiumName, isMemberId, isRegionCode, MEMBER_ID_PATTERN, originOf } from '../names.js';
 import { MEMBER_ROLES, type Member, type MemberRole } from './config.js';
 
 /**
@@ -100,7 +100,7 @@ export function parseJoinRequest(text: string): ParsedJoinRequest {
   for (const k of Object.keys(r)) if (!allowed.includes(k)) bad(k, 'no such field');
   if (r.type !== JOIN_REQUEST_TYPE) bad('type', JOIN_REQUEST_TYPE);
   if (!isConsortiumName(r.consortium)) bad('consortium', 'a consortium name');
-  if (!isMemberId(r.id)) bad('id', 'a member id matching ^[a-z][a-z0-9-]{1,62}$');
+  if (!isMemberId(r.id)) bad('id', `a member id matching ${MEMBER_ID_PATTERN}`);
   if (typeof r.name !== 'string' || r.name.length === 0 || r.name.length > 256) bad('name', 'a non-empty name');
   if (!isRegionCode(r.region)) bad('region', 'a six-digit GB/T 2260 region code');
   let key: Uint8Array;

@@ -2,7 +2,7 @@ import { concat, utf8 } from '../bytes.js';
 import { decodeCanonical, encodeCanonical, isMap, type CborMap, type CborValue } from '../cbor.js';
 import { randomBytes, sha256, sign, verify } from '../crypto.js';
 import { ProtocolError, fail } from '../errors.js';
-import { isActorId, isMemberId } from '../names.js';
+import { ACTOR_ID_PATTERN, isActorId, isMemberId } from '../names.js';
 import { MAX_RECORD_BYTES, MAX_REFS, type ActorBlock, type Record } from './record.js';
 
 /**
@@ -83,7 +83,7 @@ export interface SignedRequest {
 
 /** Build and sign a request with an actor's key (what the CLI does). */
 export function signRequest(fields: RequestFields, actorId: string, actorSeed: Uint8Array): SignedRequest {
-  if (!isActorId(actorId)) fail('NAME_INVALID', 'actor id must match ^[a-z0-9][a-z0-9._-]{0,62}$');
+  if (!isActorId(actorId)) fail('NAME_INVALID', `actor id must match ${ACTOR_ID_PATTERN}`);
   const request: Request = { v: 1, net: fields.net, author: fields.author, kind: fields.kind, body: fields.body, nonce: fields.nonce ?? randomBytes(16), at: fields.at ?? Date.now() };
   if (fields.refs && fields.refs.length > 0) request.refs = fields.refs;
   const bytes = encodeRequest(request);

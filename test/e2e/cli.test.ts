@@ -146,6 +146,10 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     expect(tongban(['verify', '0'.repeat(64), '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd).code).toBe(5);
     // sound but not standing (rejected): 1
     expect(tongban(['verify', 'refused.txt', '--home', 'ha'], cwd).code).toBe(1);
+    // a bundle or genesis that cannot be read: 6, naming the file
+    const missing = tongban(['verify', 'cert.txt', '--bundle', 'missing.bundle', '--genesis', 'genesis.cbor'], cwd);
+    expect([missing.code, missing.stderr]).toEqual([6, expect.stringMatching(/cannot read bundle missing\.bundle: no such file/)]);
+    expect(tongban(['verify', 'cert.txt', '--bundle', 'cert.bundle', '--genesis', 'proofs'], cwd).code).toBe(6);
     const usage = tongban(['verify', 'not-a-hash', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor'], cwd);
     expect([usage.code, usage.stderr.trim().split('\n').length]).toEqual([2, 1]);
     expect(tongban(['doc', 'register', 'cert.txt', '--home', 'bj'], cwd).code).toBe(2);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import { approveConfig } from '../../../protocol/config/governance.js';
 import { checkDomain, DomainRefused, MemoryView, proposedOf, type DomainRule, type Proposed } from '../../../protocol/domain/index.js';
-import type { Envelope } from '../../../protocol/records/index.js';
+import { acceptRecord, type Envelope } from '../../../protocol/records/index.js';
 import { Scenario } from '../../helpers/bundle-scenario.js';
 
 /** A scenario whose records all count so far, viewed as the node that holds them. */
@@ -124,6 +124,17 @@ describe('domain rules (protocol/domain): each refused with its rule, duplicates
     expect([dup.rule, dup.standing]).toEqual(['DUPLICATE', toHex(first.id)]);
     expect(refused(v, propose(s, A, 'gov.approve', { config: new Uint8Array(32).fill(0xc1), sig })).rule).toBe('GOV_SIG_INVALID');
     expect(refused(v, propose(s, A, 'gov.approve', { config: s.net, sig: approveConfig(s.net, s.member(0).seed) })).rule).toBe('CONFIG_ADOPTED');
+  });
+
+  it('a peer\'s unknown kind, even with an actor, is still accepted by receivers (§5.1); only this node\'s API refuses it', () => {
+    const { s, A } = world();
+    const log = s.logs.get(A)!;
+    const head = log.at(-1)!;
+    const env = s.by(A, 'li.na', 'x.future', { n: 1 });
+    const v = held(s);
+    const ctx = { net: s.net, configFor: (e: number) => (e === 0 ? s.config : undefined), actorInForce: v.actorInForce.bind(v) };
+    expect(acceptRecord(ctx, { seq: head.record.seq, id: head.id, epoch: 0, ts: head.record.ts }, env.bytes).id).toEqual(env.id);
+    expect(refused(v, proposedOf(env)).rule).toBe('KIND_UNKNOWN');
   });
 
   it('proposedOf takes a record as the rules see it', () => {
