@@ -6,7 +6,7 @@ import { decodeRequest, verifyActorSignature } from '../../protocol/records/requ
 import { RecordRejected } from '../../protocol/records/rules.js';
 import type { NodeApi } from './ports.js';
 import { apiError } from './errors.js';
-import { ErrorBody } from './server.js';
+import { ErrorBody } from './errors.js';
 import { toJson } from './json.js';
 
 const MAX_SKEW_MS = 5 * 60 * 1000;

@@ -7,7 +7,7 @@ import type { NodeApi } from './ports.js';
 import { witnessCount } from '../../ledger/checkpoints.js';
 import { apiError } from './errors.js';
 import { toJson } from './json.js';
-import { ErrorBody } from './server.js';
+import { ErrorBody } from './errors.js';
 
 const Submit = Type.Object(
   {

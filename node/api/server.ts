@@ -51,8 +51,5 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   return app;
 }
 
-export const ErrorBody = {
-  type: 'object',
-  required: ['code', 'message'],
-  properties: { code: { type: 'string' }, message: { type: 'string' } },
-} as const;
+/** Kept here for route files that import it from the server. */
+export { ErrorBody } from './errors.js';
