@@ -129,3 +129,17 @@ describe('replication, witnessing, finality and forks in process (in-memory netw
     expect(t.hub.rejected.get(t.peer(1))! - before).toBe(1);
   });
 });
+
+describe('the HTTP API over a node without libp2p', () => {
+  it('serves status with the peers of the in-memory network; the node has no libp2p host', async () => {
+    t = memoryNet(3);
+    await Promise.all([0, 1, 2].map((i) => t!.start(i)));
+    const n = t.nodes[0]!;
+    const url = await n.startApi('127.0.0.1', 0);
+    await until(() => n.peers().length === 2, 5_000, 'peers linked');
+    const status = (await (await fetch(`${url}/v1/status`)).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ member: t.members[0]!.id, peerId: t.peer(0), addresses: [], admitted: true });
+    expect(status.peers).toEqual([t.members[1]!.id, t.members[2]!.id].sort());
+    expect(() => n.host).toThrow(/libp2p/);
+  });
+});
