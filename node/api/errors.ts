@@ -72,3 +72,10 @@ export function toApiError(e: unknown): ApiError {
   if (x?.statusCode === 429) return { status: 429, code: 'RATE_LIMITED', message: x.message ?? 'too many requests' };
   return { status: 500, code: 'INTERNAL', message: 'internal error' };
 }
+
+/** The body of every error response, for route schemas. */
+export const ErrorBody = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: { code: { type: 'string' }, message: { type: 'string' }, standing: { type: 'string', description: 'for a duplicate (409): id of the record that already stands' } },
+} as const;

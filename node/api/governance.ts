@@ -5,7 +5,7 @@ import { decodeConfig } from '../../protocol/config/config.js';
 import { decodeRequest } from '../../protocol/records/request.js';
 import type { NodeApi } from './ports.js';
 import { apiError } from './errors.js';
-import { ErrorBody } from './server.js';
+import { ErrorBody } from './errors.js';
 import { toJson } from './json.js';
 import { precheck } from './rules.js';
 

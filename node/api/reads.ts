@@ -7,7 +7,7 @@ import { noteOf } from '../../ledger/checkpoints.js';
 import { decodeEnvelope } from '../../protocol/records/record.js';
 import type { NodeApi } from './ports.js';
 import { apiError } from './errors.js';
-import { ErrorBody } from './server.js';
+import { ErrorBody } from './errors.js';
 import { toJson } from './json.js';
 
 import { VERSION } from '../../protocol/constants.js';

@@ -9,7 +9,7 @@ import type { NodeApi } from './ports.js';
 import { witnessCount } from '../../ledger/checkpoints.js';
 import { apiError } from './errors.js';
 import { toJson } from './json.js';
-import { ErrorBody } from './server.js';
+import { ErrorBody } from './errors.js';
 import { afterWrite, StateFields, stateOf, WaitQuery } from './wait.js';
 
 const Submit = Type.Object(

@@ -93,8 +93,3 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   return app;
 }
 
-export const ErrorBody = {
-  type: 'object',
-  required: ['code', 'message'],
-  properties: { code: { type: 'string' }, message: { type: 'string' }, standing: { type: 'string', description: 'for a duplicate (409): id of the record that already stands' } },
-} as const;

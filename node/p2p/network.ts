@@ -26,7 +26,7 @@ export interface PeerNetwork {
   onPeer(listener: (e: PeerEvent) => void): () => void;
   /** Whether a peer may connect (members of the current epoch). */
   isAllowed(peer: string): boolean;
-  /** The allowed set changed (a new epoch): connect to new members. */
+  /** The allowed set changed (a new epoch): connect to new members, disconnect peers no longer allowed. */
   membersChanged(): Promise<void>;
   /** Addresses peers can reach this node at (none in memory). */
   addresses(): string[];
