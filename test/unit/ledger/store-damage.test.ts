@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { Ledger } from '../../../ledger/index.js';
-import { checkTables } from '../../../ledger/tables.js';
+import fc from 'fast-check';
+import { checkTable, checkTables } from '../../../ledger/tables.js';
 import { firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
 
 const { members, genesis, net } = testConsortium(3);
@@ -108,5 +109,31 @@ describe('a damaged table file', () => {
     expect(e).toMatchObject({ code: 'STORE_DAMAGED' });
     expect(e.message).toContain(d.path);
     expect(e.message).toMatch(/config of epoch 0/);
+  });
+});
+
+describe('the table check', () => {
+  it('names every flipped byte of a data block, and never hangs or crashes on any flip', async () => {
+    const d = dir();
+    await stoppedStore(d.path);
+    const table = readdirSync(d.path).find((n) => n.endsWith('.ldb'))!;
+    const good = new Uint8Array(readFileSync(join(d.path, table)));
+    expect(checkTable(good).blocks).toBeGreaterThan(2);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (i, x) => {
+        const bad = good.slice();
+        bad[i]! ^= x;
+        let threw: unknown;
+        try {
+          checkTable(bad);
+        } catch (e) {
+          threw = e;
+        }
+        if (threw !== undefined) expect(threw).toBeInstanceOf(Error);
+        // every byte before the footer belongs to a checksummed block or its trailer
+        if (i < good.length - 48) expect(threw).toBeDefined();
+      }),
+      { numRuns: 300 },
+    );
   });
 });
