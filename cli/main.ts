@@ -157,7 +157,7 @@ example(
 example(
   program
     .command('audit')
-    .description('re-verify the whole store offline (stop the node first); exit 1 when problems are found')
+    .description('re-verify the whole store offline, read-only (a snapshot is audited; stop the node for a settled store); exit 5 when problems are found, 7 when the store is missing or damaged')
     .requiredOption('--home <dir>')
     .option('--json')
     .action(async (o) => set(await (await import('./commands/audit.js')).auditCommand(o))),

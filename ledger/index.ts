@@ -81,14 +81,12 @@ export class Ledger extends LedgerCore {
   private onClosed: (() => void) | undefined;
 
   private async loadAll(): Promise<void> {
-    const ledger = this;
-    await ledger.loadState();
-    await ledger.checkpoints.load();
-    if (!ledger.readOnly) {
-      await ledger.adoptPending();
-      // Stores written before record states were kept derive them from the checkpoints held.
-      await ledger.writer.run(async (tx) => ledger.checkpoints.refresh(tx));
-    }
+    await this.loadState();
+    await this.checkpoints.load();
+    if (this.readOnly) return;
+    await this.adoptPending();
+    // Stores written before record states were kept derive them from the checkpoints held.
+    await this.writer.run(async (tx) => this.checkpoints.refresh(tx));
   }
 
   /** Write records built in one transaction with their heads, durable marks and governance state. */

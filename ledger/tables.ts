@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerError } from './errors.js';
 
@@ -16,21 +16,35 @@ import { LedgerError } from './errors.js';
  */
 
 const MAGIC = [0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb];
-const TABLE = /\.(ldb|sst)$/;
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
+/** CRC32C (Castagnoli), slicing by 8: the check reads every byte of the store at start. */
+const CRC = (() => {
+  const t = new Uint32Array(256 * 8);
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
     t[i] = c >>> 0;
   }
+  for (let i = 0; i < 256; i++) for (let k = 1; k < 8; k++) t[k * 256 + i] = (t[(k - 1) * 256 + i]! >>> 8) ^ t[t[(k - 1) * 256 + i]! & 0xff]!;
   return t;
 })();
 
 function crc32c(b: Uint8Array, from: number, to: number): number {
   let c = 0xffffffff;
-  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    const lo = (c ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24))) >>> 0;
+    c =
+      CRC[7 * 256 + (lo & 0xff)]! ^
+      CRC[6 * 256 + ((lo >>> 8) & 0xff)]! ^
+      CRC[5 * 256 + ((lo >>> 16) & 0xff)]! ^
+      CRC[4 * 256 + (lo >>> 24)]! ^
+      CRC[3 * 256 + b[i + 4]!]! ^
+      CRC[2 * 256 + b[i + 5]!]! ^
+      CRC[256 + b[i + 6]!]! ^
+      CRC[b[i + 7]!]!;
+  }
+  for (; i < to; i++) c = CRC[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -172,18 +186,113 @@ export function checkTable(bytes: Uint8Array): { blocks: number } {
   return { blocks: blocks + 2 };
 }
 
-/** Every table file of the store at `dir` checked; the first damaged one is named in a STORE_DAMAGED error. */
+/**
+ * Records of a LevelDB log-format file (the MANIFEST): 32 KiB blocks of
+ * fragments, each with a masked CRC32C, a length and a type (1 full, 2 first,
+ * 3 middle, 4 last). Stops at the first torn or bad fragment: LevelDB itself
+ * judges a damaged manifest when it opens the store.
+ */
+function logRecords(b: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let parts: Uint8Array[] = [];
+  for (let block = 0; block < b.length; block += 32768) {
+    let p = block;
+    const end = Math.min(block + 32768, b.length);
+    while (p + 7 <= end) {
+      const crc = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+      const len = b[p + 4]! | (b[p + 5]! << 8);
+      const type = b[p + 6]!;
+      if (type === 0 && len === 0) break; // zero padding (preallocated tail)
+      if (p + 7 + len > end || crc32c(b, p + 6, p + 7 + len) !== unmask(crc)) return out;
+      const data = b.subarray(p + 7, p + 7 + len);
+      if (type === 1) out.push(data);
+      else if (type === 2) parts = [data];
+      else if (type === 3) parts.push(data);
+      else if (type === 4) {
+        parts.push(data);
+        const whole = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+        let o = 0;
+        for (const x of parts) {
+          whole.set(x, o);
+          o += x.length;
+        }
+        out.push(whole);
+        parts = [];
+      } else return out;
+      p += 7 + len;
+    }
+  }
+  return out;
+}
+
+/**
+ * The table files the current version uses, from the MANIFEST named by
+ * CURRENT (VersionEdit tags of leveldb/db/version_edit.cc). A store may hold
+ * other table files, left by a compaction a close interrupted: LevelDB
+ * deletes them at its next open, and they are no damage.
+ */
+function liveTables(dir: string): number[] {
+  const current = readFileSync(join(dir, 'CURRENT'), 'utf8').trim();
+  if (!/^MANIFEST-\d+$/.test(current)) throw new LedgerError('STORE_DAMAGED', `store file ${join(dir, 'CURRENT')} is damaged: it names no manifest`);
+  let manifest: Uint8Array;
+  try {
+    manifest = new Uint8Array(readFileSync(join(dir, current)));
+  } catch (e) {
+    throw new LedgerError('STORE_DAMAGED', `store file ${join(dir, current)} is missing or unreadable: ${(e as Error).message}`);
+  }
+  const live = new Map<number, Set<number>>();
+  const at = (level: number) => live.get(level) ?? live.set(level, new Set()).get(level)!;
+  for (const rec of logRecords(manifest)) {
+    const r = new Reader(rec);
+    const deleted: [number, number][] = [];
+    const added: [number, number][] = [];
+    const bytes = () => {
+      const n = r.varint();
+      r.pos += n;
+    };
+    try {
+      while (r.pos < rec.length) {
+        const tag = r.varint();
+        if (tag === 1) bytes();
+        else if (tag === 2 || tag === 3 || tag === 4 || tag === 9) r.varint();
+        else if (tag === 5) {
+          r.varint();
+          bytes();
+        } else if (tag === 6) deleted.push([r.varint(), r.varint()]);
+        else if (tag === 7) {
+          added.push([r.varint(), r.varint()]);
+          r.varint(); // file size
+          bytes(); // smallest key
+          bytes(); // largest key
+        } else throw new Error(`unknown tag ${tag}`);
+      }
+    } catch (e) {
+      throw new LedgerError('STORE_DAMAGED', `store file ${join(dir, current)} is damaged: ${(e as Error).message}`);
+    }
+    for (const [level, n] of deleted) at(level).delete(n);
+    for (const [level, n] of added) at(level).add(n);
+  }
+  return [...live.values()].flatMap((x) => [...x]).sort((a, b) => a - b);
+}
+
+/**
+ * Every table file the store at `dir` uses checked; the first damaged or
+ * missing one is named in a STORE_DAMAGED error.
+ */
 export function checkTables(dir: string): { files: number; blocks: number } {
-  let files = 0;
+  if (!existsSync(join(dir, 'CURRENT'))) return { files: 0, blocks: 0 }; // a new store: LevelDB creates it
   let blocks = 0;
-  for (const name of readdirSync(dir).filter((n) => TABLE.test(n)).sort()) {
+  const names = new Set(readdirSync(dir));
+  const live = liveTables(dir);
+  for (const n of live) {
+    const name = [`${String(n).padStart(6, '0')}.ldb`, `${String(n).padStart(6, '0')}.sst`].find((x) => names.has(x));
+    if (!name) throw new LedgerError('STORE_DAMAGED', `store file ${join(dir, `${String(n).padStart(6, '0')}.ldb`)} is missing: the manifest lists it`);
     const path = join(dir, name);
     try {
       blocks += checkTable(new Uint8Array(readFileSync(path))).blocks;
     } catch (e) {
       throw new LedgerError('STORE_DAMAGED', `store file ${path} is damaged: ${(e as Error).message}`);
     }
-    files++;
   }
-  return { files, blocks };
+  return { files: live.length, blocks };
 }

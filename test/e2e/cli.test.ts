@@ -63,8 +63,10 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     ok(['operator', 'add', '--home', 'bj', '--id', 'li.na', '--roles', 'registrar', '--out', 'li.na.key', '--actor', 'bj/keys/admin.key']);
     ok(['operator', 'add', '--home', 'ha', '--id', 'wang.fang', '--roles', 'approver', '--out', 'wang.fang.key', '--actor', 'ha/keys/admin.key']);
     writeFileSync(join(cwd, 'cert.txt'), '户口迁移证明\n编号: 2026-110108-000123\n');
-    const reg = JSON.parse(ok(['doc', 'register', 'cert.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'household-transfer', '--title', '户口迁移证明', '--json']));
+    const reg = JSON.parse(ok(['doc', 'register', 'cert.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'household-transfer', '--title', '户口迁移证明', '--json', '--wait', 'final', '--wait-timeout', '20000']));
     expect(reg.doc).toMatch(/^[0-9a-f]{64}$/);
+    expect(reg).toMatchObject({ state: 'final', finalAt: expect.any(Number) });
+    expect(tongban(['doc', 'register', 'cert.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'x', '--wait', 'soon'], cwd).code).toBe(2);
     await until(async () => (await getJson(`${url.ha}/v1/docs/${reg.doc}`)).events.length === 1, 20_000, 'registration replicated');
     ok(['doc', 'approve', 'cert.txt', '--home', 'ha', '--actor', 'wang.fang.key', '--role', 'review', '--reason', '材料齐全']);
     ok(['doc', 'share', reg.doc, '--home', 'bj', '--actor', 'li.na.key', '--to', 'sh-pudong', '--purpose', '跨省通办核验']);
