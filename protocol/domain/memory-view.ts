@@ -2,6 +2,7 @@ import { equalBytes, toHex } from '../bytes.js';
 import type { Config } from '../config/config.js';
 import type { OrgActorBody } from '../records/kinds.js';
 import type { Envelope } from '../records/record.js';
+import { caseIdOf } from '../cases/rules.js';
 import { orgActorOf, type ActorInForce } from '../records/rules.js';
 import type { GovVote, KeyHolder, LedgerView } from './view.js';
 
@@ -13,6 +14,8 @@ import type { GovVote, KeyHolder, LedgerView } from './view.js';
 export class MemoryView implements LedgerView {
   private readonly docs = new Map<string, Envelope[]>();
   private readonly votes = new Map<string, GovVote[]>();
+  private readonly cases = new Map<string, Envelope[]>();
+  private readonly serials = new Map<string, Uint8Array>();
 
   constructor(
     private readonly configs: readonly Config[],
@@ -32,6 +35,20 @@ export class MemoryView implements LedgerView {
       const k = toHex(r.body.config);
       this.votes.set(k, [...(this.votes.get(k) ?? []), { member: r.author, record: env.id }]);
     }
+    const caseId = caseIdOf(env);
+    if (caseId) {
+      const k = toHex(caseId);
+      this.cases.set(k, [...(this.cases.get(k) ?? []), env]);
+      if (r.kind === 'case.open' && typeof r.body.serial === 'string') this.serials.set(`${r.author}\n${r.body.serial}`, env.id);
+    }
+  }
+
+  caseRecords(caseId: Uint8Array): readonly Envelope[] {
+    return this.cases.get(toHex(caseId)) ?? [];
+  }
+
+  caseBySerial(author: string, serial: string): Uint8Array | undefined {
+    return this.serials.get(`${author}\n${serial}`);
   }
 
   configFor(epoch: number): Config | undefined {
