@@ -3,6 +3,7 @@ import { encodeBundle } from '../../protocol/bundle/bundle.js';
 import { selectBundleRecords } from '../../protocol/bundle/select.js';
 import type { CborMap } from '../../protocol/cbor.js';
 import { buildConfig, configId, encodeConfig, type Config } from '../../protocol/config/index.js';
+import type { SignedConfig } from '../../protocol/config/governance.js';
 import { publicKeyOf } from '../../protocol/crypto.js';
 import { MemoryTree } from '../../protocol/merkle/memory.js';
 import { originOf } from '../../protocol/names.js';
@@ -131,7 +132,7 @@ export class Scenario {
   }
 
   /** A case bundle (CASES.md §C.6): every record of the case, with `configs` (default: the genesis alone). */
-  async caseBundle(caseId: Uint8Array, proof?: (env: Envelope) => Note, configs = [{ bytes: this.genesis, approvals: [] }]): Promise<Uint8Array> {
+  async caseBundle(caseId: Uint8Array, proof?: (env: Envelope) => Note, configs: SignedConfig[] = [{ bytes: this.genesis, approvals: [] }]): Promise<Uint8Array> {
     const key = toHex(caseId);
     const records = [...this.logs.values()].flat().filter((e) => e.record.kind.startsWith('case.') && (toHex(e.id) === key || (e.record.refs?.[0] && toHex(e.record.refs[0]) === key)));
     return encodeBundle({ v: 1, net: this.net, about: 'case', subject: caseId, configs, entries: await this.entriesOf(records, proof) });
