@@ -1,6 +1,6 @@
 import { equalBytes, toHex } from '../bytes.js';
 import type { Config } from '../config/config.js';
-import type { OrgActorBody } from '../records/kinds.js';
+import { checkBody, type OrgActorBody } from '../records/kinds.js';
 import type { Envelope } from '../records/record.js';
 import { caseIdOf } from '../cases/rules.js';
 import { orgActorOf, type ActorInForce } from '../records/rules.js';
@@ -17,11 +17,23 @@ export class MemoryView implements LedgerView {
   private readonly cases = new Map<string, Envelope[]>();
   private readonly serials = new Map<string, Uint8Array>();
 
+  private readonly actors: readonly Envelope[];
+
   constructor(
     private readonly configs: readonly Config[],
     private readonly adoptedIds: readonly Uint8Array[],
-    private readonly actors: readonly Envelope[],
-  ) {}
+    actors: readonly Envelope[],
+  ) {
+    // a malformed org.actor (a tampered bundle entry) is never in force: its roles may not even be a list
+    this.actors = actors.filter((e) => {
+      try {
+        checkBody('org.actor', e.record.body, e.record.refs);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
 
   /** Count a record (after it passed the rules). */
   add(env: Envelope): void {
