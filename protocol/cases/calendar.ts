@@ -11,6 +11,9 @@ export const dayStart = (day: number): number => day * DAY_MS - CST_OFFSET_MS;
 /** The last instant (23:59:59.999 +08:00) of a day number. */
 export const dayEnd = (day: number): number => dayStart(day + 1) - 1;
 
+/** The first instant of the CST day after the one holding `ms`: when lights and alerts are next re-evaluated (§C.5, events). */
+export const nextDayStart = (ms: number): number => dayStart(dayOf(ms) + 1);
+
 /** A day number as YYYYMMDD. */
 export function dateNumber(day: number): number {
   const d = new Date(day * DAY_MS);

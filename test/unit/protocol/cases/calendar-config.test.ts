@@ -63,3 +63,21 @@ describe('config calendar (PROTOCOL.md §4, CASES.md §C.5)', () => {
     expect(decodeConfig(bytes).calendar?.off).toEqual([20261001]);
   });
 });
+
+describe('CST days and instants (§C.5, §C.6)', () => {
+  it('formats instants in +08:00 with milliseconds and finds day boundaries', async () => {
+    const { isoCst, dayOf, dayEnd, nextDayStart, parseInstant, WorkCalendar } = await import('../../../../protocol/cases/calendar.js');
+    expect(isoCst(Date.parse('2026-12-04T15:59:59.999Z'))).toBe('2026-12-04T23:59:59.999+08:00');
+    expect(isoCst(dayEnd(dayOf(Date.parse('2026-12-04T00:00:00+08:00'))))).toBe('2026-12-04T23:59:59.999+08:00');
+    expect(isoCst(nextDayStart(Date.parse('2026-12-04T23:59:59.999+08:00')))).toBe('2026-12-05T00:00:00.000+08:00');
+    expect(parseInstant('2026-12-04T10:00:00+08:00')).toBe(Date.parse('2026-12-04T02:00:00Z'));
+    expect(parseInstant('2026-12-04T02:00:00.5Z')).toBe(Date.parse('2026-12-04T02:00:00.500Z'));
+    expect(parseInstant('1764806400000')).toBe(1764806400000);
+    expect(parseInstant('2026-12-04T10:00:00')).toBeUndefined(); // no offset: ambiguous
+    expect(parseInstant('yesterday')).toBeUndefined();
+    const cal = new WorkCalendar({ off: [20261001], on: [20260927] });
+    const day = (s: string) => dayOf(Date.parse(`${s}T12:00:00+08:00`));
+    expect([cal.isWorkingDay(day('2026-10-01')), cal.isWorkingDay(day('2026-09-27')), cal.isWorkingDay(day('2026-09-26')), cal.isWorkingDay(day('2026-09-30'))]).toEqual([false, true, false, true]);
+    expect(cal.nthWorkingDayAfter(day('2026-09-30'), 1)).toBe(day('2026-10-02'));
+  });
+});
