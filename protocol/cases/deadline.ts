@@ -120,7 +120,9 @@ function readClock(f: ClockFacts, cal: WorkCalendar, e: number, skip?: Envelope)
   if (!inForce && dueDay === null) {
     // days after e are assumed free of pauses
     let n = counted;
-    for (let d = Math.max(today, A) + 1; n < allowed; d++) if (natural || cal.isWorkingDay(d)) if (++n === allowed) dueDay = d;
+    for (let d = today + 1; n < allowed; d++) {
+      if ((natural || cal.isWorkingDay(d)) && ++n === allowed) dueDay = d;
+    }
   }
   const due = inForce || dueDay === null ? null : dayEnd(dueDay);
   const arithmetic: ClockArithmetic = {
