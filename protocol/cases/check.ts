@@ -68,3 +68,15 @@ export function caseRefusal(view: CaseQuestions, m: CaseMove & { epoch: number }
 }
 
 export const caseRuleMessage = (rule: CaseRule): string => MESSAGES[rule];
+
+/**
+ * The `warnings` of a node's case report (§C.4): the case.open records of one
+ * author that share the case's serial, when more than one is held (a
+ * repeated serial that reached the ledger anyway, e.g. from a forged peer).
+ */
+export function serialWarnings(open: Envelope, sameSerial: readonly Envelope[]): { code: 'duplicate-serial'; ids: string[] }[] {
+  const b = open.record.body as unknown as CaseOpenBody;
+  const twins = sameSerial.filter((e) => e.record.kind === 'case.open' && e.record.author === open.record.author && (e.record.body as unknown as CaseOpenBody).serial === b.serial);
+  const ids = [...new Set([open, ...twins].map((e) => toHex(e.id)))].sort();
+  return ids.length > 1 ? [{ code: 'duplicate-serial', ids }] : [];
+}

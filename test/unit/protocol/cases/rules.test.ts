@@ -251,3 +251,14 @@ describe('C.4 in reports: records that break a rule are ignored with its code', 
     expect(ordered.every((o) => !o.ignored)).toBe(true);
   });
 });
+
+describe('duplicate serials in node reports (§C.4)', () => {
+  it('lists the case.open records of one author sharing a serial', async () => {
+    const { serialWarnings } = await import('../../../../protocol/cases/check.js');
+    const { s, ZZ, open } = world();
+    expect(serialWarnings(open, [open])).toEqual([]);
+    const twin = s.by(ZZ, 'zz.cw', 'case.open', open.record.body as CborMap);
+    const other = s.by(ZZ, 'zz.cw', 'case.open', { ...(open.record.body as CborMap), serial: 'ZZ-0002' });
+    expect(serialWarnings(open, [open, twin, other])).toEqual([{ code: 'duplicate-serial', ids: [toHex(open.id), toHex(twin.id)].sort() }]);
+  });
+});
