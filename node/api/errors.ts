@@ -27,6 +27,22 @@ const DOMAIN_STATUS: Record<DomainRule, number> = {
   DECIDED: 409,
   ACTOR_KEY_TAKEN: 409,
   CONFIG_ADOPTED: 409,
+  // case rules (CASES.md §C.4): who may not (403), what is not held yet (422), the case's order (409)
+  CASES_UNSUPPORTED: 501,
+  'not-participant': 403,
+  'not-handler': 403,
+  'not-recipient': 403,
+  'unknown-case': 422,
+  'unknown-handoff': 422,
+  'handler-not-member': 422,
+  'after-close': 409,
+  'duplicate-receipt': 409,
+  'before-accept': 409,
+  'accept-twice': 409,
+  'no-pause': 409,
+  'already-paused': 409,
+  'close-before-accept': 409,
+  'duplicate-serial': 409,
 };
 
 export interface ApiError {

@@ -12,10 +12,13 @@ export interface BundleEntry {
   proof: string;
 }
 
-/** §8: everything the ledger says about one document, provable offline. */
+/** §8: everything the ledger says about one document (or, with `about: "case"`, one case: CASES.md §C.6), provable offline. */
 export interface Bundle {
   v: 1;
   net: Uint8Array;
+  /** Absent for a document bundle. */
+  about?: 'case';
+  /** The document hash, or the case id. */
   subject: Uint8Array;
   configs: SignedConfig[];
   entries: BundleEntry[];
@@ -25,6 +28,8 @@ export function encodeBundle(b: Bundle): Uint8Array {
   const bytes = encodeCanonical({
     v: 1,
     net: b.net,
+    // absent for a document bundle, so those encode as before
+    about: b.about,
     subject: b.subject,
     configs: b.configs.map((c) => ({ config: c.bytes, approvals: c.approvals.map((a) => ({ member: a.member, sig: a.sig })) })),
     entries: b.entries.map((e) => ({ envelope: e.envelope, proof: e.proof })),
@@ -52,10 +57,11 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
     throw new ProtocolError('BUNDLE_INVALID', `bundle is not canonical CBOR: ${(e as Error).message}`);
   }
   if (!isMap(x)) bad('', 'a map');
-  only(x, ['v', 'net', 'subject', 'configs', 'entries'], '');
+  only(x, ['v', 'net', 'about', 'subject', 'configs', 'entries'], '');
   if (x.v !== 1) bad('v', '1');
+  if (x.about !== undefined && x.about !== 'case') bad('about', '"case" or absent');
   if (!(x.net instanceof Uint8Array) || x.net.length !== 32) bad('net', '32 bytes');
-  if (!(x.subject instanceof Uint8Array) || x.subject.length !== 32) bad('subject', 'the 32-byte document hash');
+  if (!(x.subject instanceof Uint8Array) || x.subject.length !== 32) bad('subject', x.about === 'case' ? 'the 32-byte case id' : 'the 32-byte document hash');
   if (!Array.isArray(x.configs) || x.configs.length === 0) bad('configs', 'a non-empty array');
   const configs: SignedConfig[] = x.configs.map((c, i) => {
     if (!isMap(c)) bad(`configs[${i}]`, 'a map');
@@ -79,5 +85,7 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
     if (typeof e.proof !== 'string') bad(`entries[${i}].proof`, 'a tlog-proof text');
     return { envelope: e.envelope, proof: e.proof };
   });
-  return { v: 1, net: x.net, subject: x.subject, configs, entries };
+  const b: Bundle = { v: 1, net: x.net, subject: x.subject, configs, entries };
+  if (x.about === 'case') b.about = 'case';
+  return b;
 }

@@ -33,6 +33,14 @@ export interface Config {
   prev?: Uint8Array;
   members: Member[];
   quorum: Quorum;
+  /** The consortium's working calendar (CASES.md §C.5); absent = Monday to Friday. */
+  calendar?: Calendar;
+}
+
+/** Dates as YYYYMMDD (China Standard Time calendar days): `off` = holidays, `on` = make-up working days (调休). */
+export interface Calendar {
+  off: number[];
+  on: number[];
 }
 
 /** PROTOCOL.md §9. */
@@ -90,10 +98,41 @@ function checkMember(x: unknown, i: number): Member {
   return { id: x.id, name: x.name, region: x.region, key: x.key, peer: x.peer, addrs: x.addrs as string[], roles: x.roles as MemberRole[] };
 }
 
+/** Whether n is a valid calendar date written YYYYMMDD (proleptic Gregorian, years 1900..9999). */
+export function isDateNumber(n: unknown): n is number {
+  if (!isUint(n) || n < 19000101 || n > 99991231) return false;
+  const y = Math.floor(n / 10000), m = Math.floor(n / 100) % 100, d = n % 100;
+  if (m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+const MAX_CALENDAR_DATES = 3660;
+
+function checkCalendar(x: unknown): Calendar {
+  if (!isMap(x)) bad('calendar', 'a map {off, on}');
+  checkKeys(x, ['off', 'on'], 'calendar');
+  const list = (k: 'off' | 'on'): number[] => {
+    const v = x[k];
+    if (!Array.isArray(v)) bad(`calendar.${k}`, 'an array of dates YYYYMMDD (possibly empty)');
+    if (v.length > MAX_CALENDAR_DATES) bad(`calendar.${k}`, `at most ${MAX_CALENDAR_DATES} dates`);
+    v.forEach((d, i) => {
+      if (!isDateNumber(d)) bad(`calendar.${k}[${i}]`, 'a valid date written YYYYMMDD');
+      if (i > 0 && !((v[i - 1] as number) < d)) bad(`calendar.${k}`, 'sorted, unique dates');
+    });
+    return v as number[];
+  };
+  const off = list('off');
+  const on = list('on');
+  const offSet = new Set(off);
+  const both = on.find((d) => offSet.has(d));
+  if (both !== undefined) bad('calendar', `no date in both off and on (${both})`);
+  return { off, on };
+}
+
 /** Validate a decoded config value; every error names the field. */
 export function checkConfig(x: CborValue): Config {
   if (!isMap(x)) bad('', 'a map');
-  checkKeys(x, ['v', 'consortium', 'epoch', 'prev', 'members', 'quorum'], '');
+  checkKeys(x, ['v', 'consortium', 'epoch', 'prev', 'members', 'quorum', 'calendar'], '');
   if (x.v !== 1) bad('v', '1');
   if (!isConsortiumName(x.consortium)) bad('consortium', 'a consortium name matching ^[a-z0-9][a-z0-9.-]{1,62}$');
   if (!isUint(x.epoch)) bad('epoch', 'an unsigned integer');
@@ -118,6 +157,7 @@ export function checkConfig(x: CborValue): Config {
   if (!isUint(q.governance) || q.governance < 1 || q.governance > members.length) bad('quorum.governance', `an integer from 1 to ${members.length} (the number of members)`);
   const cfg: Config = { v: 1, consortium: x.consortium, epoch: x.epoch, members, quorum: { witness: q.witness, governance: q.governance } };
   if (x.prev !== undefined) cfg.prev = x.prev as Uint8Array;
+  if (x.calendar !== undefined) cfg.calendar = checkCalendar(x.calendar);
   return cfg;
 }
 
@@ -129,6 +169,8 @@ function toCbor(cfg: Config): CborValue {
     prev: cfg.prev,
     members: cfg.members.map((m) => ({ id: m.id, name: m.name, region: m.region, key: m.key, peer: m.peer, addrs: m.addrs, roles: m.roles })),
     quorum: { witness: cfg.quorum.witness, governance: cfg.quorum.governance },
+    // absent when unset, so configs without a calendar encode as before
+    calendar: cfg.calendar ? { off: cfg.calendar.off, on: cfg.calendar.on } : undefined,
   };
 }
 
@@ -162,6 +204,7 @@ export interface ConfigInput {
   prev?: Uint8Array;
   members: Member[];
   quorum?: Partial<Quorum>;
+  calendar?: Calendar;
 }
 
 /** Build a config: members sorted by id, roles sorted, default quorums filled in. */
@@ -181,6 +224,7 @@ export function buildConfig(input: ConfigInput): Config {
     },
   };
   if (input.prev) cfg.prev = input.prev;
+  if (input.calendar) cfg.calendar = { off: [...input.calendar.off], on: [...input.calendar.on] };
   checkConfig(decodeCanonical(encodeCanonical(toCbor(cfg))));
   return cfg;
 }

@@ -1,7 +1,8 @@
 import { equalBytes, toHex } from '../bytes.js';
 import type { Config } from '../config/config.js';
-import type { OrgActorBody } from '../records/kinds.js';
+import { checkBody, type OrgActorBody } from '../records/kinds.js';
 import type { Envelope } from '../records/record.js';
+import { caseIdOf } from '../cases/rules.js';
 import { orgActorOf, type ActorInForce } from '../records/rules.js';
 import type { GovVote, KeyHolder, LedgerView } from './view.js';
 
@@ -13,12 +14,26 @@ import type { GovVote, KeyHolder, LedgerView } from './view.js';
 export class MemoryView implements LedgerView {
   private readonly docs = new Map<string, Envelope[]>();
   private readonly votes = new Map<string, GovVote[]>();
+  private readonly cases = new Map<string, Envelope[]>();
+  private readonly serials = new Map<string, Uint8Array>();
+
+  private readonly actors: readonly Envelope[];
 
   constructor(
     private readonly configs: readonly Config[],
     private readonly adoptedIds: readonly Uint8Array[],
-    private readonly actors: readonly Envelope[],
-  ) {}
+    actors: readonly Envelope[],
+  ) {
+    // a malformed org.actor (a tampered bundle entry) is never in force: its roles may not even be a list
+    this.actors = actors.filter((e) => {
+      try {
+        checkBody('org.actor', e.record.body, e.record.refs);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
 
   /** Count a record (after it passed the rules). */
   add(env: Envelope): void {
@@ -32,6 +47,20 @@ export class MemoryView implements LedgerView {
       const k = toHex(r.body.config);
       this.votes.set(k, [...(this.votes.get(k) ?? []), { member: r.author, record: env.id }]);
     }
+    const caseId = caseIdOf(env);
+    if (caseId) {
+      const k = toHex(caseId);
+      this.cases.set(k, [...(this.cases.get(k) ?? []), env]);
+      if (r.kind === 'case.open' && typeof r.body.serial === 'string') this.serials.set(`${r.author}\n${r.body.serial}`, env.id);
+    }
+  }
+
+  caseRecords(caseId: Uint8Array): readonly Envelope[] {
+    return this.cases.get(toHex(caseId)) ?? [];
+  }
+
+  caseBySerial(author: string, serial: string): Uint8Array | undefined {
+    return this.serials.get(`${author}\n${serial}`);
   }
 
   configFor(epoch: number): Config | undefined {

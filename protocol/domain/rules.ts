@@ -5,6 +5,9 @@ import { verify } from '../crypto.js';
 import { ProtocolError } from '../errors.js';
 import { isKnownKind, type OrgActorBody } from '../records/kinds.js';
 import type { Envelope } from '../records/record.js';
+import { caseRefusal, type CaseAuthorRule } from '../cases/check.js';
+import type { CaseRule } from '../cases/rules.js';
+import { isCaseKind } from '../cases/schema.js';
 import type { GovVote, LedgerView } from './view.js';
 
 /**
@@ -34,7 +37,12 @@ export type DomainRule =
   /** a governance approval of a config already adopted */
   | 'CONFIG_ADOPTED'
   /** a governance approval whose signature is not the member's over the config id */
-  | 'GOV_SIG_INVALID';
+  | 'GOV_SIG_INVALID'
+  /** a case record on a view that cannot answer case questions (no case index) */
+  | 'CASES_UNSUPPORTED'
+  /** the C.4 rules, by their CASES.md codes */
+  | CaseRule
+  | CaseAuthorRule;
 
 export class DomainRefused extends ProtocolError {
   readonly rule: DomainRule;
@@ -119,6 +127,13 @@ function referredRegistrations(view: LedgerView, p: Proposed): Envelope[] {
 export function checkDomain(view: LedgerView, p: Proposed): void {
   if (!isKnownKind(p.kind)) {
     if (p.actor !== undefined) refuse('KIND_UNKNOWN', `kind ${p.kind} is not known to this version`);
+    return;
+  }
+  if (isCaseKind(p.kind)) {
+    const { caseRecords, caseBySerial } = view;
+    if (!caseRecords || !caseBySerial) return refuse('CASES_UNSUPPORTED', 'this node cannot check the case rules (no case index)');
+    const r = caseRefusal({ configFor: (e) => view.configFor(e), caseRecords: caseRecords.bind(view), caseBySerial: caseBySerial.bind(view) }, p);
+    if (r) refuse(r.rule, r.message, r.standing);
     return;
   }
   switch (p.kind) {

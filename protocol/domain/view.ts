@@ -36,4 +36,13 @@ export interface LedgerView {
   govVotes(id: Uint8Array): readonly GovVote[];
   /** Whether config `id` is already part of the chain. */
   adopted(id: Uint8Array): boolean;
+  /**
+   * The case.open with id `caseId` and every case record whose refs[0] is it,
+   * held so far, any order (CASES.md §C.4). Optional until the ledger indexes
+   * cases: without it (or caseBySerial) the rules refuse case kinds with
+   * CASES_UNSUPPORTED rather than let them through unchecked.
+   */
+  caseRecords?(caseId: Uint8Array): readonly Envelope[];
+  /** The id of `author`'s case.open with this `serial`, if held (duplicate serials, §C.4). */
+  caseBySerial?(author: string, serial: string): Uint8Array | undefined;
 }

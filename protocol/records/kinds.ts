@@ -3,20 +3,21 @@ import { encodeCanonical, isMap, type CborMap } from '../cbor.js';
 import { checkEnrollableKey } from '../crypto.js';
 import { ProtocolError } from '../errors.js';
 import { isActorId, isMemberId } from '../names.js';
+import { CASE_KINDS, checkCaseBody, isCaseKind, STEPS } from '../cases/schema.js';
 
-/** Actor roles (§5.2, §5.3), in their sorted order. The case roles request the case.* kinds of CASES.md (not yet implemented: no v1 kind needs them). */
+/** Actor roles (§5.2, §5.3), in their sorted order. The case roles request the case.* kinds (CASES.md §C.2). */
 export type ActorRole = 'admin' | 'approver' | 'caseworker' | 'registrar' | 'supervisor';
 export const ACTOR_ROLES: readonly ActorRole[] = ['admin', 'approver', 'caseworker', 'registrar', 'supervisor'];
 
-export const KINDS = ['org.actor', 'doc.register', 'doc.approve', 'doc.revoke', 'doc.share', 'doc.access', 'gov.propose', 'gov.approve', 'evidence.fork'] as const;
+export const KINDS = ['org.actor', 'doc.register', 'doc.approve', 'doc.revoke', 'doc.share', 'doc.access', 'gov.propose', 'gov.approve', 'evidence.fork', ...CASE_KINDS] as const;
 export type Kind = (typeof KINDS)[number];
 
 export function isKnownKind(k: string): k is Kind {
   return (KINDS as readonly string[]).includes(k);
 }
 
-/** Which actor role may request a kind; `any` = any active actor; `node` = only the node itself. */
-export const KIND_ROLE: Record<Kind, ActorRole | 'any' | 'node'> = {
+/** Which actor role may request a kind; `any` = any active actor; `node` = only the node itself; `step` = the role of its step (STEP_ROLE). */
+export const KIND_ROLE: Record<Kind, ActorRole | 'any' | 'node' | 'step'> = {
   'org.actor': 'admin',
   'gov.propose': 'admin',
   'gov.approve': 'admin',
@@ -26,7 +27,34 @@ export const KIND_ROLE: Record<Kind, ActorRole | 'any' | 'node'> = {
   'doc.approve': 'approver',
   'doc.access': 'any',
   'evidence.fork': 'node',
+  // CASES.md §C.2
+  'case.open': 'caseworker',
+  'case.handoff': 'caseworker',
+  'case.receipt': 'caseworker',
+  'case.accept': 'approver',
+  'case.clock': 'approver',
+  'case.step': 'step',
+  'case.close': 'approver',
+  'case.deliver': 'caseworker',
+  'case.evaluate': 'caseworker',
+  'case.supervise': 'supervisor',
 };
+
+/** The role each `case.step` step needs (§C.2): undertaking is the caseworker's, review and approval the approver's. */
+export const STEP_ROLE: Record<(typeof STEPS)[number], ActorRole> = { undertake: 'caseworker', review: 'approver', approve: 'approver' };
+
+/**
+ * The role an actor needs to request `kind` with `body` (§5.3, §C.2), or
+ * `any`/`node`; undefined for unknown kinds (opaque) and for a step whose
+ * body names no known step (the schema refuses it).
+ */
+export function roleNeeded(kind: string, body?: CborMap): ActorRole | 'any' | 'node' | undefined {
+  if (!isKnownKind(kind)) return undefined;
+  const need = KIND_ROLE[kind];
+  if (need !== 'step') return need;
+  const step = body?.step;
+  return typeof step === 'string' && Object.hasOwn(STEP_ROLE, step) ? STEP_ROLE[step as keyof typeof STEP_ROLE] : undefined;
+}
 
 export const DOC_CLASSES = ['public', 'internal', 'restricted'] as const;
 export const MAX_META_BYTES = 4 * 1024;
@@ -53,7 +81,7 @@ const text = (max = MAX_TEXT) => (v: unknown) => typeof v === 'string' && v.leng
 const f = (name: string, required: boolean, check: Field['check'], expected: string): Field => ({ name, required, check, expected });
 const DOC = f('doc', true, bytesN(32), 'the 32-byte SHA-256 of the document');
 
-const SCHEMAS: Record<Kind, Field[]> = {
+const SCHEMAS: Record<Exclude<Kind, (typeof CASE_KINDS)[number]>, Field[]> = {
   'org.actor': [
     f('id', true, isActorId, 'an actor id'),
     f('key', true, bytesN(32), 'a 32-byte Ed25519 public key'),
@@ -96,6 +124,7 @@ const SCHEMAS: Record<Kind, Field[]> = {
  */
 export function checkBody(kind: string, body: CborMap, refs: Uint8Array[] | undefined): void {
   if (!isKnownKind(kind)) return;
+  if (isCaseKind(kind)) return checkCaseBody(kind, body, refs);
   const schema = SCHEMAS[kind];
   for (const k of Object.keys(body)) if (!schema.some((x) => x.name === k)) bad(kind, k, 'no such field');
   for (const field of schema) {

@@ -3,7 +3,7 @@ import { hasRole, type Config } from '../config/config.js';
 import { verify } from '../crypto.js';
 import { MAX_SKEW_MS } from '../constants.js';
 import { ProtocolError } from '../errors.js';
-import { checkBody, isKnownKind, KIND_ROLE, type ActorRole, type OrgActorBody } from './kinds.js';
+import { checkBody, isKnownKind, roleNeeded, type ActorRole, type OrgActorBody } from './kinds.js';
 import { decodeEnvelope, MAX_ENVELOPE_BYTES, recordSigMessage, type ActorBlock, type Envelope } from './record.js';
 import { encodeRequest, requestDigest, requestOfRecord, requestSigMessage, type Request } from './request.js';
 
@@ -141,13 +141,13 @@ function checkActor(ctx: AcceptContext, env: Envelope, reject: Rejecter): void {
     }
     return;
   }
-  const need = isKnownKind(r.kind) ? KIND_ROLE[r.kind] : undefined;
+  const need = roleNeeded(r.kind, r.body);
   if (need === 'node') {
     if (r.actor) reject('ACTOR_NOT_ALLOWED', `${r.kind} is the node's own record and carries no actor`);
     return;
   }
   if (!r.actor) {
-    if (need === undefined) return; // unknown kinds are opaque
+    if (!isKnownKind(r.kind)) return; // unknown kinds are opaque
     reject('ACTOR_MISSING', `${r.kind} must carry an actor`);
   }
   checkActorBlock(ctx, { author: r.author, seq: r.seq, kind: r.kind, ts: r.ts, actor: r.actor!, request: () => requestOfRecord(r) }, reject);
@@ -176,11 +176,13 @@ export interface ActorClaim {
  */
 export function checkActorBlock(ctx: AcceptContext, claim: ActorClaim, reject: Rejecter, roleFor?: ActorRole | 'any'): ActorInForce {
   const a = claim.actor;
-  const need = roleFor ?? (isKnownKind(claim.kind) ? KIND_ROLE[claim.kind] : undefined);
+  // a case.step needs the role of its step (§5.3): read from the signed request's body
+  const need = roleFor ?? roleNeeded(claim.kind, claim.kind === 'case.step' ? claim.request().body : undefined);
   const inForce = ctx.actorInForce(claim.author, a.id, claim.seq);
   if (!inForce) reject('ACTOR_UNKNOWN', `actor ${a.id} has no org.actor in ${claim.author}'s log before seq ${claim.seq}`);
   if (!inForce.active) reject('ACTOR_INACTIVE', `actor ${a.id} is disabled`);
   if (need === 'node') reject('ACTOR_NOT_ALLOWED', `${claim.kind} is the node's own record and carries no actor`);
+  if (need === undefined && isKnownKind(claim.kind)) reject('ACTOR_ROLE', `${claim.kind} names no step whose role actor ${a.id} could hold`);
   if (need !== undefined && need !== 'any' && !inForce.roles.includes(need)) reject('ACTOR_ROLE', `actor ${a.id} lacks role ${need} for ${claim.kind}`);
   if (claim.ts !== undefined && Math.abs(a.at - claim.ts) > MAX_SKEW_MS) reject('ACTOR_CLOCK', `actor request time is more than 5 minutes from the record time`);
   if (claim.ts === undefined && ctx.now !== undefined && Math.abs(a.at - ctx.now) > MAX_SKEW_MS) reject('ACTOR_CLOCK', `request time is more than 5 minutes from this node's clock`);

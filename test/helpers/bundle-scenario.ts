@@ -3,6 +3,7 @@ import { encodeBundle } from '../../protocol/bundle/bundle.js';
 import { selectBundleRecords } from '../../protocol/bundle/select.js';
 import type { CborMap } from '../../protocol/cbor.js';
 import { buildConfig, configId, encodeConfig, type Config } from '../../protocol/config/index.js';
+import type { SignedConfig } from '../../protocol/config/governance.js';
 import { publicKeyOf } from '../../protocol/crypto.js';
 import { MemoryTree } from '../../protocol/merkle/memory.js';
 import { originOf } from '../../protocol/names.js';
@@ -105,7 +106,13 @@ export class Scenario {
   async entries(doc: Uint8Array, proof?: (env: Envelope) => Note): Promise<{ envelope: Uint8Array; proof: string }[]> {
     const all = [...this.logs.values()].flat();
     const docRecords = all.filter((e) => e.record.kind.startsWith('doc.') && toHex(e.record.body.doc as Uint8Array) === toHex(doc));
-    const selected = await selectBundleRecords(docRecords, {
+    return this.entriesOf(docRecords, proof);
+  }
+
+  /** Selected bundle entries for `records` (§8: with what they refer to and their actors' org.actor chains), proved as in `entries`. */
+  async entriesOf(records: Envelope[], proof?: (env: Envelope) => Note): Promise<{ envelope: Uint8Array; proof: string }[]> {
+    const all = [...this.logs.values()].flat();
+    const selected = await selectBundleRecords(records, {
       byId: (id) => all.find((e) => toHex(e.id) === toHex(id)),
       actorRecords: (author, actorId, seq) =>
         (this.logs.get(author) ?? []).filter((e) => e.record.kind === 'org.actor' && (e.record.body as unknown as OrgActorBody).id === actorId && e.record.seq < seq),
@@ -122,6 +129,13 @@ export class Scenario {
       const size = Number(n.text.split('\n')[1]);
       return { envelope: env.bytes, proof: formatTlogProof({ index: env.record.seq, path: this.tree(env.record.author).inclusionProof(env.record.seq, size), checkpoint: n }) };
     });
+  }
+
+  /** A case bundle (CASES.md §C.6): every record of the case, with `configs` (default: the genesis alone). */
+  async caseBundle(caseId: Uint8Array, proof?: (env: Envelope) => Note, configs: SignedConfig[] = [{ bytes: this.genesis, approvals: [] }]): Promise<Uint8Array> {
+    const key = toHex(caseId);
+    const records = [...this.logs.values()].flat().filter((e) => e.record.kind.startsWith('case.') && (toHex(e.id) === key || (e.record.refs?.[0] && toHex(e.record.refs[0]) === key)));
+    return encodeBundle({ v: 1, net: this.net, about: 'case', subject: caseId, configs, entries: await this.entriesOf(records, proof) });
   }
 
   async bundle(doc: Uint8Array, proof?: (env: Envelope) => Note): Promise<Uint8Array> {
