@@ -57,6 +57,7 @@ example(
     .description('run the node in the foreground (Ctrl-C or SIGTERM stops it cleanly)')
     .requiredOption('--home <dir>')
     .option('--genesis <file>', 'copy this genesis into the home first')
+    .option('--accept-empty-log', 'this member\'s log is empty everywhere (a new member starting before its peers): append seq 0 without waiting to hear from peers')
     .action(async (o) => (await import('./commands/local.js')).startCommand(o)),
   'tongban start --home ./bj --genesis genesis.cbor',
 );

@@ -41,6 +41,8 @@ export class Ledger extends LedgerCore {
   readonly governance: Governance;
   readonly checkpoints: Checkpoints;
   readonly events: LedgerEvents = {};
+  /** Set by the node: why its own log must not grow now (e.g. recovering it from peers), or undefined. */
+  appendGuard?: () => Error | undefined;
   private readonly lock = new WriteLock();
   private readonly own: OwnLog;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
@@ -94,6 +96,8 @@ export class Ledger extends LedgerCore {
   /** Append to this node's own log (group commit; resolves once durable). */
   append(sub: Submission): Promise<Appended> {
     this.assertOpen();
+    const refused = this.appendGuard?.();
+    if (refused) return Promise.reject(refused);
     return this.own.append(sub);
   }
 
@@ -107,9 +111,9 @@ export class Ledger extends LedgerCore {
    * RecordRejected naming author, seq and rule. A fork is recorded as
    * evidence and reported as LedgerError FORKED.
    */
-  async acceptForeign(author: string, envelopes: Uint8Array[]): Promise<ForeignResult> {
+  async acceptForeign(author: string, envelopes: Uint8Array[], own = false): Promise<ForeignResult> {
     this.assertOpen();
-    if (this.self && author === this.self.id) throw new LedgerError('INVALID_ARGUMENT', 'a node does not accept its own log from peers');
+    if (this.self && author === this.self.id && !own) throw new LedgerError('INVALID_ARGUMENT', 'a node does not accept its own log from peers');
     let accepted = 0;
     let duplicates = 0;
     for (let i = 0; i < envelopes.length; i += this.limits.foreignBatch) {
@@ -130,6 +134,12 @@ export class Ledger extends LedgerCore {
       if (outcome!.error) throw outcome!.error;
     }
     return { accepted, duplicates, head: this.head(author) };
+  }
+
+  /** This node's own records taken back from a peer after a store loss (node/recovery.ts), validated as a peer's range. */
+  recoverOwn(envelopes: Uint8Array[]): Promise<ForeignResult> {
+    if (!this.self) throw new LedgerError('NOT_MEMBER', 'this ledger has no own log');
+    return this.acceptForeign(this.self.id, envelopes, true);
   }
 
   /**
@@ -153,7 +163,7 @@ export class Ledger extends LedgerCore {
     await this.lock.run(() => this.store.write([this.store.put('fork', nameKey(author), encodeValue({ a, b, at: fork.at }))]));
     this.forks.set(author, fork);
     // The evidence record needs the node's own log to have started (seq 0 is its first admin).
-    if (this.self && author !== this.self.id && this.size(this.self.id) > 0) await this.append({ kind: 'evidence.fork', body: { a, b } });
+    if (this.self && author !== this.self.id && this.size(this.self.id) > 0 && !this.appendGuard?.()) await this.append({ kind: 'evidence.fork', body: { a, b } });
     this.events.onFork?.(fork);
     return fork;
   }

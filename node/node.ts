@@ -12,6 +12,8 @@ import { Replicator } from './replicator.js';
 import { VerifyPool } from '../ledger/verify-pool.js';
 import { protocolIds } from './p2p/wire.js';
 import type { CborMap } from '../protocol/cbor.js';
+import { checkIdentity } from './identity.js';
+import { startSafety, type Safety } from './safety.js';
 
 export interface NodeInit {
   dataDir: string;
@@ -29,6 +31,10 @@ export interface NodeInit {
   peerAddrs?: Record<string, string[]>;
   /** The first administrator's org.actor body, appended as seq 0 when the own log is empty. */
   firstAdmin?: CborMap;
+  /** Operator's word that this member's log is empty everywhere: append seq 0 without hearing from peers (node/recovery.ts). */
+  acceptEmptyLog?: boolean;
+  /** The node's clock (ms); tests skew one node. */
+  now?: () => number;
   logger: Logger;
   options?: Partial<NodeOptions>;
 }
@@ -42,6 +48,8 @@ export class TongbanNode {
   private redial?: NodeJS.Timeout;
   private api?: FastifyInstance;
   private stopping = false;
+  /** Own-log recovery and clock skew: the guards on appending. */
+  safety?: Safety;
 
   private constructor(
     readonly ledger: Ledger,
@@ -61,7 +69,11 @@ export class TongbanNode {
     const pool = new VerifyPool();
     let ledger: Ledger;
     try {
-      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool });
+      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool, now: init.now });
+      await checkIdentity(ledger.chain, init.memberId, init.ledgerSeed, init.peerSeed).catch(async (e) => {
+        await ledger.close();
+        throw e;
+      });
     } catch (e) {
       await pool.close();
       throw e;
@@ -93,6 +105,8 @@ export class TongbanNode {
       for (const e of envs) node.metrics.logSize.set({ author: e.record.author }, e.record.seq + 1);
     };
     try {
+      const now = init.now ?? Date.now;
+      node.safety = await startSafety({ ledger, host, opts, log: init.logger, metrics, now, acceptEmptyLog: init.acceptEmptyLog, catchUp: (p) => replicator.catchUp(p), onRecovered: () => void node.onMembership().catch((e) => node.log.warn({ err: e }, 'first administrator not appended')) });
       await replicator.start();
       await trackMembers(host, ledger.config.members, selfPeer, book);
       await node.onMembership();
@@ -114,7 +128,7 @@ export class TongbanNode {
   /** Once this node is a member of the current epoch, its log starts with the first admin (seq 0). */
   private async onMembership(): Promise<void> {
     const id = this.init.memberId;
-    if (!this.ledger.config.members.some((m) => m.id === id) || this.ledger.size(id) > 0 || !this.init.firstAdmin) return;
+    if (!this.ledger.config.members.some((m) => m.id === id) || this.ledger.size(id) > 0 || !this.init.firstAdmin || !this.safety?.recovery.recovered) return;
     await this.ledger.append({ kind: 'org.actor', body: this.init.firstAdmin });
     this.log.info('appended the first administrator (seq 0)');
   }
@@ -142,6 +156,7 @@ export class TongbanNode {
     // Stop accepting requests first; in-flight appends finish before the store closes.
     await this.api?.close();
     this.replicator.stop();
+    this.safety?.stop();
     await Promise.resolve(this.host.stop()).catch((e: unknown) => this.log.warn({ err: e }, 'libp2p stop failed'));
     await this.ledger.close();
     await this.ledger.pool?.close();

@@ -21,6 +21,8 @@ export const nodeDefaults = {
   maxGossipBytes: 64 * 1024,
   /** Concurrent inbound streams per protocol. */
   maxInboundStreams: 32,
+  /** Measure each member's signed clock this often (and on connect). */
+  clockCheckMs: 30_000,
   /** HTTP API. */
   httpBodyLimit: 256 * 1024,
   httpRateLimitPerMinute: 60_000,

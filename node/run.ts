@@ -11,7 +11,7 @@ export function apiUrlFile(home: string): string {
 }
 
 /** Start a node from its config file: keys (0600 checked), genesis, store, libp2p, HTTP API. */
-export async function runNode(cfg: NodeConfig): Promise<{ node: TongbanNode; url: string }> {
+export async function runNode(cfg: NodeConfig, flags: { acceptEmptyLog?: boolean } = {}): Promise<{ node: TongbanNode; url: string }> {
   const ledgerKey = readKeyFile(configPath(cfg, cfg.ledgerKey), 'ledger');
   const peerKey = readKeyFile(configPath(cfg, cfg.peerKey), 'peer');
   const admin = cfg.adminKey ? readKeyFile(configPath(cfg, cfg.adminKey), 'actor') : undefined;
@@ -36,6 +36,7 @@ export async function runNode(cfg: NodeConfig): Promise<{ node: TongbanNode; url
     witness: cfg.witness,
     firstAdmin: admin ? { id: admin.id ?? 'admin', key: admin.pub, roles: ['admin'], active: true } : undefined,
     logger,
+    acceptEmptyLog: flags.acceptEmptyLog,
     options: { checkpointIntervalMs: cfg.checkpointIntervalMs },
   });
   let url: string;

@@ -35,16 +35,16 @@ export async function auditCommand(opts: { home: string; json?: boolean }): Prom
 }
 
 /** `tongban start`: run the node in the foreground until SIGTERM / Ctrl-C. */
-export async function startCommand(opts: { home: string; genesis?: string }): Promise<void> {
+export async function startCommand(opts: { home: string; genesis?: string; acceptEmptyLog?: boolean }): Promise<void> {
   if (opts.genesis) installGenesis(opts.home, opts.genesis);
   const cfg = loadHome(opts.home);
   let started;
   try {
-    started = await runNode(cfg);
+    started = await runNode(cfg, { acceptEmptyLog: opts.acceptEmptyLog });
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code?.startsWith('KEY_FILE') || /genesis/.test((e as Error).message)) throw usage((e as Error).message);
-    if (code === 'NETWORK_MISMATCH') throw usage((e as Error).message);
+    if (code === 'NETWORK_MISMATCH' || code === 'IDENTITY_MISMATCH') throw usage((e as Error).message);
     if ((e as Error).message?.includes('EADDRINUSE') || code === 'EADDRINUSE') throw new CliError(`address in use: ${(e as Error).message}`, EXIT.USAGE);
     throw e;
   }
