@@ -128,7 +128,7 @@ export class TongbanNode {
   /** Once this node is a member of the current epoch, its log starts with the first admin (seq 0). */
   private async onMembership(): Promise<void> {
     const id = this.init.memberId;
-    if (!this.ledger.config.members.some((m) => m.id === id) || this.ledger.size(id) > 0 || !this.init.firstAdmin || !this.safety?.recovery.recovered) return;
+    if (!this.ledger.config.members.some((m) => m.id === id) || this.ledger.size(id) > 0 || !this.init.firstAdmin || !this.safety?.recovery.recovered || this.ledger.appendGuard?.()) return;
     await this.ledger.append({ kind: 'org.actor', body: this.init.firstAdmin });
     this.log.info('appended the first administrator (seq 0)');
   }

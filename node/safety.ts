@@ -30,20 +30,38 @@ export async function startSafety(x: {
   acceptEmptyLog?: boolean;
   /** Peer's configs and heads, as replication learns them (run before own heads are asked). */
   catchUp: (peer: PeerId) => Promise<void>;
+  /** Appends may start (own log recovered, or a refusal cleared); may be called more than once. */
   onRecovered: () => void;
 }): Promise<Safety> {
   const { ledger, host } = x;
   const skew = new ClockSkew(x.now, x.log, x.metrics.clockSkew);
-  const recovery = new OwnLogRecovery({ ledger, peers: libp2pRecoveryPeers(host, ledger, x.opts, x.catchUp), log: x.log, acceptEmptyLog: x.acceptEmptyLog, onRecovered: x.onRecovered });
+  const time = await startTimeService({ host, ledger, opts: x.opts, skew, now: x.now, log: x.log });
+  const peers = libp2pRecoveryPeers(host, ledger, x.opts, x.catchUp);
+  // Each member recovery hears from has its clock measured first: the first record signed after recovery already knows the skew.
+  const heads: typeof peers.heads = async (member) => {
+    const peer = ledger.chain.flatMap((c) => c.config.members).find((m) => m.id === member)?.peer;
+    if (peer) await time.measure(peer).catch((e) => x.log.debug({ err: e, member }, 'time exchange failed'));
+    return peers.heads(member);
+  };
+  const recovery = new OwnLogRecovery({ ledger, peers: { ...peers, heads }, log: x.log, acceptEmptyLog: x.acceptEmptyLog, onRecovered: () => appendable() });
   ledger.appendGuard = () => recovery.refusal() ?? skew.refusal();
-  const stopTime = await startTimeService({ host, ledger, opts: x.opts, skew, now: x.now, log: x.log });
+  // Tell the node once each time appends become possible (recovered, or the clock was fixed).
+  let refused = true;
+  const appendable = () => {
+    const now = !!ledger.appendGuard?.();
+    if (refused && !now) x.onRecovered();
+    refused = now;
+  };
   const byPeer = (p: string) => ledger.config.members.find((m) => m.peer === p)?.id;
   const onConnect = (evt: CustomEvent<{ toString(): string }>) => {
     const id = byPeer(evt.detail.toString());
     if (id) void recovery.hear(id);
   };
   host.addEventListener('peer:connect', onConnect as never);
-  const timer = setInterval(() => void recovery.retry(connectedMembers(host, ledger)), x.opts.antiEntropyMs);
+  const timer = setInterval(() => {
+    void recovery.retry(connectedMembers(host, ledger));
+    appendable();
+  }, x.opts.antiEntropyMs);
   timer.unref();
   recovery.start();
   void recovery.retry(connectedMembers(host, ledger));
@@ -53,7 +71,7 @@ export async function startSafety(x: {
     stop() {
       clearInterval(timer);
       host.removeEventListener('peer:connect', onConnect as never);
-      stopTime();
+      time.stop();
     },
   };
 }

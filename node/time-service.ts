@@ -13,11 +13,17 @@ export function timeProtocol(net: Uint8Array): string {
   return `/tongban/${toHex(net).slice(0, 8)}/time/1`;
 }
 
+export interface TimeService {
+  /** Measure one member's clock now (by peer id). */
+  measure(peer: string): Promise<void>;
+  stop(): void;
+}
+
 /**
  * Serve this node's signed time and measure each connected member's: on
- * connect and every `clockCheckMs`. Returns a stop function.
+ * connect and every `clockCheckMs`.
  */
-export async function startTimeService(x: { host: Host; ledger: Ledger; opts: NodeOptions; skew: ClockSkew; now: () => number; log: Logger }): Promise<() => void> {
+export async function startTimeService(x: { host: Host; ledger: Ledger; opts: NodeOptions; skew: ClockSkew; now: () => number; log: Logger }): Promise<TimeService> {
   const { host, ledger, opts } = x;
   const protocol = timeProtocol(ledger.net);
   const rpc = { maxBytes: 1024, timeoutMs: opts.requestTimeoutMs };
@@ -37,8 +43,11 @@ export async function startTimeService(x: { host: Host; ledger: Ledger; opts: No
   const timer = setInterval(() => void measureAll(), opts.clockCheckMs);
   timer.unref();
   void measureAll();
-  return () => {
-    clearInterval(timer);
-    host.removeEventListener('peer:connect', onConnect as never);
+  return {
+    measure,
+    stop() {
+      clearInterval(timer);
+      host.removeEventListener('peer:connect', onConnect as never);
+    },
   };
 }
