@@ -11,6 +11,8 @@ import { Checkpoints, type CheckpointOutcome } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import { foreignOps, type ForeignResult } from './foreign.js';
+import { closedSize } from './membership.js';
+import { decodeEnvelope } from '../protocol/records/record.js';
 import { headOp } from './records.js';
 import { Governance } from './governance.js';
 import { LedgerCore, type ForkEvidence, type LedgerOptions } from './ledger.js';
@@ -46,6 +48,7 @@ export class Ledger extends LedgerCore {
   private readonly lock = new WriteLock();
   private readonly own: OwnLog;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
+  private readonly closedAt = new Map<string, number>();
 
   private constructor(loaded: Awaited<ReturnType<typeof LedgerCore['load']>>, opts: LedgerOptions) {
     super(loaded.store, loaded.net, loaded.chain, opts);
@@ -114,6 +117,8 @@ export class Ledger extends LedgerCore {
   async acceptForeign(author: string, envelopes: Uint8Array[], own = false): Promise<ForeignResult> {
     this.assertOpen();
     if (this.self && author === this.self.id && !own) throw new LedgerError('INVALID_ARGUMENT', 'a node does not accept its own log from peers');
+    const cap = this.closedSize(author);
+    if (cap !== undefined) envelopes = envelopes.filter((b) => seqOf(b) < cap);
     let accepted = 0;
     let duplicates = 0;
     for (let i = 0; i < envelopes.length; i += this.limits.foreignBatch) {
@@ -134,6 +139,22 @@ export class Ledger extends LedgerCore {
       if (outcome!.error) throw outcome!.error;
     }
     return { accepted, duplicates, head: this.head(author) };
+  }
+
+  /** A removed author's log ends at its last final checkpoint (ledger/membership.ts); undefined for current authors. */
+  closedSize(author: string): number | undefined {
+    const size = closedSize(this.chain, this.checkpoints.list(author), author);
+    if (size === undefined) return undefined;
+    // Never shrinks within a run, even if the checkpoint that set it is no longer kept.
+    const held = Math.max(size, this.closedAt.get(author) ?? 0);
+    this.closedAt.set(author, held);
+    return held;
+  }
+
+  /** Records as served to peers and clients: a removed author's only up to its closed size. */
+  override envelopeBytes(author: string, from: number, limit: number): Promise<Uint8Array[]> {
+    const cap = this.closedSize(author);
+    return super.envelopeBytes(author, from, cap === undefined ? limit : Math.min(limit, cap - from));
   }
 
   /** This node's own records taken back from a peer after a store loss (node/recovery.ts), validated as a peer's range. */
@@ -268,3 +289,12 @@ export class Ledger extends LedgerCore {
 }
 
 export { RecordRejected };
+
+/** seq of an envelope, or -1 when it does not decode (left for the rules to name). */
+function seqOf(bytes: Uint8Array): number {
+  try {
+    return decodeEnvelope(bytes).record.seq;
+  } catch {
+    return -1;
+  }
+}

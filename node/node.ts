@@ -13,6 +13,7 @@ import { VerifyPool } from '../ledger/verify-pool.js';
 import { protocolIds } from './p2p/wire.js';
 import type { CborMap } from '../protocol/cbor.js';
 import { checkIdentity } from './identity.js';
+import { disconnectNonMembers } from './membership.js';
 import { startSafety, type Safety } from './safety.js';
 
 export interface NodeInit {
@@ -95,6 +96,7 @@ export class TongbanNode {
     ledger.events.onEpoch = (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
       node.metrics.epoch.set(cfg.config.epoch);
+      void disconnectNonMembers(host, cfg.config, node.log);
       void trackMembers(host, cfg.config.members, selfPeer, book).then(() => node.onMembership());
     };
     ledger.events.onFork = (f) => {
