@@ -1,6 +1,8 @@
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publicKeyOf } from '../../../protocol/crypto.js';
+import { Ledger } from '../../../ledger/index.js';
 import { AppendRefused } from '../../../node/append-refused.js';
 import { submission } from '../../helpers/consortium.js';
 import { testNet, until, type TestNet } from '../../helpers/network.js';
@@ -46,6 +48,51 @@ describe('own-log recovery after a lost or restored store', () => {
     await until(() => [1, 2].every((i) => t!.nodes[i]!.ledger.size(A) === 8) && a.ledger.finalSize(A) === 8, 20_000, 'new record replicated and final');
     for (const n of t.nodes) expect(n!.ledger.isForked(A)).toBe(false);
     expect((await a.ledger.audit()).problems).toEqual([]);
+  }, 60_000);
+
+  it('a node whose store lost its CURRENT file starts empty and takes its log back from peers', async () => {
+    t = await testNet(3);
+    await Promise.all([0, 1, 2].map((i) => t!.start(i)));
+    const A = t.members[0]!.id;
+    await until(() => t!.nodes[0]!.ledger.size(A) === 1, 10_000, 'first admin');
+    const r = registrar(t, 0);
+    await r.enrol();
+    await r.register(0);
+    await until(() => [1, 2].every((i) => t!.nodes[i]!.ledger.size(A) === 3), 20_000, 'replicated');
+    await t.stop(0);
+    rmSync(join(t.dirs[0]!, 'CURRENT'));
+    const a = await t.start(0);
+    await until(() => a.safety!.recovery.recovered, 20_000, 'recovered');
+    expect(a.ledger.size(A)).toBe(3);
+    expect((await r.register(1)).seq).toBe(3);
+    await until(() => [1, 2].every((i) => t!.nodes[i]!.ledger.size(A) === 4), 20_000, 'replicated');
+    for (const n of t.nodes) expect(n!.ledger.isForked(A)).toBe(false);
+  }, 60_000);
+
+  it('a node whose write-ahead log was cut short takes back the records it lost', async () => {
+    t = await testNet(3);
+    await Promise.all([0, 1, 2].map((i) => t!.start(i)));
+    const A = t.members[0]!.id;
+    await until(() => t!.nodes[0]!.ledger.size(A) === 1, 10_000, 'first admin');
+    const r = registrar(t, 0);
+    await r.enrol();
+    for (let k = 0; k < 5; k++) await r.register(k);
+    await until(() => [1, 2].every((i) => t!.nodes[i]!.ledger.size(A) === 7), 20_000, 'replicated');
+    await t.stop(0);
+    // the newest writes live in LevelDB's write-ahead log (NNNNNN.log) until compaction: cut it short
+    for (const f of readdirSync(t.dirs[0]!).filter((f) => /^\d+\.log$/.test(f))) {
+      const path = join(t.dirs[0]!, f);
+      truncateSync(path, Math.floor(statSync(path).size / 3));
+    }
+    const cut = await Ledger.open({ path: t.dirs[0]!, genesis: t.genesis });
+    expect(cut.size(A)).toBeLessThan(7);
+    await cut.close();
+    const a = await t.start(0);
+    await until(() => a.safety!.recovery.recovered, 20_000, 'recovered');
+    expect(a.ledger.size(A)).toBe(7);
+    expect((await r.register(9)).seq).toBe(7);
+    await until(() => [1, 2].every((i) => t!.nodes[i]!.ledger.size(A) === 8), 20_000, 'replicated');
+    for (const n of t.nodes) expect(n!.ledger.isForked(A)).toBe(false);
   }, 60_000);
 
   it('a node restored from an old backup recovers the records signed after it', async () => {
