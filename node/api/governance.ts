@@ -73,6 +73,9 @@ export async function governanceRoutes(app: FastifyInstance, node: TongbanNode):
       const asRecord = { v: 1 as const, net: request.net, author: self, seq: 0, epoch: 0, ts: 0, kind: request.kind, body: request.body, actor: { id: b.actor, nonce: request.nonce, at: request.at, sig } };
       if (!verifyActorSignature(asRecord, inForce.key)) throw new RecordRejected('ACTOR_SIGNATURE', 'actor signature does not verify');
       const id = request.body.config as Uint8Array;
+      // While the own log is being recovered, an approval given before the store was lost may not be known yet.
+      const refused = ledger.appendGuard?.();
+      if (refused) throw refused;
       const govSig = await ledger.governance.signApproval(id);
       return { config: toHex(id), sig: toBase64(govSig) };
     },
