@@ -39,7 +39,7 @@ export interface RecoveryInit {
  * peer. So the node appends nothing until it has heard from enough witnesses
  * that every final record of its own log is known, has fetched its records
  * from them (each validated against its own key as a peer's range is), and
- * holds at least the largest size any peer holds or any own checkpoint shows.
+ * holds at least the largest size any own checkpoint held by a peer shows.
  *
  * Enough: W - Q + 1 witnesses other than itself (W witnesses, Q the witness
  * quorum), capped at the other witnesses. A final checkpoint carries Q
@@ -51,7 +51,10 @@ export class OwnLogRecovery {
   /** Members that answered with their heads and whose copy of the own log is now held. */
   private readonly heard = new Set<string>();
   private readonly asking = new Set<string>();
-  /** Largest own-log size seen in a peer's holdings or in an own checkpoint held by a peer. */
+  /**
+   * Largest own-log size shown by an own checkpoint a peer holds (signed with this node's key). A size a peer
+   * merely claims is fetched from it but does not raise the target: a lying member could block appends forever.
+   */
   private target = 0;
 
   constructor(private readonly x: RecoveryInit) {}
@@ -98,13 +101,11 @@ export class OwnLogRecovery {
     try {
       const heads = await this.x.peers.heads(member);
       const h = heads.find((x) => x.author === this.self);
-      let size = h?.size ?? 0;
       if (h?.note) {
         // A peer's own checkpoint may show more records than it holds (cosigned elsewhere): those must be found too.
         const out = await this.x.ledger.addCheckpoint(h.note);
-        if (out.checkpoint) size = Math.max(size, out.checkpoint.checkpoint.size);
+        if (out.checkpoint) this.target = Math.max(this.target, out.checkpoint.checkpoint.size);
       }
-      this.target = Math.max(this.target, size);
       while (this.x.ledger.size(this.self) < (h?.size ?? 0)) {
         const envs = await this.x.peers.range(member, this.self, this.x.ledger.size(this.self));
         if (envs.length === 0) break;

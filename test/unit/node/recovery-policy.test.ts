@@ -34,7 +34,7 @@ function setup(n: number, held: number, sizes: Record<string, number>, noted: Re
   };
   let recovered = 0;
   const r = new OwnLogRecovery({ ledger, peers, log, onRecovered: () => recovered++ });
-  return { r, ids: members.map((m) => m.id), size: () => size, recovered: () => recovered };
+  return { r, ids: members.map((m) => m.id), size: () => size, recovered: () => recovered, peers, ledgerOf: () => ledger };
 }
 
 describe('own-log recovery policy', () => {
@@ -75,6 +75,17 @@ describe('own-log recovery policy', () => {
     await s.r.retry([d!]);
     expect(s.size()).toBe(6);
     expect(s.r.recovered).toBe(true);
+  });
+
+  it('a size a peer merely claims, without records or a signed checkpoint, does not block appends', async () => {
+    const [b, c] = [1, 2].map((i) => testMember(i).id);
+    const s = setup(3, 2, { [b!]: 2, [c!]: 1_000_000 });
+    // c claims a million records but serves none
+    const r = new OwnLogRecovery({ ledger: s.ledgerOf(), peers: { heads: s.peers.heads, range: async (m, a, from) => (m === c ? [] : s.peers.range(m, a, from)) }, log });
+    r.start();
+    await r.hear(b!);
+    await r.hear(c!);
+    expect(r.recovered).toBe(true);
   });
 
   it('with acceptEmptyLog an empty log starts at once; a non-empty one still waits', () => {
