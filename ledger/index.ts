@@ -157,6 +157,13 @@ export class Ledger extends LedgerCore {
     return super.envelopeBytes(author, from, cap === undefined ? limit : Math.min(limit, cap - from));
   }
 
+  /** A record by id, as served: not one of a removed author's beyond its closed size. */
+  override async recordById(id: Uint8Array): Promise<Envelope | undefined> {
+    const env = await super.recordById(id);
+    const cap = env && this.closedSize(env.record.author);
+    return cap !== undefined && env && env.record.seq >= cap ? undefined : env;
+  }
+
   /** This node's own records taken back from a peer after a store loss (node/recovery.ts), validated as a peer's range. */
   recoverOwn(envelopes: Uint8Array[]): Promise<ForeignResult> {
     if (!this.self) throw new LedgerError('NOT_MEMBER', 'this ledger has no own log');

@@ -51,6 +51,7 @@ describe('removal through governance', () => {
     const url = await n1.startApi('127.0.0.1', 0);
     const log = (await (await fetch(`${url}/v1/logs/${D.id}`)).json()) as { records: unknown[] };
     expect(log.records).toHaveLength(1);
+    expect((await fetch(`${url}/v1/records/${Buffer.from(late.id).toString('hex')}`)).status).toBe(404);
     // and a record D writes now (stamped with its last epoch) is not accepted anywhere
     const n0size = n0.ledger.size(D.id);
     const r = await n0.ledger.acceptForeign(D.id, n0size === 1 ? [late.bytes] : [signed(2, late.id, head.ts + 2, 2).bytes]);
