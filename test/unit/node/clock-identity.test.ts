@@ -2,7 +2,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { IdentityMismatch } from '../../../node/identity.js';
-import { ClockSkew } from '../../../node/clock-skew.js';
+import { answerTime, checkTimeAnswer, ClockSkew, timeRequest } from '../../../node/clock-skew.js';
+import { testMember } from '../../helpers/consortium.js';
 import { submission } from '../../helpers/consortium.js';
 import { testNet, until, type TestNet } from '../../helpers/network.js';
 
@@ -42,6 +43,10 @@ describe('clock skew', () => {
     expect(c.ledger.size(C.id)).toBe(0);
     await expect(c.ledger.append(submission(t.net, C.id, 'admin', C.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(reg), roles: ['registrar'], active: true }, undefined, Date.now() + TEN_MINUTES))).rejects.toMatchObject({ code: 'CLOCK_SKEW' });
     const url = await c.startApi('127.0.0.1', 0);
+    const sub = submission(t.net, C.id, 'admin', C.adminSeed, 'org.actor', { id: 'wu.fang', key: publicKeyOf(reg), roles: ['registrar'], active: true }, undefined, Date.now() + TEN_MINUTES);
+    const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request: Buffer.from(sub.request).toString('base64'), actor: sub.actor, sig: Buffer.from(sub.sig).toString('base64') }) });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { code: string }).code).toBe('CLOCK_SKEW');
     const st = (await (await fetch(`${url}/v1/status`)).json()) as { appendRefused: { code: string; message: string } | null; clockSkew: { maxSeconds: number; peers: { member: string; seconds: number }[] } };
     expect(st.appendRefused?.code).toBe('CLOCK_SKEW');
     expect(st.appendRefused?.message).toMatch(/ahead of 2 of 2 peers/);
@@ -56,6 +61,18 @@ describe('clock skew', () => {
     expect(a.ledger.appendGuard?.()).toBeUndefined();
     await until(() => a.ledger.size(t!.members[0]!.id) === 1, 10_000, 'honest first admin');
   }, 60_000);
+
+  it('a peer\'s time counts only when signed by its ledger key over this exchange\'s nonce', () => {
+    const net = new Uint8Array(32).fill(5);
+    const [a, b] = [testMember(0), testMember(1)];
+    const nonce = new Uint8Array(16).fill(1);
+    const res = answerTime(timeRequest(nonce), net, a.seed, 1_700_000_000_000);
+    expect(checkTimeAnswer(res, net, nonce, a.member.key)).toBe(1_700_000_000_000);
+    expect(() => checkTimeAnswer(res, net, nonce, b.member.key)).toThrow(/does not verify/);
+    expect(() => checkTimeAnswer(res, net, new Uint8Array(16).fill(2), a.member.key)).toThrow(/does not verify/);
+    expect(() => checkTimeAnswer({ ...res, time: 1_700_000_600_000 }, net, nonce, a.member.key)).toThrow(/does not verify/);
+    expect(() => answerTime({ nonce: new Uint8Array(3) }, net, a.seed, 1)).toThrow(/nonce/);
+  });
 
   it('warns above one minute and refuses only when most peers measured see this node more than 5 minutes ahead', () => {
     let now = 1_000_000_000;
