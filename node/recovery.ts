@@ -48,6 +48,7 @@ export interface RecoveryInit {
  */
 export class OwnLogRecovery {
   private done = false;
+  private stopped = false;
   /** Members that answered with their heads and whose copy of the own log is now held. */
   private readonly heard = new Set<string>();
   private readonly asking = new Set<string>();
@@ -96,7 +97,7 @@ export class OwnLogRecovery {
 
   /** Ask a connected member for its heads and take back the own records it holds. */
   async hear(member: string): Promise<void> {
-    if (this.done || member === this.self || this.asking.has(member)) return;
+    if (this.done || this.stopped || member === this.self || this.asking.has(member)) return;
     this.asking.add(member);
     try {
       const heads = await this.x.peers.heads(member);
@@ -115,11 +116,16 @@ export class OwnLogRecovery {
       this.heard.add(member);
       if (h && h.size > 0) this.x.log.info({ from: member, size: this.x.ledger.size(this.self) }, 'own log recovery: took own records held by a peer');
     } catch (e) {
-      this.x.log.warn({ err: e, member }, 'own log recovery: asking a peer failed');
+      if (!this.stopped) this.x.log.warn({ err: e, member }, 'own log recovery: asking a peer failed');
     } finally {
       this.asking.delete(member);
     }
     this.check();
+  }
+
+  /** The node is stopping: ask no more. */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** Ask again the given connected members (periodically): the ones not heard yet, or all while records are missing. */

@@ -70,6 +70,7 @@ export async function startSafety(x: {
     skew,
     stop() {
       clearInterval(timer);
+      recovery.stop();
       host.removeEventListener('peer:connect', onConnect as never);
       time.stop();
     },
