@@ -107,6 +107,7 @@ export class OwnLogRecovery {
         const out = await this.x.ledger.addCheckpoint(h.note);
         if (out.checkpoint) this.target = Math.max(this.target, out.checkpoint.checkpoint.size);
       }
+      const before = this.x.ledger.size(this.self);
       while (this.x.ledger.size(this.self) < (h?.size ?? 0)) {
         const envs = await this.x.peers.range(member, this.self, this.x.ledger.size(this.self));
         if (envs.length === 0) break;
@@ -114,7 +115,7 @@ export class OwnLogRecovery {
         if (r.accepted === 0) break;
       }
       this.heard.add(member);
-      if (h && h.size > 0) this.x.log.info({ from: member, size: this.x.ledger.size(this.self) }, 'own log recovery: took own records held by a peer');
+      if (this.x.ledger.size(this.self) > before) this.x.log.info({ from: member, before, size: this.x.ledger.size(this.self) }, 'own log recovery: took back own records held by a peer');
     } catch (e) {
       if (!this.stopped) this.x.log.warn({ err: e, member }, 'own log recovery: asking a peer failed');
     } finally {
