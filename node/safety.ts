@@ -53,11 +53,11 @@ export async function startSafety(x: {
     refused = now;
   };
   const byPeer = (p: string) => ledger.config.members.find((m) => m.peer === p)?.id;
-  const onConnect = (evt: CustomEvent<{ toString(): string }>) => {
+  const onConnect = (evt: CustomEvent<PeerId>) => {
     const id = byPeer(evt.detail.toString());
     if (id) void recovery.hear(id);
   };
-  host.addEventListener('peer:connect', onConnect as never);
+  host.addEventListener('peer:connect', onConnect);
   const timer = setInterval(() => {
     void recovery.retry(connectedMembers(host, ledger));
     appendable();
@@ -71,7 +71,7 @@ export async function startSafety(x: {
     stop() {
       clearInterval(timer);
       recovery.stop();
-      host.removeEventListener('peer:connect', onConnect as never);
+      host.removeEventListener('peer:connect', onConnect);
       time.stop();
     },
   };

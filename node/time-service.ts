@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
 import { toHex } from '../protocol/bytes.js';
@@ -38,8 +39,8 @@ export async function startTimeService(x: { host: Host; ledger: Ledger; opts: No
     x.skew.record(m.id, sentAt, checkTimeAnswer(res, ledger.net, nonce, m.key), receivedAt);
   };
   const measureAll = () => Promise.allSettled(host.getPeers().map((p) => measure(p.toString())));
-  const onConnect = (evt: CustomEvent<{ toString(): string }>) => void measure(evt.detail.toString()).catch((e) => x.log.debug({ err: e }, 'time exchange failed'));
-  host.addEventListener('peer:connect', onConnect as never);
+  const onConnect = (evt: CustomEvent<PeerId>) => void measure(evt.detail.toString()).catch((e) => x.log.debug({ err: e }, 'time exchange failed'));
+  host.addEventListener('peer:connect', onConnect);
   const timer = setInterval(() => void measureAll(), opts.clockCheckMs);
   timer.unref();
   void measureAll();
@@ -47,7 +48,7 @@ export async function startTimeService(x: { host: Host; ledger: Ledger; opts: No
     measure,
     stop() {
       clearInterval(timer);
-      host.removeEventListener('peer:connect', onConnect as never);
+      host.removeEventListener('peer:connect', onConnect);
     },
   };
 }
