@@ -45,6 +45,8 @@ export class Ledger extends LedgerCore {
   readonly events: LedgerEvents = {};
   /** Set by the node: why its own log must not grow now (e.g. recovering it from peers), or undefined. */
   appendGuard?: () => Error | undefined;
+  /** Set by the node: why it must not cosign now (its witness state may have been lost with its store), or undefined. */
+  cosignGuard?: () => Error | undefined;
   private readonly lock = new WriteLock();
   private readonly own: OwnLog;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
@@ -220,6 +222,8 @@ export class Ledger extends LedgerCore {
 
   cosign(author: string, size: number) {
     this.assertOpen();
+    const refused = this.cosignGuard?.();
+    if (refused) return Promise.reject(refused);
     return this.lock.run(() => this.checkpoints.cosign(author, size));
   }
 

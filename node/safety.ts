@@ -45,6 +45,9 @@ export async function startSafety(x: {
   };
   const recovery = new OwnLogRecovery({ ledger, peers: { ...peers, heads }, log: x.log, acceptEmptyLog: x.acceptEmptyLog, onRecovered: () => appendable() });
   ledger.appendGuard = () => recovery.refusal() ?? skew.refusal();
+  // A lost store also lost the witness state (largest size cosigned per log): cosign again only once the
+  // logs are caught up from peers, so a conflicting checkpoint shows up as a fork instead of being cosigned.
+  ledger.cosignGuard = () => recovery.refusal();
   // Tell the node once each time appends become possible (recovered, or the clock was fixed).
   let refused = true;
   const appendable = () => {

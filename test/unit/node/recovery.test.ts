@@ -142,6 +142,11 @@ describe('own-log recovery after a lost or restored store', () => {
     expect(a.safety!.recovery.recovered).toBe(false);
     await expect(r.enrol()).rejects.toBeInstanceOf(AppendRefused);
     await expect(r.enrol()).rejects.toMatchObject({ code: 'RECOVERING' });
+    // nor cosign: its witness state was lost with the store
+    const B = t.members[1]!.id;
+    await until(() => a.ledger.checkpoints.list(B).some((c) => c.checkpoint.size <= a.ledger.size(B)), 10_000, 'a checkpoint of B it could cosign');
+    const cp = a.ledger.checkpoints.list(B).find((c) => c.checkpoint.size <= a.ledger.size(B))!;
+    await expect(a.ledger.cosign(B, cp.checkpoint.size)).rejects.toMatchObject({ code: 'RECOVERING' });
     const m = t.members[0]!;
     const sub = submission(t.net, m.id, 'admin', m.adminSeed, 'org.actor', { id: 'x', key: publicKeyOf(reg), roles: ['registrar'], active: true });
     const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request: Buffer.from(sub.request).toString('base64'), actor: sub.actor, sig: Buffer.from(sub.sig).toString('base64') }) });
