@@ -62,6 +62,7 @@ example(
     .description('run the node in the foreground (Ctrl-C or SIGTERM stops it cleanly)')
     .requiredOption('--home <dir>')
     .option('--genesis <file>', 'copy this genesis into the home first')
+    .option('--accept-empty-log', 'this member\'s log is empty everywhere (a new member starting before its peers): append seq 0 without waiting to hear from peers')
     .action(async (o) => (await import('./commands/start.js')).startCommand(o)),
   'tongban start --home ./bj --genesis genesis.cbor',
 );
@@ -148,7 +149,7 @@ example(
 
 example(
   target(program.command('status').description('this node: epoch, peers, its bootstrap address, every log\'s size and final size'))
-    .option('--wait-ready [seconds]', 'first wait until the node answers (default 60 s), e.g. right after starting it in the background')
+    .option('--wait-ready [seconds]', 'first wait until the node answers and takes appends (default 60 s), e.g. right after starting it in the background')
     .option('--bootstrap', 'print only this node\'s dialable addresses (with /p2p/), one a line, for a joiner\'s --bootstrap')
     .option('--json')
     .action(async (o) => (await import('./commands/status.js')).status(o)),

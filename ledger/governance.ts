@@ -159,6 +159,9 @@ export class Governance {
     const key = u64Key(current.config.epoch);
     const voted = await this.core.store.get('vote', key);
     if (voted && !equalBytes(voted, id)) throw new LedgerError('GOVERNANCE', `this node already approved ${toHex(voted)} for epoch ${current.config.epoch + 1}`);
+    // The vote is lost with the store, but this node's gov.approve records come back with its log (node/recovery.ts).
+    const logged = (await this.pending()).find((x) => x.epoch === current.config.epoch + 1 && !equalBytes(x.id, id) && x.approvals.some((v) => v.member === self.id));
+    if (logged) throw new LedgerError('GOVERNANCE', `this node's log already approves ${toHex(logged.id)} for epoch ${current.config.epoch + 1}`);
     if (!voted) tx.put('vote', key, id);
     return approveConfig(id, self.signer);
   }

@@ -10,6 +10,8 @@ import { Checkpoints, type CheckpointOutcome } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import { foreignOps, type ForeignResult } from './foreign.js';
+import { closedSize } from './membership.js';
+import { decodeEnvelope } from '../protocol/records/record.js';
 import { headOp } from './records.js';
 import { Governance } from './governance.js';
 import { LedgerCore, type ForkEvidence, type LedgerOptions } from './ledger.js';
@@ -38,8 +40,13 @@ export type { RecordState } from './states.js';
 export class Ledger extends LedgerCore {
   readonly governance: Governance;
   readonly checkpoints: Checkpoints;
+  /** Set by the node: why its own log must not grow now (e.g. recovering it from peers), or undefined. */
+  appendGuard?: () => Error | undefined;
+  /** Set by the node: why it must not cosign now (its witness state may have been lost with its store), or undefined. */
+  cosignGuard?: () => Error | undefined;
   private readonly own: OwnLog;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
+  private readonly closedAt = new Map<string, number>();
 
   private constructor(loaded: Awaited<ReturnType<typeof LedgerCore['load']>>, opts: LedgerOptions) {
     super(loaded.store, loaded.net, loaded.chain, opts);
@@ -121,6 +128,8 @@ export class Ledger extends LedgerCore {
   /** Append to this node's own log (group commit; resolves once durable). */
   append(sub: Submission): Promise<Appended> {
     this.assertOpen();
+    const refused = this.appendGuard?.();
+    if (refused) return Promise.reject(refused);
     return this.own.append(sub);
   }
 
@@ -134,9 +143,11 @@ export class Ledger extends LedgerCore {
    * RecordRejected naming author, seq and rule. A fork is recorded as
    * evidence and reported as LedgerError FORKED.
    */
-  async acceptForeign(author: string, envelopes: Uint8Array[]): Promise<ForeignResult> {
+  async acceptForeign(author: string, envelopes: Uint8Array[], own = false): Promise<ForeignResult> {
     this.assertOpen();
-    if (this.self && author === this.self.id) throw new LedgerError('INVALID_ARGUMENT', 'a node does not accept its own log from peers');
+    if (this.self && author === this.self.id && !own) throw new LedgerError('INVALID_ARGUMENT', 'a node does not accept its own log from peers');
+    const cap = this.closedSize(author);
+    if (cap !== undefined) envelopes = envelopes.filter((b) => seqOf(b) < cap);
     let accepted = 0;
     let duplicates = 0;
     for (let i = 0; i < envelopes.length; i += this.limits.foreignBatch) {
@@ -157,6 +168,35 @@ export class Ledger extends LedgerCore {
       if (outcome!.error) throw outcome!.error;
     }
     return { accepted, duplicates, head: this.head(author) };
+  }
+
+  /** A removed author's log ends at its last final checkpoint (ledger/membership.ts); undefined for current authors. */
+  closedSize(author: string): number | undefined {
+    const size = closedSize(this.chain, this.checkpoints.list(author), author);
+    if (size === undefined) return undefined;
+    // Never shrinks within a run, even if the checkpoint that set it is no longer kept.
+    const held = Math.max(size, this.closedAt.get(author) ?? 0);
+    this.closedAt.set(author, held);
+    return held;
+  }
+
+  /** Records as served to peers and clients: a removed author's only up to its closed size. */
+  override envelopeBytes(author: string, from: number, limit: number): Promise<Uint8Array[]> {
+    const cap = this.closedSize(author);
+    return super.envelopeBytes(author, from, cap === undefined ? limit : Math.min(limit, cap - from));
+  }
+
+  /** A record by id, as served: not one of a removed author's beyond its closed size. */
+  override async recordById(id: Uint8Array): Promise<Envelope | undefined> {
+    const env = await super.recordById(id);
+    const cap = env && this.closedSize(env.record.author);
+    return cap !== undefined && env && env.record.seq >= cap ? undefined : env;
+  }
+
+  /** This node's own records taken back from a peer after a store loss (node/recovery.ts), validated as a peer's range. */
+  recoverOwn(envelopes: Uint8Array[]): Promise<ForeignResult> {
+    if (!this.self) throw new LedgerError('NOT_MEMBER', 'this ledger has no own log');
+    return this.acceptForeign(this.self.id, envelopes, true);
   }
 
   /**
@@ -182,7 +222,7 @@ export class Ledger extends LedgerCore {
       tx.onDurable(() => this.forks.set(author, fork));
     });
     // The evidence record needs the node's own log to have started (seq 0 is its first admin).
-    if (this.self && author !== this.self.id && this.size(this.self.id) > 0) await this.append({ kind: 'evidence.fork', body: { a, b } });
+    if (this.self && author !== this.self.id && this.size(this.self.id) > 0 && !this.appendGuard?.()) await this.append({ kind: 'evidence.fork', body: { a, b } });
     this.events.emit('fork', fork);
     return fork;
   }
@@ -211,6 +251,8 @@ export class Ledger extends LedgerCore {
 
   cosign(author: string, size: number) {
     this.assertOpen();
+    const refused = this.cosignGuard?.();
+    if (refused) return Promise.reject(refused);
     return this.writer.run((tx) => this.checkpoints.cosign(tx, author, size));
   }
 
@@ -302,3 +344,12 @@ export class Ledger extends LedgerCore {
 }
 
 export { RecordRejected };
+
+/** seq of an envelope, or -1 when it does not decode (left for the rules to name). */
+function seqOf(bytes: Uint8Array): number {
+  try {
+    return decodeEnvelope(bytes).record.seq;
+  } catch {
+    return -1;
+  }
+}

@@ -11,6 +11,7 @@ export class Metrics {
   readonly logSize = new Gauge({ name: 'tongban_log_size', help: 'Records held per log', labelNames: ['author'], registers: [this.registry] });
   readonly peers = new Gauge({ name: 'tongban_peers', help: 'Connected member peers', registers: [this.registry] });
   readonly forks = new Gauge({ name: 'tongban_forked_logs', help: 'Logs with fork evidence', registers: [this.registry] });
+  readonly clockSkew = new Gauge({ name: 'tongban_clock_skew_seconds', help: 'This node\'s clock minus a member\'s signed clock (positive: this node is ahead)', labelNames: ['peer'], registers: [this.registry] });
   readonly epoch = new Gauge({ name: 'tongban_epoch', help: 'Current governance epoch', registers: [this.registry] });
   readonly cosignatures = new Counter({ name: 'tongban_cosignatures_total', help: 'Checkpoints this node cosigned', registers: [this.registry] });
   readonly gossip = new Counter({ name: 'tongban_gossip_messages_total', help: 'Heads gossip messages, by direction (in, out) and reason', labelNames: ['direction', 'reason'], registers: [this.registry] });

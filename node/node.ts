@@ -15,6 +15,8 @@ import { VerifyPool } from '../ledger/verify-pool.js';
 import { protocolIds } from './p2p/wire.js';
 import type { CborMap } from '../protocol/cbor.js';
 import type { NodeApi } from './api/ports.js';
+import { checkIdentity } from './identity.js';
+import { attachSafety, type Safety } from './safety.js';
 
 export interface NodeInit {
   dataDir: string;
@@ -32,6 +34,10 @@ export interface NodeInit {
   peerAddrs?: Record<string, string[]>;
   /** The first administrator's org.actor body, appended as seq 0 when the own log is empty. */
   firstAdmin?: CborMap;
+  /** Operator's word that this member's log is empty everywhere: append seq 0 without hearing from peers (node/recovery.ts). */
+  acceptEmptyLog?: boolean;
+  /** The node's clock (ms); tests skew one node. */
+  now?: () => number;
   logger: Logger;
   options?: Partial<NodeOptions>;
   /** The peer network; default libp2p from peerSeed, listen, psk, announce, bootstrap and peerAddrs (tests pass an in-memory one). */
@@ -50,6 +56,9 @@ export class TongbanNode implements NodeApi {
   readonly opts: NodeOptions;
   private api?: FastifyInstance;
   private stopping = false;
+  private membership: Promise<void> = Promise.resolve();
+  /** Own-log recovery and clock skew: the guards on appending. */
+  safety?: Safety;
 
   private constructor(
     readonly ledger: Ledger,
@@ -69,7 +78,11 @@ export class TongbanNode implements NodeApi {
     const pool = new VerifyPool();
     let ledger: Ledger;
     try {
-      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool, checkTables: true });
+      ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool, checkTables: true, now: init.now });
+      await checkIdentity(ledger.chain, init.memberId, ledger.self!.key, init.peerSeed).catch(async (e) => {
+        await ledger.close();
+        throw e;
+      });
     } catch (e) {
       await pool.close();
       throw e;
@@ -84,11 +97,12 @@ export class TongbanNode implements NodeApi {
       throw e;
     }
     const metrics = new Metrics();
-    const services = createServices({ ledger, network, log: init.logger, metrics, opts, witness: init.witness });
+    const services = createServices({ ledger, network, log: init.logger, metrics, opts, witness: init.witness, now: init.now, acceptEmptyLog: init.acceptEmptyLog });
     const node = new TongbanNode(ledger, network, services, init.logger, metrics, init, opts);
     ledger.events.on('epoch', (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
       node.metrics.epoch.set(cfg.config.epoch);
+      // Closes connections of peers no longer members (removal) and connects new ones.
       void network.membersChanged().then(() => node.onMembership());
     });
     ledger.events.on('fork', (f) => {
@@ -99,6 +113,7 @@ export class TongbanNode implements NodeApi {
       for (const e of envs) node.metrics.logSize.set({ author: e.record.author }, e.record.seq + 1);
     });
     try {
+      node.safety = attachSafety(ledger, services, opts.antiEntropyMs, () => void node.onMembership().catch((e) => node.log.warn({ err: e }, 'first administrator not appended')));
       await startServices(services);
       network.onPeer(() => node.metrics.peers.set(network.peers().length));
       await network.start();
@@ -113,10 +128,19 @@ export class TongbanNode implements NodeApi {
     return node;
   }
 
-  /** Once this node is a member of the current epoch, its log starts with the first admin (seq 0). */
-  private async onMembership(): Promise<void> {
+  /**
+   * Once this node is a member of the current epoch, its log starts with the first admin (seq 0). Called on
+   * start, on a new epoch and when appends become possible: one run at a time, so seq 0 is appended once.
+   */
+  private onMembership(): Promise<void> {
+    const run = this.membership.catch(() => undefined).then(() => this.appendFirstAdmin());
+    this.membership = run;
+    return run;
+  }
+
+  private async appendFirstAdmin(): Promise<void> {
     const id = this.init.memberId;
-    if (!this.ledger.config.members.some((m) => m.id === id) || this.ledger.size(id) > 0 || !this.init.firstAdmin) return;
+    if (!this.ledger.config.members.some((m) => m.id === id) || this.ledger.size(id) > 0 || !this.init.firstAdmin || !this.safety?.recovery.recovered || this.ledger.appendGuard?.()) return;
     await this.ledger.append({ kind: 'org.actor', body: this.init.firstAdmin });
     this.log.info('appended the first administrator (seq 0)');
   }
@@ -152,6 +176,7 @@ export class TongbanNode implements NodeApi {
     this.stopping = true;
     // Stop accepting requests first; in-flight appends finish before the store closes.
     await this.api?.close();
+    this.safety?.stop();
     await stopServices(this.services).catch((e: unknown) => this.log.warn({ err: e }, 'stopping services failed'));
     await this.network.stop().catch((e: unknown) => this.log.warn({ err: e }, 'network stop failed'));
     await this.ledger.close();

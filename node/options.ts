@@ -43,6 +43,12 @@ export const backfillDefaults = {
   antiEntropyMs: 3_000,
 };
 
+/** Clock skew (node/clock-skew.ts): the signed time exchange with members. */
+export const clockDefaults = {
+  /** Measure each member's signed clock this often (and on connect). */
+  clockCheckMs: 30_000,
+};
+
 /** The HTTP API. */
 export const httpDefaults = {
   httpBodyLimit: 256 * 1024,
@@ -71,6 +77,7 @@ export const nodeDefaults = {
   ...ownCheckpointDefaults,
   ...witnessDefaults,
   ...backfillDefaults,
+  ...clockDefaults,
   ...httpDefaults,
 };
 
@@ -79,5 +86,6 @@ export type SyncOptions = typeof syncDefaults;
 export type OwnCheckpointOptions = typeof ownCheckpointDefaults;
 export type WitnessOptions = typeof witnessDefaults;
 export type BackfillOptions = typeof backfillDefaults;
+export type ClockOptions = typeof clockDefaults;
 export type HttpOptions = typeof httpDefaults;
 export type NodeOptions = typeof nodeDefaults;

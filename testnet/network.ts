@@ -149,7 +149,8 @@ export class Testnet {
     }
   }
 
-  async start(i: number): Promise<void> {
+  /** Start node i; with `ready` (default) also wait until it may append (own log recovered from its peers, first admin in). */
+  async start(i: number, ready = true): Promise<void> {
     await this.startProxies();
     const m = this.members[i]!;
     const log = openSync(join(m.home, 'node.log'), 'a');
@@ -157,6 +158,7 @@ export class Testnet {
     this.procs.set(i, p);
     p.once('exit', () => this.procs.get(i) === p && this.procs.delete(i));
     await this.waitHealthy(i);
+    if (ready) await this.waitReady(i);
   }
 
   /** Start every node, a few at a time so that large networks do not starve a small machine. */
@@ -164,9 +166,24 @@ export class Testnet {
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(concurrency, this.members.length) }, async () => {
-        while (next < this.members.length) await this.start(next++);
+        while (next < this.members.length) await this.start(next++, false);
       }),
     );
+    // A node appends only once enough peers have answered (own-log recovery): wait when all are up.
+    for (let i = 0; i < this.members.length; i++) await this.waitReady(i);
+  }
+
+  /** Until node i takes appends: nothing refused (RECOVERING, CLOCK_SKEW) and, once admitted, its first admin in. */
+  async waitReady(i: number, timeoutMs = 120_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    const id = this.members[i]!.id;
+    while (Date.now() < end) {
+      if (!this.procs.has(i)) throw new Error(`${id} exited; see ${join(this.members[i]!.home, 'node.log')}`);
+      const st = (await fetch(`${this.members[i]!.url}/v1/status`).then((r) => r.json(), () => undefined)) as { appendRefused?: unknown; admitted?: boolean; logs?: { author: string; size: number }[] } | undefined;
+      if (st && !st.appendRefused && (!st.admitted || (st.logs?.find((l) => l.author === id)?.size ?? 0) > 0)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${id} did not become ready to append`);
   }
 
   async waitHealthy(i: number, timeoutMs = 120_000): Promise<void> {

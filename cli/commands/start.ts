@@ -55,7 +55,7 @@ function storeWayOut(home: string): string {
 }
 
 /** `tongban start`: run the node in the foreground until SIGTERM / Ctrl-C. */
-export async function startCommand(opts: { home: string; genesis?: string }): Promise<void> {
+export async function startCommand(opts: { home: string; genesis?: string; acceptEmptyLog?: boolean }): Promise<void> {
   if (opts.genesis) installGenesis(opts.home, opts.genesis);
   const cfg = loadHome(opts.home);
   const init = readHome(cfg);
@@ -64,10 +64,10 @@ export async function startCommand(opts: { home: string; genesis?: string }): Pr
   const { runNode } = await import('../../node/run.js');
   let started;
   try {
-    started = await runNode(init);
+    started = await runNode({ ...init, acceptEmptyLog: opts.acceptEmptyLog });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'NETWORK_MISMATCH') throw usage((e as Error).message);
+    if (code === 'NETWORK_MISMATCH' || code === 'IDENTITY_MISMATCH') throw usage((e as Error).message);
     if (code === 'STORE_DAMAGED' || code === 'CORRUPT') throw new CliError(`${(e as Error).message}\n${storeWayOut(cfg.home)}`, EXIT.STORE);
     if ((e as Error).message?.includes('EADDRINUSE') || code === 'EADDRINUSE') throw new CliError(`address in use: ${(e as Error).message}`, EXIT.USAGE);
     throw e;

@@ -8,7 +8,8 @@ export const client = (o: Target & { wait?: string; waitTimeout?: string }) => n
 
 /**
  * Wait until the node of a home answers (a node started in the background writes its API URL only once it
- * listens); a node that is still not up after `seconds` is unreachable (exit 3).
+ * listens) and takes appends (its own log recovered from peers: no `appendRefused` in its status); a node
+ * that is still not ready after `seconds` is unreachable (exit 3).
  */
 export async function waitReady(o: Target, seconds: number): Promise<void> {
   const end = Date.now() + seconds * 1000;
@@ -16,8 +17,12 @@ export async function waitReady(o: Target, seconds: number): Promise<void> {
     let last: Error;
     try {
       const res = await fetch(`${nodeUrl(o)}/healthz`, { signal: AbortSignal.timeout(5_000) });
-      if (res.ok) return;
-      last = new Error(`healthz answered ${res.status}`);
+      if (!res.ok) last = new Error(`healthz answered ${res.status}`);
+      else {
+        const st = (await fetch(`${nodeUrl(o)}/v1/status`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.json())) as { appendRefused?: { code: string; message: string } | null };
+        if (!st.appendRefused) return;
+        last = new Error(`appends refused for now: ${st.appendRefused.code}: ${st.appendRefused.message}`);
+      }
     } catch (e) {
       // A bad home or config will not get better by waiting.
       if (e instanceof CliError && e.exitCode !== EXIT.UNREACHABLE) throw e;

@@ -45,7 +45,7 @@ export async function governanceRoutes(app: FastifyInstance, node: NodeApi): Pro
         summary: 'Have this node sign its approval of a proposal (one per epoch), for an admin\'s gov.approve record',
         description: 'Body: an admin-signed request of kind "gov.sign" with body {config: id}. Returns the node\'s governance signature.',
         body: Type.Object({ request: Type.String(), actor: Type.String(), sig: Type.String() }, { additionalProperties: false }),
-        response: { 200: Type.Object({ config: Type.String(), sig: Type.String() }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody },
+        response: { 200: Type.Object({ config: Type.String(), sig: Type.String() }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 503: ErrorBody },
       },
     },
     async (req) => {
@@ -61,7 +61,8 @@ export async function governanceRoutes(app: FastifyInstance, node: NodeApi): Pro
       if (request.kind !== 'gov.sign' || !(request.body.config instanceof Uint8Array) || request.body.config.length !== 32) {
         throw apiError(400, 'REQUEST_INVALID', 'request must be of kind gov.sign with body {config: 32-byte id}');
       }
-      // The same actor rules as for records (in force, active, admin, clock, signature, unused nonce).
+      // The same actor rules as for records (in force, active, admin, clock, signature, unused nonce); while the own log
+      // is being recovered (503), an approval given before the store was lost may not be known yet.
       request = await precheck(ledger, sub, { role: 'admin' });
       const id = request.body.config as Uint8Array;
       const govSig = await ledger.governance.signApproval(id);

@@ -2,11 +2,13 @@ import type { Logger } from 'pino';
 import type { Ledger } from '../../ledger/index.js';
 import type { Metrics } from '../metrics.js';
 import type { HttpOptions } from '../options.js';
+import type { ClockSkew } from '../clock-skew.js';
 
 /** What the routes read from and write to the ledger: reads, proofs, governance, and append. */
 export type LedgerApi = Pick<
   Ledger,
   | 'append'
+  | 'appendGuard'
   | 'actorInForce'
   | 'authors'
   | 'buildBundle'
@@ -48,4 +50,6 @@ export interface NodeApi {
   addresses(): string[];
   /** Peer ids connected now. */
   peers(): string[];
+  /** The guards on appending (node/safety.ts): clock skew against members, for /v1/status. */
+  readonly safety?: { readonly skew: Pick<ClockSkew, 'maxMs' | 'current'> };
 }

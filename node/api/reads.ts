@@ -99,6 +99,12 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
             admitted: Type.Boolean(),
             logs: Type.Array(Type.Object({ author: Type.String(), size: Type.Integer(), finalSize: Type.Integer(), forked: Type.Boolean() })),
             version: Type.String(),
+            /** Why appends are refused now (RECOVERING, CLOCK_SKEW), or null. */
+            appendRefused: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+            clockSkew: Type.Object({
+              maxSeconds: Type.Union([Type.Number(), Type.Null()]),
+              peers: Type.Array(Type.Object({ member: Type.String(), seconds: Type.Number(), rttMs: Type.Number() })),
+            }),
           }),
         },
       },
@@ -119,6 +125,7 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
         admitted: ledger.config.members.some((m) => m.id === ledger.self!.id),
         logs,
         version: VERSION,
+        ...safetyStatus(node),
       };
     },
   );
@@ -130,4 +137,15 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
 
   app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
 
+}
+
+/** The append guards as status shows them (node/safety.ts). */
+function safetyStatus(node: NodeApi) {
+  const refused = node.ledger.appendGuard?.() as { code?: string; message: string } | undefined;
+  const skew = node.safety?.skew;
+  const max = skew?.maxMs();
+  return {
+    appendRefused: refused ? { code: refused.code ?? 'REFUSED', message: refused.message } : null,
+    clockSkew: { maxSeconds: max === undefined ? null : max / 1000, peers: (skew?.current() ?? []).map((s) => ({ member: s.member, seconds: s.skewMs / 1000, rttMs: s.rttMs })) },
+  };
 }

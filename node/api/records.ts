@@ -59,7 +59,7 @@ export async function recordRoutes(app: FastifyInstance, node: NodeApi): Promise
           'JSON {request, actor, sig} (base64) or application/cbor {request, actor, sig}. 201 only once the record is durable (or, with ?wait=, once it reached that state; 202 with its current state if the wait timed out), and only for a record that counts: a request that breaks an acceptance or domain rule is refused with a 4xx whose code names the rule; a duplicate is 409 with `standing`, the id of the record that already stands.',
         querystring: WaitQuery,
         body: Type.Union([Submit, Type.Any({ description: 'application/cbor bytes' })]),
-        response: { 201: Created, 202: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody },
+        response: { 201: Created, 202: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody },
       },
     },
     async (req, reply) => {

@@ -22,6 +22,10 @@ export interface SignedSubmission {
  * domain rules. Throws RecordRejected or DomainRefused naming the rule.
  */
 export async function precheck(ledger: LedgerApi, sub: SignedSubmission, notARecord?: { role: ActorRole }, decoded?: Request): Promise<Request> {
+  // A node that may not sign yet (own log still recovering, clock skew: node/safety.ts) answers 503 first:
+  // judged now, the request would be checked against a log it may not hold in full.
+  const refused = ledger.appendGuard?.();
+  if (refused) throw refused;
   const self = ledger.self!.id;
   const request = decoded ?? decodeRequest(sub.request);
   const seq = ledger.size(self);

@@ -27,6 +27,10 @@ export interface Components {
   forks: ForkFinder;
   /** Cosigns held checkpoints (the witness cosigner). */
   cosigner: Cosigning;
+  /** Learns a peer's configs and heads and fetches what is missing (backfill). */
+  catchUp: CatchUp;
+  /** Measures a member's signed clock (the time service). */
+  clock: ClockMeasure;
 }
 
 export interface Service {
@@ -55,6 +59,15 @@ export interface ForkFinder {
 
 export interface Cosigning {
   maybeCosign(author: string, gossip?: boolean): Promise<void>;
+}
+
+export interface CatchUp {
+  catchUp(peer: string): Promise<void>;
+}
+
+export interface ClockMeasure {
+  /** One time exchange with `peer` (a peer id); skips non-members. */
+  measure(peer: string): Promise<void>;
 }
 
 /** The member id of a log origin (`<consortium>/<member>`); checked as a member by the ledger, not here. */

@@ -11,7 +11,9 @@ import { ForkSearch, forkSearch } from './fork-search.js';
 import { HeadGossip, headGossip } from './head-gossip.js';
 import { headsPublisher } from './heads.js';
 import { OwnCheckpoints, ownCheckpoints } from './own-checkpoints.js';
+import { OwnLogRecoveryService, ownLogRecovery } from './own-log-recovery.js';
 import { SyncServer, syncServer } from './sync-server.js';
+import { TimeService, timeService } from './time-service.js';
 import { WitnessCosigner, witnessCosigner } from './witness-cosigner.js';
 
 export type { Components, Service } from './components.js';
@@ -25,6 +27,8 @@ export interface NodeServices {
   headGossip: HeadGossip;
   backfill: Backfill;
   ownCheckpoints: OwnCheckpoints;
+  time: TimeService;
+  recovery: OwnLogRecoveryService;
 }
 
 export interface ServicesInit {
@@ -35,6 +39,10 @@ export interface ServicesInit {
   opts: NodeOptions;
   /** Whether this node cosigns (default true). */
   witness?: boolean;
+  /** The node's clock (ms); tests skew one node. */
+  now?: () => number;
+  /** Operator's word that this member's log is empty everywhere (node/recovery.ts). */
+  acceptEmptyLog?: boolean;
 }
 
 /** Build every service over one components object (service-to-service parts are filled in as they are built). */
@@ -50,11 +58,15 @@ export function createServices(init: ServicesInit): NodeServices {
     headGossip: headGossip(opts)(c),
     backfill: backfill(opts)(c),
     ownCheckpoints: ownCheckpoints(opts)(c),
+    time: timeService({ ...opts, now: init.now })(c),
+    recovery: ownLogRecovery({ ...opts, acceptEmptyLog: init.acceptEmptyLog })(c),
   };
   c.intake = s.fetcher;
   c.sync = s.fetcher;
   c.forks = s.forkSearch;
   c.cosigner = s.cosigner;
+  c.catchUp = s.backfill;
+  c.clock = s.time;
   return s;
 }
 

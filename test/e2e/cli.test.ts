@@ -7,7 +7,7 @@ import { u64Key } from '../../ledger/keys.js';
 import { vector } from '../unit/protocol/fixtures.js';
 import { tempDir } from '../helpers/consortium.js';
 import { freePorts, until } from '../helpers/network.js';
-import { BIN, startNode, stopProcess, tongban, waitHealthy } from '../helpers/cli.js';
+import { BIN, startNode, stopProcess, tongban, waitHealthy, waitReady } from '../helpers/cli.js';
 
 const dir = tempDir('tongban-e2e-');
 const cwd = dir.path;
@@ -39,6 +39,7 @@ beforeAll(async () => {
   expect(created).toMatch(/network id [0-9a-f]{64}/);
   for (const [home] of members.slice(0, 3)) procs[home] = startNode(home, cwd, 'genesis.cbor');
   await Promise.all(members.slice(0, 3).map(([home]) => waitHealthy(url[home]!)));
+  await Promise.all(members.slice(0, 3).map(([home]) => waitReady(url[home]!)));
 }, 60_000);
 
 afterAll(async () => {

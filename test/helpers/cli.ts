@@ -34,6 +34,17 @@ export async function waitHealthy(url: string, timeoutMs = 20_000): Promise<void
   throw new Error(`node at ${url} did not come up`);
 }
 
+/** Until the node takes appends: its own log recovered from peers (node/recovery.ts), nothing refused. */
+export async function waitReady(url: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const st = (await fetch(`${url}/v1/status`).then((r) => r.json(), () => undefined)) as { appendRefused?: unknown } | undefined;
+    if (st && !st.appendRefused) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`node at ${url} did not become ready to append`);
+}
+
 export function stopProcess(p: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (p.exitCode !== null) return resolve(p.exitCode);

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import pino from 'pino';
 import { publicKeyOf } from '../../protocol/crypto.js';
 import { buildConfig, configId, encodeConfig } from '../../protocol/config/index.js';
-import { TongbanNode } from '../../node/node.js';
+import { TongbanNode, type NodeInit } from '../../node/node.js';
 import { CONSORTIUM, tempDir, testMember, type TestMember } from './consortium.js';
 
 /** Free TCP ports on 127.0.0.1 (bound, read, released). */
@@ -30,7 +30,8 @@ export interface TestNet {
   ports: number[];
   dirs: string[];
   nodes: (TongbanNode | undefined)[];
-  start(i: number): Promise<TongbanNode>;
+  /** Start member i's node; `extra` overrides its init (e.g. a skewed clock). */
+  start(i: number, extra?: Partial<NodeInit>): Promise<TongbanNode>;
   stop(i: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -53,7 +54,7 @@ export async function testNet(n: number, opts: { quorum?: { witness?: number; go
     ports,
     dirs: tmp.map((d) => d.path),
     nodes: [],
-    async start(i) {
+    async start(i, extra) {
       const m = members[i]!;
       const node = await TongbanNode.start({
         dataDir: tmp[i]!.path,
@@ -65,6 +66,7 @@ export async function testNet(n: number, opts: { quorum?: { witness?: number; go
         firstAdmin: { id: 'admin', key: publicKeyOf(m.adminSeed), roles: ['admin'], active: true },
         logger: logger.child({ node: m.id }),
         options: { antiEntropyMs: 1000 },
+        ...extra,
       });
       t.nodes[i] = node;
       return node;

@@ -80,4 +80,25 @@ describe('governance', () => {
     expect(ls.map((l) => l.epoch)).toEqual([0, 0, 0]);
     await Promise.all(ls.map((l) => l.close()));
   });
+
+  it('a node whose store was lost does not approve a second successor once its own log is recovered from peers', async () => {
+    const ls = await ledgers();
+    const good = proposal();
+    const other = encodeConfig(buildConfig({ consortium: CONSORTIUM, epoch: 1, prev: net, members: members.map((m) => m.member), quorum: { witness: 3 } }));
+    for (const bytes of [good.bytes, other]) await ls[0]!.append(submission(net, members[0]!.id, 'admin', members[0]!.adminSeed, 'gov.propose', { config: bytes }));
+    await replicate(ls);
+    await approve(ls[1]!, good.id, 1);
+    await replicate(ls);
+    // member 1's store is lost: a fresh store takes its own log back from a peer (as node/recovery.ts does)
+    const B = members[1]!;
+    const dir = tempDir();
+    dirs.push(dir);
+    const fresh = await Ledger.open({ path: dir.path, genesis, self: { id: B.id, seed: B.seed } });
+    await fresh.acceptForeign(members[0]!.id, await ls[0]!.envelopeBytes(members[0]!.id, 0, 1000));
+    await fresh.recoverOwn(await ls[0]!.envelopeBytes(B.id, 0, 1000));
+    expect(fresh.size(B.id)).toBe(ls[1]!.size(B.id));
+    await expect(fresh.governance.signApproval(configId(other))).rejects.toMatchObject({ code: 'GOVERNANCE' });
+    await expect(fresh.governance.signApproval(good.id)).resolves.toBeInstanceOf(Uint8Array);
+    await Promise.all([...ls, fresh].map((l) => l.close()));
+  });
 });

@@ -51,7 +51,8 @@ describe('witnessing by request (authors gather cosignatures)', () => {
     t = await testNet(3);
     const nodes = await Promise.all([0, 1, 2].map((i) => t!.start(i)));
     const [A, B] = [t.members[0]!, t.members[1]!];
-    await until(() => nodes.every((n) => n.ledger.size(A.id) === 1 && n.ledger.finalSize(A.id) === 1), 20_000, 'first admin final');
+    // every first admin (appended once each node has recovered its own log) is held everywhere before the forged requests
+    await until(() => nodes.every((n) => t!.members.every((m) => n.ledger.size(m.id) === 1) && n.ledger.finalSize(A.id) === 1), 20_000, 'first admins held, A\'s final');
     const ids = protocolIds(t.net);
     const ask = (req: Record<string, unknown>) => callRpc(nodes[1]!.host, peerIdFromString(A.member.peer), ids.witness, req as never, { maxBytes: 1 << 20, timeoutMs: 5_000 });
     await expect(ask({ note: 'not a note' })).rejects.toBeTruthy();
