@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { publicKeyOf } from '../../protocol/crypto.js';
 import { buildConfig, configId, encodeConfig } from '../../protocol/config/index.js';
-import { TongbanNode } from '../../node/node.js';
+import { TongbanNode, type NodeInit } from '../../node/node.js';
 import type { NodeOptions } from '../../node/options.js';
 import { MemoryHub } from '../../node/p2p/memory-network.js';
 import { CONSORTIUM, tempDir, testMember, type TestMember } from './consortium.js';
@@ -22,9 +22,12 @@ export interface MemoryNet {
   genesis: Uint8Array;
   net: Uint8Array;
   nodes: (TongbanNode | undefined)[];
+  /** Store directory of member i. */
+  dirs: string[];
   /** The peer id of member i (what the hub names it by). */
   peer(i: number): string;
-  start(i: number): Promise<TongbanNode>;
+  /** Start member i's node; `extra` overrides its init (e.g. a skewed clock). */
+  start(i: number, extra?: Partial<NodeInit>): Promise<TongbanNode>;
   stop(i: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,8 +45,9 @@ export function memoryNet(n: number, opts: { quorum?: { witness?: number; govern
     genesis,
     net: configId(genesis),
     nodes: [],
+    dirs: tmp.map((d) => d.path),
     peer: (i) => members[i]!.member.peer,
-    async start(i) {
+    async start(i, extra) {
       const m = members[i]!;
       const node = await TongbanNode.start({
         dataDir: tmp[i]!.path,
@@ -56,6 +60,7 @@ export function memoryNet(n: number, opts: { quorum?: { witness?: number; govern
         logger: logger.child({ node: m.id }),
         options: fastOptions,
         network: async ({ allowed }) => hub.network(m.member.peer, allowed),
+        ...extra,
       });
       t.nodes[i] = node;
       return node;
