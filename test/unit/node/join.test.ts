@@ -4,7 +4,7 @@ import { publicKeyOf } from '../../../protocol/crypto.js';
 import { buildConfig, configId, createJoinRequest, encodeConfig, parseJoinRequest } from '../../../protocol/config/index.js';
 import { TongbanNode } from '../../../node/node.js';
 import { CONSORTIUM, submission, tempDir, testMember } from '../../helpers/consortium.js';
-import { freePorts, testNet, until, type TestNet } from '../../helpers/network.js';
+import { dialable, testNet, until, type TestNet } from '../../helpers/network.js';
 
 let t: TestNet | undefined;
 const extra: { stop: () => Promise<void> }[] = [];
@@ -20,10 +20,8 @@ describe('governance over the network', () => {
     await Promise.all([0, 1, 2].map((i) => t!.start(i)));
     for (const i of [0, 1, 2]) await until(() => t!.nodes[i]!.ledger.size(t!.members[i]!.id) === 1, 10_000, 'first admins');
     const D = testMember(3);
-    const [port] = await freePorts(1);
-    const addr = `/ip4/127.0.0.1/tcp/${port}`;
     // the newcomer's join request file, as `tongban init` writes it
-    const request = createJoinRequest({ consortium: CONSORTIUM, id: D.id, name: '广东省广州市', region: D.region, addrs: [addr], roles: ['author', 'witness'] }, D.seed, D.peerSeed);
+    const request = createJoinRequest({ consortium: CONSORTIUM, id: D.id, name: '广东省广州市', region: D.region, addrs: [], roles: ['author', 'witness'] }, D.seed, D.peerSeed);
     const joiner = parseJoinRequest(JSON.stringify(request)).member;
     // member 0 proposes epoch 1 with the newcomer
     const n0 = t.nodes[0]!;
@@ -47,8 +45,10 @@ describe('governance over the network', () => {
       memberId: D.id,
       ledgerSeed: D.seed,
       peerSeed: D.peerSeed,
-      listen: [addr],
-      bootstrap: [`${M[0]!.member.addrs[0]}/p2p/${M[0]!.member.peer}`],
+      // listens on port 0 and dials the members where they listen (its config entry carries no address)
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [t.nodes[0]!.addresses()[0]!],
+      peerAddrs: Object.fromEntries(M.map((m, i) => [m.id, dialable(t!.nodes[i]!)])),
       firstAdmin: { id: 'admin', key: publicKeyOf(D.adminSeed), roles: ['admin'], active: true },
       logger: pino({ level: 'silent' }),
       options: { antiEntropyMs: 1000 },

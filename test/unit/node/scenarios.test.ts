@@ -41,7 +41,7 @@ describe('node scenarios (in-process, real TCP on 127.0.0.1)', () => {
     await Promise.all([0, 1, 2].map((i) => t!.start(i)));
     const intruder = await createHost({ peerSeed: new Uint8Array(32).fill(0x99), listen: ['/ip4/127.0.0.1/tcp/0'], allowed: () => new Set(t!.members.map((m) => m.member.peer)) });
     try {
-      const target = multiaddr(`${t.members[0]!.member.addrs[0]}/p2p/${t.members[0]!.member.peer}`);
+      const target = multiaddr(t.nodes[0]!.addresses()[0]!);
       // The member's gater drops the connection once the intruder's peer id is known (after Noise).
       await intruder.dial(target, { signal: AbortSignal.timeout(5_000) }).then(() => 'connected', () => 'refused');
       const ids = protocolIds(t.net);
@@ -88,7 +88,9 @@ describe('node scenarios (in-process, real TCP on 127.0.0.1)', () => {
       sealRecord(encodeRecord({ v: 1, net: t!.net, author: A.id, seq: 2, prev: head.id, epoch: 0, ts: head.ts + 1, kind: 'evidence.fork', body: { a: Uint8Array.of(tag), b: Uint8Array.of(tag) } }), A.seed).bytes;
     await t.nodes[1]!.ledger.acceptForeign(A.id, [fork(1)]);
     await t.nodes[2]!.ledger.acceptForeign(A.id, [fork(2)]);
-    await until(() => [1, 2, 3].every((i) => t!.nodes[i]!.ledger.isForked(A.id)), 15_000, 'fork detected at every honest node');
+    // Detection is two steps (the fork is known, then the evidence record is appended): wait for both.
+    const evidence = async (i: number) => (await t!.nodes[i]!.ledger.byKind('evidence.fork', t!.members[i]!.id)).length;
+    await until(async () => (await Promise.all([1, 2, 3].map(async (i) => t!.nodes[i]!.ledger.isForked(A.id) && (await evidence(i)) > 0))).every(Boolean), 15_000, 'fork detected and evidence stored at every honest node');
     for (const i of [1, 2, 3]) {
       const n = t.nodes[i]!;
       expect((await n.ledger.byKind('evidence.fork', t.members[i]!.id)).length).toBe(1);
