@@ -43,12 +43,17 @@ describe('tongban start', () => {
       expect(st.code, st.stderr).toBe(0);
       expect(st.stdout).toMatch(/appends refused for now: RECOVERING: recovering this node's own log from peers/);
       expect(st.stdout).toMatch(/hb-wuhan +size +0/);
+      // --wait-ready waits for a node that takes appends: this one does not, so it gives up as unreachable (3), saying why
+      const wait = tongban(['status', '--home', 'hb', '--wait-ready', '1'], cwd);
+      expect(wait.code, wait.stderr).toBe(3);
+      expect(wait.stderr).toMatch(/did not become ready within 1 s: appends refused for now: RECOVERING/);
     } finally {
       await stopProcess(p);
     }
     p = spawn(process.execPath, [BIN, 'start', '--home', 'hb', '--accept-empty-log'], { cwd, stdio: 'ignore' });
     try {
       await waitHealthy(url);
+      expect(tongban(['status', '--home', 'hb', '--wait-ready', '20'], cwd).code).toBe(0);
       await until(() => /hb-wuhan +size +1/.test(tongban(['status', '--home', 'hb'], cwd).stdout), 20_000, 'first admin appended alone');
       expect(tongban(['status', '--home', 'hb'], cwd).stdout).not.toMatch(/refused/);
     } finally {
