@@ -13,6 +13,11 @@ import { headsPublisher } from './heads.js';
 import { OwnCheckpoints, ownCheckpoints } from './own-checkpoints.js';
 import { SyncServer, syncServer } from './sync-server.js';
 import { WitnessCosigner, witnessCosigner } from './witness-cosigner.js';
+import { EventSource, eventSource } from './event-source.js';
+import { Webhooks, webhooks } from './webhooks.js';
+import { scanCaseRecords, type CaseRecordsOf } from './case-records.js';
+import type { Outbox } from '../../ledger/outbox.js';
+import type { WebhookConfig } from '../events/types.js';
 
 export type { Components, Service } from './components.js';
 
@@ -25,6 +30,8 @@ export interface NodeServices {
   headGossip: HeadGossip;
   backfill: Backfill;
   ownCheckpoints: OwnCheckpoints;
+  eventSource: EventSource;
+  webhooks: Webhooks;
 }
 
 export interface ServicesInit {
@@ -35,13 +42,19 @@ export interface ServicesInit {
   opts: NodeOptions;
   /** Whether this node cosigns (default true). */
   witness?: boolean;
+  outbox: Outbox;
+  /** Webhooks of the node config. */
+  webhooks?: WebhookConfig[];
+  /** How the events service reads a case's records (default: a scan of the kind index). */
+  caseRecords?: CaseRecordsOf;
 }
 
 /** Build every service over one components object (service-to-service parts are filled in as they are built). */
 export function createServices(init: ServicesInit): NodeServices {
   const { ledger, network, log, metrics, opts } = init;
   const ids = protocolIds(ledger.net);
-  const c = { ledger, network, log, metrics, ids, heads: headsPublisher({ network, ids, metrics, log }) } as Components;
+  const caseRecords = init.caseRecords ?? scanCaseRecords(ledger);
+  const c = { ledger, network, log, metrics, ids, heads: headsPublisher({ network, ids, metrics, log }), outbox: init.outbox, caseRecords } as Components;
   const s = {
     syncServer: syncServer(opts)(c),
     fetcher: fetcher(opts)(c),
@@ -50,6 +63,8 @@ export function createServices(init: ServicesInit): NodeServices {
     headGossip: headGossip(opts)(c),
     backfill: backfill(opts)(c),
     ownCheckpoints: ownCheckpoints(opts)(c),
+    eventSource: eventSource(opts)(c),
+    webhooks: webhooks({ ...opts, hooks: init.webhooks ?? [] })(c),
   };
   c.intake = s.fetcher;
   c.sync = s.fetcher;

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { publicKeyOf } from '../../protocol/crypto.js';
 import { buildConfig, configId, encodeConfig } from '../../protocol/config/index.js';
-import { TongbanNode } from '../../node/node.js';
+import { TongbanNode, type NodeInit } from '../../node/node.js';
 import type { NodeOptions } from '../../node/options.js';
 import { MemoryHub } from '../../node/p2p/memory-network.js';
 import { CONSORTIUM, tempDir, testMember, type TestMember } from './consortium.js';
@@ -24,7 +24,8 @@ export interface MemoryNet {
   nodes: (TongbanNode | undefined)[];
   /** The peer id of member i (what the hub names it by). */
   peer(i: number): string;
-  start(i: number): Promise<TongbanNode>;
+  /** `extra`: more of the node's init (webhooks, options over the fast ones). */
+  start(i: number, extra?: Partial<NodeInit>): Promise<TongbanNode>;
   stop(i: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -43,7 +44,7 @@ export function memoryNet(n: number, opts: { quorum?: { witness?: number; govern
     net: configId(genesis),
     nodes: [],
     peer: (i) => members[i]!.member.peer,
-    async start(i) {
+    async start(i, extra = {}) {
       const m = members[i]!;
       const node = await TongbanNode.start({
         dataDir: tmp[i]!.path,
@@ -54,8 +55,9 @@ export function memoryNet(n: number, opts: { quorum?: { witness?: number; govern
         listen: [],
         firstAdmin: { id: 'admin', key: publicKeyOf(m.adminSeed), roles: ['admin'], active: true },
         logger: logger.child({ node: m.id }),
-        options: fastOptions,
         network: async ({ allowed }) => hub.network(m.member.peer, allowed),
+        ...extra,
+        options: { ...fastOptions, ...extra.options },
       });
       t.nodes[i] = node;
       return node;
