@@ -36,6 +36,8 @@ export class EventSource implements Service {
   private pending = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Per log, the records events have been derived for (the durable cursors, kept in memory during a pass). */
+  private readonly derived = new Map<string, number>();
 
   constructor(
     init: EventSourceInit,
@@ -105,16 +107,18 @@ export class EventSource implements Service {
   /** Derive every log's new records and newly final records, a batch per write, until caught up. */
   private async derive(): Promise<void> {
     const { ledger, outbox } = this.x;
+    for (const author of ledger.authors()) this.derived.set(author, (await outbox.cursor(REC(author))) ?? 0);
     for (const author of ledger.authors()) {
       for (;;) {
         if (this.stopped) return;
         const from = (await outbox.cursor(REC(author))) ?? 0;
         const envs = (await ledger.envelopeBytes(author, from, Math.min(this.batch, ledger.size(author) - from))).map(decodeEnvelope);
         if (envs.length === 0) break;
-        await this.write(async (w, cases) => {
-          for (const env of envs) if (isCaseKind(env.record.kind)) await this.caseRecordEvents(w, cases, env);
+        await this.write(async (w) => {
+          for (const env of envs) if (isCaseKind(env.record.kind)) await this.caseRecordEvents(w, env);
           w.cursor(REC(author), from + envs.length);
         });
+        this.derived.set(author, from + envs.length);
       }
       for (;;) {
         if (this.stopped) return;
@@ -132,7 +136,7 @@ export class EventSource implements Service {
             this.add(w, { type: 'record.final', recordId: toHex(env.id), ...(caseIdOf(env) ? { caseId: toHex(caseIdOf(env)!) } : {}), data: { author, seq: env.record.seq, kind: env.record.kind, epoch: env.record.epoch, ts: env.record.ts, finalAt } });
             // a case record now witnessed may raise late-entry (CASES.md §C.5)
             const c = caseIdOf(env);
-            if (c) await this.alertCheck(w, cases, c, 'final');
+            if (c) await this.alertCheck(w, await this.cachedReport(cases, c, this.now()), c, 'final');
           }
           w.cursor(FIN(author), from + final.length);
         });
@@ -156,12 +160,19 @@ export class EventSource implements Service {
     return new WorkCalendar(undefined, null);
   }
 
-  /** The case report at `t` from every record held, or null when the case.open is not held. */
-  private async report(caseId: Uint8Array, t: number): Promise<CaseReport | null> {
+  /**
+   * The case report at `t` from the records held that events have been
+   * derived for (up to `upTo`, the record being derived, in its log): each
+   * event tells the case as it stood after its record, not after later ones
+   * of the same batch. Null when the case.open is not among them.
+   */
+  private async report(caseId: Uint8Array, t: number, upTo?: Envelope): Promise<CaseReport | null> {
     const { ledger } = this.x;
     const held: HeldRecord[] = [];
     for (const env of await this.x.caseRecords(caseId)) {
       const r = env.record;
+      const seen = upTo && r.author === upTo.record.author ? r.seq <= upTo.record.seq : r.seq < (this.derived.get(r.author) ?? 0);
+      if (!seen) continue;
       const final = ledger.isFinal(r.author, r.seq, r.epoch);
       const witnessed = final ? ((await ledger.states.firstFinal(r.author, r.seq, r.epoch))?.at ?? null) : null;
       held.push({ env, final, witnessed });
@@ -177,11 +188,11 @@ export class EventSource implements Service {
   }
 
   /** The event of one case record, then its lights and alerts checked. */
-  private async caseRecordEvents(w: OutboxWrite, cases: Map<string, CaseReport | null>, env: Envelope): Promise<void> {
+  private async caseRecordEvents(w: OutboxWrite, env: Envelope): Promise<void> {
     const caseId = caseIdOf(env);
     if (!caseId) return;
     const r = env.record;
-    const rep = await this.cachedReport(cases, caseId, this.now());
+    const rep = await this.report(caseId, this.now(), env);
     const ignored = rep?.ignored.find((i) => i.id === toHex(env.id))?.rule;
     const base = { author: r.author, seq: r.seq, kind: r.kind, ts: isoCst(r.ts), actor: r.actor?.id ?? null, ...(ignored ? { ignored } : {}), state: rep?.state ?? null, ...(rep ? {} : { caseHeld: false }) };
     const ids = { caseId: toHex(caseId), recordId: toHex(env.id) };
@@ -196,12 +207,11 @@ export class EventSource implements Service {
     } else {
       this.add(w, { type: 'case.updated', ...ids, data: base });
     }
-    if (rep) await this.alertCheck(w, cases, caseId, 'record');
+    if (rep) await this.alertCheck(w, rep, caseId, 'record');
   }
 
   /** Emit `case.alert` when the case's light or alert codes differ from what the last event announced; remember them. */
-  private async alertCheck(w: OutboxWrite, cases: Map<string, CaseReport | null>, caseId: Uint8Array, reason: 'record' | 'final' | 'day', t = this.now()): Promise<void> {
-    const rep = await this.cachedReport(cases, caseId, t);
+  private async alertCheck(w: OutboxWrite, rep: CaseReport | null, caseId: Uint8Array, reason: 'record' | 'final' | 'day', t = this.now()): Promise<void> {
     if (!rep) return;
     const key = toHex(caseId);
     const stored = w.pendingMark(key) ?? (await this.x.outbox.caseMark(caseId));
@@ -249,7 +259,7 @@ export class EventSource implements Service {
       const batch = ids;
       ids = [];
       if (batch.length) await this.write(async (w, cases) => {
-        for (const id of batch) await this.alertCheck(w, cases, id, 'day', t);
+        for (const id of batch) await this.alertCheck(w, await this.cachedReport(cases, id, t), id, 'day', t);
       });
     };
     for await (const id of this.x.outbox.openCases()) {
