@@ -54,7 +54,6 @@ class Hook {
   private readonly cursor: string;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
-  private abort: AbortController | undefined;
   private done: Promise<void> = Promise.resolve();
   private off: (() => void) | undefined;
 
@@ -77,10 +76,14 @@ class Hook {
     });
   }
 
+  /**
+   * No new attempt begins; a POST in flight may finish (its own timeout
+   * bounds it), so a receiver that answered is not sent the event again
+   * after a restart.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.off?.();
-    this.abort?.abort();
     this.wake();
     await this.done;
   }
@@ -135,19 +138,19 @@ class Hook {
     }
   }
 
-  /** POST one event until a 2xx; false when stopped first. */
+  /** POST one event until a 2xx; false when stopped first (a 2xx that comes in while stopping still counts). */
   private async deliver(ev: OutboxEvent): Promise<boolean> {
     const body = JSON.stringify(ev);
     const sig = signBody(this.hook.secret, body);
     for (let attempt = 1; !this.stopped; attempt++) {
-      this.abort = new AbortController();
-      const timer = setTimeout(() => this.abort?.abort(), this.opts.webhookTimeoutMs);
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), this.opts.webhookTimeoutMs);
       let failure: string;
       try {
         const res = await fetch(this.hook.url, {
           method: 'POST',
           body,
-          signal: this.abort.signal,
+          signal: abort.signal,
           redirect: 'error',
           headers: {
             'content-type': 'application/json',
@@ -169,8 +172,8 @@ class Hook {
       } finally {
         clearTimeout(timer);
       }
-      if (this.stopped) return false;
       this.x.metrics.webhookDeliveries.inc({ webhook: this.label, outcome: 'failed' });
+      if (this.stopped) return false;
       const delay = Math.min(this.opts.webhookRetryMaxMs, this.opts.webhookRetryBaseMs * 2 ** Math.min(attempt - 1, 30));
       this.x.log.warn({ webhook: this.label, event: ev.id, attempt, failure, retryInMs: delay }, 'webhook delivery failed; retrying');
       await this.sleepFixed(delay);
