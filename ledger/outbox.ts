@@ -36,6 +36,8 @@ export interface CaseMark {
  * how many it missed.
  */
 export const outboxDefaults = { retainEvents: 100_000 };
+
+const PRUNED = 'outbox/pruned';
 export type OutboxOptions = typeof outboxDefaults;
 
 /** The part of a write transaction that adds events, cursors and case marks. */
@@ -84,6 +86,7 @@ export class OutboxWrite {
 export class Outbox {
   private next = 1;
   private oldest = 1;
+  private pruned = 0;
   private readonly listeners = new Set<(added: OutboxEvent[]) => void>();
 
   private constructor(
@@ -91,12 +94,19 @@ export class Outbox {
     readonly opts: OutboxOptions,
   ) {}
 
-  static async open(core: Pick<LedgerCore, 'store' | 'writer' | 'assertOpen'>, opts: Partial<OutboxOptions> = {}): Promise<Outbox> {
+  /**
+   * `firstId`: the id of the first event of an outbox that holds none; by
+   * default the time in ms × 1000, so ids keep growing even across a store
+   * rebuilt from peers (receivers de-duplicate by id).
+   */
+  static async open(core: Pick<LedgerCore, 'store' | 'writer' | 'assertOpen'>, opts: Partial<OutboxOptions> & { firstId?: number } = {}): Promise<Outbox> {
     const o = new Outbox(core, { ...outboxDefaults, ...opts });
     if (!(o.opts.retainEvents >= 1)) throw new LedgerError('INVALID_ARGUMENT', 'retainEvents must be at least 1');
+    o.next = 0;
     for await (const k of core.store.keys('evt', { reverse: true, limit: 1 })) o.next = readU64be(k) + 1;
     for await (const k of core.store.keys('evt', { limit: 1 })) o.oldest = readU64be(k);
-    if (o.next === 1) o.oldest = 1;
+    o.pruned = (await o.cursor(PRUNED)) ?? 0;
+    if (o.next === 0) o.next = o.oldest = Math.max(opts.firstId ?? Date.now() * 1000, o.pruned + 1);
     return o;
   }
 
@@ -110,6 +120,11 @@ export class Outbox {
     return this.oldest;
   }
 
+  /** Events up to this id were deleted by retention (0: none ever was). */
+  get prunedTo(): number {
+    return this.pruned;
+  }
+
   /** Run one atomic write of events, cursors and case marks; listeners hear of the events once they are durable. */
   async write<T>(build: (w: OutboxWrite) => Promise<T>): Promise<T> {
     this.core.assertOpen();
@@ -120,9 +135,11 @@ export class Outbox {
       // Retention: delete what falls out of the newest `retainEvents`, in the same batch.
       const floor = Math.max(this.oldest, next - this.opts.retainEvents);
       for (let id = this.oldest; id < floor; id++) tx.del('evt', u64be(id));
+      if (floor > this.oldest) w.cursor(PRUNED, floor - 1);
       tx.onDurable(() => {
         this.next = next;
-        this.oldest = next === 1 ? 1 : floor;
+        if (floor > this.oldest) this.pruned = floor - 1;
+        this.oldest = floor;
         if (w.added.length > 0) {
           for (const fn of [...this.listeners]) {
             try {

@@ -100,7 +100,10 @@ export async function eventRoutes(app: FastifyInstance, node: NodeApi): Promise<
       send(`: tongban events after ${cursor}\nretry: 2000\n\n`);
       try {
         while (!closed) {
-          if (cursor < events.oldestId - 1) send(`: ${events.oldestId - 1 - cursor} events after ${cursor} are no longer held (outbox retention)\n\n`);
+          if (cursor < events.prunedTo) {
+            send(`: events ${cursor + 1} to ${events.prunedTo} are no longer held (outbox retention)\n\n`);
+            cursor = events.prunedTo;
+          }
           const page = await events.read(cursor, PAGE);
           if (page.length === 0) {
             if (events.lastId > cursor) continue;

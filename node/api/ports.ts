@@ -5,7 +5,7 @@ import type { EventOptions, HttpOptions } from '../options.js';
 import type { Outbox } from '../../ledger/outbox.js';
 
 /** The durable event outbox as GET /v1/events reads it. */
-export type EventsApi = Pick<Outbox, 'read' | 'onAppended' | 'lastId' | 'oldestId'>;
+export type EventsApi = Pick<Outbox, 'read' | 'onAppended' | 'lastId' | 'prunedTo'>;
 
 /** What the routes read from and write to the ledger: reads, proofs, governance, and append. */
 export type LedgerApi = Pick<

@@ -112,6 +112,12 @@ class Hook {
     // A new webhook gets every event still held.
     let cursor = held ?? outbox.oldestId - 1;
     while (!this.stopped) {
+      if (cursor < outbox.prunedTo) {
+        const missed = outbox.prunedTo - cursor;
+        metrics.eventsSkipped.inc({ webhook: this.label }, missed);
+        log.error({ webhook: this.label, missed, from: cursor + 1 }, 'webhook was behind the outbox retention: events were deleted before delivery');
+        cursor = outbox.prunedTo;
+      }
       const events = await outbox.read(cursor, PAGE);
       metrics.outboxLag.set({ webhook: this.label }, Math.max(0, outbox.lastId - cursor));
       if (events.length === 0) {
@@ -119,11 +125,6 @@ class Hook {
         if (outbox.lastId > cursor) continue;
         await this.sleep();
         continue;
-      }
-      if (events[0]!.id > cursor + 1) {
-        const missed = events[0]!.id - cursor - 1;
-        metrics.eventsSkipped.inc({ webhook: this.label }, missed);
-        log.error({ webhook: this.label, missed, from: cursor + 1 }, 'webhook was behind the outbox retention: events were deleted before delivery');
       }
       let moved = cursor;
       for (const ev of events) {

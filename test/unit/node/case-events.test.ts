@@ -37,7 +37,7 @@ const by = (l: Ledger, m: typeof ZZ, actor: 'cw' | 'ap', kind: string, body: Cbo
 const replicate = async () => void (await hd.acceptForeign(ZZ.id, await zz.envelopeBytes(ZZ.id, hd.size(ZZ.id), 1000)));
 
 async function source(l: Ledger) {
-  const outbox = await Outbox.open(l);
+  const outbox = await Outbox.open(l, { firstId: 1 });
   const s = new EventSource({}, { ledger: l, log, metrics: new Metrics(), outbox, caseRecords: scanCaseRecords(l) });
   return { outbox, s };
 }
