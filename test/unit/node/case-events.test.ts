@@ -5,6 +5,7 @@ import type { CborMap } from '../../../protocol/cbor.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { Ledger } from '../../../ledger/index.js';
 import { Outbox, type OutboxEvent } from '../../../ledger/outbox.js';
+import { dayOf, dayStart } from '../../../protocol/cases/calendar.js';
 import { Metrics } from '../../../node/metrics.js';
 import { EventSource } from '../../../node/services/event-source.js';
 import { scanCaseRecords } from '../../../node/services/case-records.js';
@@ -36,9 +37,9 @@ const by = (l: Ledger, m: typeof ZZ, actor: 'cw' | 'ap', kind: string, body: Cbo
 /** HD takes ZZ's new records, as replication would. */
 const replicate = async () => void (await hd.acceptForeign(ZZ.id, await zz.envelopeBytes(ZZ.id, hd.size(ZZ.id), 1000)));
 
-async function source(l: Ledger) {
+async function source(l: Ledger, now?: () => number) {
   const outbox = await Outbox.open(l, { firstId: 1 });
-  const s = new EventSource({}, { ledger: l, log, metrics: new Metrics(), outbox, caseRecords: scanCaseRecords(l) });
+  const s = new EventSource({ now }, { ledger: l, log, metrics: new Metrics(), outbox, caseRecords: scanCaseRecords(l) });
   return { outbox, s };
 }
 const all = (o: Outbox) => o.read(0, 10_000);
@@ -140,6 +141,27 @@ describe('case events (ledger level)', () => {
     // each event tells the case as it stood after its record: the light comes with the accept, before the step
     expect(types(evs)).toEqual(['case.opened', 'case.updated', 'case.alert', 'case.updated']);
     expect(evs.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+    await s.stop();
+  });
+
+  it('re-evaluates open cases when the day turns (CST): the light goes red at the first instant after the due day', async () => {
+    let { outbox, s } = await source(hd);
+    s.start();
+    const open = await by(hd, HD, 'cw', 'case.open', {
+      item: 'X1', name: 'n', mode: 'online', serial: 'HD-9', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'natural' }, materials: [],
+    });
+    const accept = await by(hd, HD, 'ap', 'case.accept', { decision: 'accept' }, [open.id]);
+    await s.idle();
+    await s.stop();
+    // due: the end of the 3rd natural day after the acceptance day; the node's clock is moved to 40 ms before the next day starts
+    const boundary = dayStart(dayOf(accept.envelope.record.ts) + 4);
+    const shift = boundary - 40 - Date.now();
+    ({ outbox, s } = await source(hd, () => Date.now() + shift));
+    const red = new Promise<OutboxEvent>((resolve) => outbox.onAppended((evs) => evs.forEach((e) => e.type === 'case.alert' && e.data.light === 'red' && resolve(e))));
+    s.start(); // the day timer fires at the boundary
+    const e = await red;
+    expect(e.at).toBeGreaterThanOrEqual(boundary);
+    expect(e.data).toMatchObject({ reason: 'day', light: 'red', overdue: 1 });
     await s.stop();
   });
 });
