@@ -15,6 +15,8 @@ export interface EventSourceInit {
   now?: () => number;
 }
 
+/** After a failed derivation (a failed write), try again this soon. */
+const RETRY_MS = 1_000;
 const REC = (author: string) => `rec/${author}`;
 const FIN = (author: string) => `fin/${author}`;
 
@@ -74,7 +76,13 @@ export class EventSource implements Service {
     this.pending = true;
     this.enqueue(async () => {
       this.pending = false;
-      await this.derive();
+      try {
+        await this.derive();
+      } catch (e) {
+        // nothing was lost (the cursors did not move): derive again soon, even if nothing else changes
+        if (!this.stopped) setTimeout(() => this.kick(), RETRY_MS).unref();
+        throw e;
+      }
     });
   }
 
@@ -85,7 +93,7 @@ export class EventSource implements Service {
       try {
         await fn();
       } catch (e) {
-        if (!this.stopped) this.x.log.warn({ err: e }, 'deriving events failed; retried on the next change');
+        if (!this.stopped) this.x.log.warn({ err: e }, 'deriving events failed; retried');
       }
     });
   }

@@ -164,4 +164,26 @@ describe('case events (ledger level)', () => {
     expect(e.data).toMatchObject({ reason: 'day', light: 'red', overdue: 1 });
     await s.stop();
   });
+
+  it('a derivation whose write fails loses nothing: it is tried again from the cursors', async () => {
+    const open = await by(hd, HD, 'cw', 'case.open', {
+      item: 'X1', name: 'n', mode: 'online', serial: 'HD-5', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [],
+    });
+    await by(hd, HD, 'ap', 'case.accept', { decision: 'accept' }, [open.id]);
+    const write = hd.store.write.bind(hd.store);
+    let failed = 0;
+    hd.store.write = async (...args) => {
+      if (failed++ === 0) throw new Error('disk full');
+      return write(...args);
+    };
+    const { outbox, s } = await source(hd);
+    const done = new Promise<void>((resolve) => outbox.onAppended((evs) => evs.some((e) => e.type === 'case.alert') && resolve()));
+    s.start();
+    await done;
+    expect(failed).toBeGreaterThan(1);
+    const evs = await all(outbox);
+    expect(types(evs)).toEqual(['case.opened', 'case.updated', 'case.alert']);
+    expect(evs.map((e) => e.id)).toEqual([1, 2, 3]);
+    await s.stop();
+  });
 });
