@@ -109,8 +109,9 @@ class Hook {
   private async run(): Promise<void> {
     const { outbox, metrics, log } = this.x;
     const held = await outbox.cursor(this.cursor);
-    // A new webhook gets every event still held.
+    // A new webhook gets every event still held, from now on whatever retention deletes before it is delivered counts as skipped.
     let cursor = held ?? outbox.oldestId - 1;
+    if (held === undefined) await outbox.setCursor(this.cursor, cursor);
     while (!this.stopped) {
       if (cursor < outbox.prunedTo) {
         const missed = outbox.prunedTo - cursor;

@@ -231,6 +231,26 @@ describe('webhooks', () => {
     expect(metrics).toMatch(/tongban_webhook_outbox_lag_events\{webhook="0:http:\/\/127\.0\.0\.1:\d+"\} \d+/);
   });
 
+  it('a receiver further behind than the outbox retention gets the events still held, in order, and the skip is counted', async () => {
+    const { r, until } = await receiver();
+    t = memoryNet(1);
+    const init = { webhooks: [{ url: r.url, types: ['record.final' as const], secret }], options: { eventRetain: 3, webhookRetryBaseMs: 5, webhookRetryMaxMs: 20 } };
+    let node = await t.start(0, init);
+    await enrolRegistrar(t, node);
+    for (let i = 0; i < 4; i++) await register(t, node);
+    await outboxUntil(node, (evs) => finalSeqs(evs).includes(5));
+    await until(() => r.failures >= 1);
+    await t.stop(0);
+    node = await t.start(0, init);
+    const held = await node.events.read(0, 100);
+    expect(held.length).toBe(3);
+    r.down = false;
+    await until(() => r.got.length >= 3);
+    expect(r.got.map((g) => g.id)).toEqual(held.map((e) => e.id));
+    const metrics = await (await fetch(`${await node.startApi('127.0.0.1', 0)}/metrics`)).text();
+    expect(metrics).toMatch(/tongban_webhook_events_skipped_total\{webhook="0:http:\/\/127\.0\.0\.1:\d+"\} [1-9]/);
+  });
+
   it('the signature is HMAC-SHA256 of the exact body; a tampered body or another secret fails', () => {
     const body = JSON.stringify({ id: 7, type: 'record.final', at: 1, member: 'bj-haidian', data: { seq: 3 } });
     const sig = signBody(secret, body);
