@@ -1,6 +1,7 @@
 import { toHex } from '../../protocol/bytes.js';
 import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, WorkCalendar, type CaseReport, type HeldRecord } from '../../protocol/cases/index.js';
 import { decodeEnvelope, type Envelope } from '../../protocol/records/record.js';
+import { FinalityPolicy } from '../../protocol/finality.js';
 import type { CaseMark, NewEvent, Outbox, OutboxWrite } from '../../ledger/outbox.js';
 import type { Components, Service } from './components.js';
 import type { CaseRecordsOf } from './case-records.js';
@@ -177,16 +178,32 @@ export class EventSource implements Service {
   private async report(caseId: Uint8Array, t: number, upTo?: Envelope): Promise<CaseReport | null> {
     const { ledger } = this.x;
     const held: HeldRecord[] = [];
+    const witnessedOf = new Map<string, number | null>();
     for (const env of await this.x.caseRecords(caseId)) {
       const r = env.record;
       const seen = upTo && r.author === upTo.record.author ? r.seq <= upTo.record.seq : r.seq < (this.derived.get(r.author) ?? 0);
       if (!seen) continue;
       const final = ledger.isFinal(r.author, r.seq, r.epoch);
-      const witnessed = final ? ((await ledger.states.firstFinal(r.author, r.seq, r.epoch))?.at ?? null) : null;
-      held.push({ env, final, witnessed });
+      held.push({ env, final, witnessed: final ? await this.witnessed(env, witnessedOf) : null });
     }
     const ctx = { calendar: this.calendar(), regionOf: (m: string, e: number) => ledger.configFor(e)?.members.find((x) => x.id === m)?.region };
     return caseReport(caseId, held, ctx, t) ?? null;
+  }
+
+  /**
+   * When a record was witnessed (PROTOCOL.md §8): the time the checkpoint
+   * that proves it (the first to make it final, as in bundles) reached quorum,
+   * from its cosignature times, so a node that caught up late does not see
+   * late entries that are not. Per checkpoint, once per report.
+   */
+  private async witnessed(env: Envelope, cache: Map<string, number | null>): Promise<number | null> {
+    const r = env.record;
+    const cp = await this.x.ledger.checkpoints.forEntry(r.author, r.seq, r.epoch);
+    const cfg = this.x.ledger.configFor(r.epoch);
+    if (!cp || !cfg) return null;
+    const key = `${r.author}/${cp.checkpoint.size}`;
+    if (!cache.has(key)) cache.set(key, FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed);
+    return cache.get(key)!;
   }
 
   private async cachedReport(cases: Map<string, CaseReport | null>, caseId: Uint8Array, t: number): Promise<CaseReport | null> {

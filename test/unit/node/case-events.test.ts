@@ -4,6 +4,7 @@ import { toHex } from '../../../protocol/bytes.js';
 import type { CborMap } from '../../../protocol/cbor.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { Ledger } from '../../../ledger/index.js';
+import { noteOf } from '../../../ledger/checkpoints.js';
 import { Outbox, type OutboxEvent } from '../../../ledger/outbox.js';
 import { dayOf, dayStart } from '../../../protocol/cases/calendar.js';
 import { Metrics } from '../../../node/metrics.js';
@@ -184,6 +185,38 @@ describe('case events (ledger level)', () => {
     const evs = await all(outbox);
     expect(types(evs)).toEqual(['case.opened', 'case.updated', 'case.alert']);
     expect(evs.map((e) => e.id)).toEqual([1, 2, 3]);
+    await s.stop();
+  });
+
+  it('a case record witnessed long after its claimed time raises late-entry when it becomes final', async () => {
+    // ZZ's node claims times 30 minutes in the past (补录); HD receives, cosigns, and sees the checkpoint reach quorum now
+    const back = 30 * 60_000;
+    const dir = tempDir();
+    dirs.push(dir);
+    const old = await Ledger.open({ path: dir.path, genesis, self: { id: ZZ.id, seed: ZZ.seed }, now: () => Date.now() - back });
+    const at = () => Date.now() - back;
+    await old.append(firstAdmin(ZZ));
+    await old.append(submission(net, ZZ.id, 'admin', ZZ.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }, undefined, at()));
+    const open = await old.append(submission(net, ZZ.id, 'cw', cw, 'case.open', {
+      item: 'X1', name: 'n', mode: 'proxy', serial: 'ZZ-7', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [],
+    }, undefined, at()));
+    const { outbox, s } = await source(hd);
+    s.start();
+    await hd.acceptForeign(ZZ.id, await old.envelopeBytes(ZZ.id, 0, 100));
+    await s.idle();
+    expect(types(await all(outbox))).toEqual(['case.opened']);
+    const cp = await old.signCheckpoint();
+    await hd.addCheckpoint(noteOf(cp));
+    const mine = await hd.cosign(ZZ.id, cp.checkpoint.size);
+    const theirs = await old.cosign(ZZ.id, cp.checkpoint.size);
+    await old.addCheckpoint(noteOf(mine));
+    await hd.addCheckpoint(noteOf(theirs)); // quorum 2 of 2: final at HD now, witnessed at HD's cosignature time
+    expect(hd.isFinal(ZZ.id, open.seq, 0)).toBe(true);
+    await s.idle();
+    const evs = await all(outbox);
+    expect(types(evs)).toEqual(['case.opened', 'record.final', 'record.final', 'record.final', 'case.alert']);
+    expect(evs.at(-1)!.data).toMatchObject({ reason: 'final', light: null, raised: ['late-entry'] });
+    await old.close();
     await s.stop();
   });
 });
