@@ -156,12 +156,16 @@ export class EventSource implements Service {
   /** One outbox write with a per-write cache of case reports (several records of one case, one evaluation). */
   private write(build: (w: OutboxWrite, cases: Map<string, CaseReport | null>) => Promise<void>): Promise<void> {
     const cases = new Map<string, CaseReport | null>();
-    return this.x.outbox.write((w) => build(w, cases)).then(() => undefined);
+    return this.x.outbox
+      .write(async (w) => {
+        await build(w, cases);
+        return w.added;
+      })
+      .then((added) => added.forEach((e) => this.x.metrics.events.inc({ type: e.type })));
   }
 
   private add(w: OutboxWrite, e: Omit<NewEvent, 'member' | 'at'> & { type: EventType; at?: number }): void {
     w.add({ ...e, at: e.at ?? this.now(), member: this.self });
-    this.x.metrics.events.inc({ type: e.type });
   }
 
   private calendar(): WorkCalendar {
