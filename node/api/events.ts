@@ -36,13 +36,15 @@ function parseLastEventId(h: string | string[] | undefined): number | undefined 
  * (its JSON); a comment line every `sseHeartbeatMs`. The stream reads the
  * outbox page by page and waits for the client to drain before reading on,
  * so a client costs at most a page plus `sseMaxBufferBytes` of memory; a
- * client further behind is closed and resumes with Last-Event-ID. Streams
- * are ended when the node stops.
+ * client that leaves more unread, or has not drained for a whole heartbeat
+ * interval, is closed and resumes with Last-Event-ID. Streams are ended when
+ * the node stops.
  */
 export async function eventRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
-  const open = new Set<ServerResponse>();
+  const open = new Map<ServerResponse, (slow: boolean) => void>();
+  // Ended on stop; one whose client does not read is destroyed (ending would wait for it, and so would the server's close).
   app.addHook('preClose', async () => {
-    for (const res of open) res.end();
+    for (const [res, close] of [...open]) close(res.writableNeedDrain);
   });
 
   app.get(
@@ -64,7 +66,6 @@ export async function eventRoutes(app: FastifyInstance, node: NodeApi): Promise<
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      open.add(res);
       let closed = false;
       let wakeUp: (() => void) | undefined;
       const wake = () => {
@@ -73,25 +74,37 @@ export async function eventRoutes(app: FastifyInstance, node: NodeApi): Promise<
         w?.();
       };
       const off = events.onAppended(wake);
-      const heartbeat = setInterval(() => send(': ping\n\n'), node.opts.sseHeartbeatMs);
+      // A client that has not drained what it was sent for a whole heartbeat interval is too slow: closed.
+      let stalled = false;
+      const heartbeat = setInterval(() => {
+        if (res.writableNeedDrain && stalled) return close(true);
+        stalled = res.writableNeedDrain;
+        send(': ping\n\n');
+      }, node.opts.sseHeartbeatMs);
       heartbeat.unref();
-      const close = () => {
+      node.metrics.sseClients.inc();
+      open.set(res, (slow) => close(slow));
+      /** `slow`: the client does not read; destroyed, since ending would wait for it to drain. */
+      function close(slow = false): void {
         if (closed) return;
         closed = true;
         open.delete(res);
         off();
         clearInterval(heartbeat);
+        node.metrics.sseClients.dec();
         wake();
-        if (!res.writableEnded) res.end();
-      };
-      res.on('close', close);
+        if (slow) {
+          node.log.debug({ unread: res.writableLength }, 'closing an SSE stream the client does not read');
+          res.destroy();
+        } else if (!res.writableEnded) res.end();
+      }
+      res.on('close', () => close());
       /** Write; false when the client must drain first. A client that leaves too much unread is closed. */
       function send(text: string): boolean {
         if (closed) return false;
         const ok = res.write(text);
         if (res.writableLength > max) {
-          node.log.debug({ unread: res.writableLength }, 'closing an SSE stream the client does not read');
-          close();
+          close(true);
           return false;
         }
         return ok;

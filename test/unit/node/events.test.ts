@@ -8,6 +8,7 @@ import type { TongbanNode } from '../../../node/node.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signBody, verifySignature } from '../../../node/services/webhooks.js';
 import { submission } from '../../helpers/consortium.js';
 import { memoryNet, type MemoryNet } from '../../helpers/memory.js';
+import { until } from '../../helpers/network.js';
 
 // One member, witness quorum 1: its own cosignature makes its records final (record.final), in process, HTTP on loopback.
 const reg = new Uint8Array(32).fill(0x35);
@@ -149,6 +150,30 @@ describe('server-sent events (GET /v1/events)', () => {
     await t.stop(0);
     await again.until(() => again.ended);
     await fresh.until(() => fresh.ended);
+  });
+});
+
+describe('server-sent events: bounded buffering', () => {
+  it('a client that does not read is closed, not buffered for, and does not hold up the node\'s stop', async () => {
+    t = memoryNet(1);
+    const node = await t.start(0, { options: { sseHeartbeatMs: 20, sseMaxBufferBytes: 1 << 30 } });
+    const url = await node.startApi('127.0.0.1', 0);
+    // more than loopback socket buffers hold: the server must stop writing and then give up on the client
+    await node.events.write(async (w) => {
+      for (let i = 0; i < 40_000; i++) w.add({ type: 'record.final', at: i, member: 'x', data: { pad: 'x'.repeat(200) } });
+    });
+    const clients = async () => (await node.metrics.sseClients.get()).values[0]?.value ?? 0;
+    const res = await new Promise<http.IncomingMessage>((resolve) => http.get(`${url}/v1/events?after=0`, (r) => (r.pause(), resolve(r))).on('error', () => undefined));
+    res.on('error', () => undefined);
+    await until(async () => (await clients()) === 1, 20_000, 'the stream to open');
+    await until(async () => (await clients()) === 0, 20_000, 'the unread stream to be closed');
+    // a second one, left unread when the node stops: the stop does not wait for it
+    const res2 = await new Promise<http.IncomingMessage>((resolve) => http.get(`${url}/v1/events?after=0`, (r) => (r.pause(), resolve(r))).on('error', () => undefined));
+    res2.on('error', () => undefined);
+    await until(async () => (await clients()) === 1, 20_000, 'the second stream to open');
+    await t.stop(0);
+    res.destroy();
+    res2.destroy();
   });
 });
 
