@@ -131,6 +131,9 @@ export class Outbox {
     return this.core.writer.run(async (tx) => {
       const w = new OutboxWrite(tx, this.next);
       const out = await build(w);
+      // Events are fsynced: a reader may see them at once, so they must not come back with other contents after a
+      // crash. A write of cursors alone need not be: lost, it is derived or delivered again.
+      if (w.added.length === 0) tx.sync = false;
       const next = w.nextId;
       // Retention: delete what falls out of the newest `retainEvents`, in the same batch.
       const floor = Math.max(this.oldest, next - this.opts.retainEvents);
