@@ -103,7 +103,13 @@ export function parseNodeConfig(text: string, home: string, env: NodeJS.ProcessE
     const what = e.message === 'Unexpected property' ? 'is not a known field' : `${e.message.toLowerCase()}`;
     throw new ConfigError(`node config field ${field}: ${what}`);
   }
-  return { ...(withDefaults as Static<typeof NodeConfigSchema>), home };
+  const cfg = withDefaults as Static<typeof NodeConfigSchema>;
+  // A webhook's delivery cursor is kept per URL: two entries with one URL would share it.
+  cfg.webhooks.forEach((h, i) => {
+    const j = cfg.webhooks.findIndex((x) => x.url === h.url);
+    if (j < i) throw new ConfigError(`node config field webhooks.${i}.url: the same URL as webhooks.${j}.url (list the types of both in one entry)`);
+  });
+  return { ...cfg, home };
 }
 
 export function loadNodeConfig(path: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {

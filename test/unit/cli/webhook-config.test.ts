@@ -28,5 +28,7 @@ describe('node config: webhooks', () => {
     expect(bad({ secret: '' })).toThrow(/node config field webhooks\.0\.secret/);
     expect(() => parse(hook([ok.url, ok.types, ok.secret, 'extra: 1'].join('\n')))).toThrow(/node config field webhooks\.0\.extra: is not a known field/);
     expect(() => parse('webhooks: {url: x}\n')).toThrow(/node config field webhooks: expected array/);
+    const twice = `webhooks:\n  - {url: 'http://a/x', types: [case.alert], secret: 0123456789abcdef}\n  - {url: 'http://a/x', types: [case.closed], secret: 0123456789abcdef}\n`;
+    expect(() => parse(twice)).toThrow(/node config field webhooks\.1\.url: the same URL as webhooks\.0\.url/);
   });
 });
