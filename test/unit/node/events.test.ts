@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { toHex } from '../../../protocol/bytes.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import type { OutboxEvent } from '../../../ledger/outbox.js';
 import type { TongbanNode } from '../../../node/node.js';
@@ -274,6 +275,37 @@ describe('webhooks', () => {
     expect(r.got.map((g) => g.id)).toEqual(held.map((e) => e.id));
     const metrics = await (await fetch(`${await node.startApi('127.0.0.1', 0)}/metrics`)).text();
     expect(metrics).toMatch(/tongban_webhook_events_skipped_total\{webhook="0:http:\/\/127\.0\.0\.1:\d+"\} [1-9]/);
+  });
+
+  it('two nodes in process: a case opened at one member and handed to the other reaches the other\'s webhook over replication', async () => {
+    const { r, until } = await receiver();
+    r.down = false;
+    t = memoryNet(2);
+    const [HD, PD] = t.members as [(typeof t.members)[0], (typeof t.members)[0]];
+    const hd = await t.start(0, { webhooks: [{ url: r.url, types: ['case.opened', 'case.handoff', 'record.final'], secret }] });
+    const pd = await t.start(1);
+    const cw = new Uint8Array(32).fill(0x63);
+    await pd.ledger.append(submission(t.net, PD.id, 'admin', PD.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }));
+    const open = await pd.ledger.append(submission(t.net, PD.id, 'cw', cw, 'case.open', {
+      item: 'X1', name: 'n', mode: 'proxy', serial: 'PD-1', applicant: new Uint8Array(32).fill(1), handlers: [HD.id], limit: { days: 5, calendar: 'working' }, materials: [],
+    }));
+    const handoff = await pd.ledger.append(submission(t.net, PD.id, 'cw', cw, 'case.handoff', { to: HD.id, purpose: 'handle', via: 'network', materials: [new Uint8Array(32).fill(2)] }, [open.id]));
+    // replicated to HD and final there (quorum 2 of 2): HD's outbox and HD's webhook have the case, the hand-off to HD, and finality
+    const evs = await outboxUntil(hd, (e) => e.some((x) => x.type === 'record.final' && x.data.author === PD.id && x.data.seq === handoff.seq));
+    const want = evs.filter((e) => ['case.opened', 'case.handoff', 'record.final'].includes(e.type));
+    await until(() => r.got.length >= want.length);
+    expect(r.got.slice(0, want.length).map((g) => g.id)).toEqual(want.map((e) => e.id));
+    expect(r.got.every((g) => g.sigOk)).toBe(true);
+    const cases = evs.filter((e) => e.type.startsWith('case.'));
+    expect(cases.map((e) => [e.type, e.recordId])).toEqual([
+      ['case.opened', toHex(open.id)],
+      ['case.handoff', toHex(handoff.id)],
+    ]);
+    expect(cases[0]!.data).toMatchObject({ role: 'handler', author: PD.id });
+    expect(cases[1]!.data).toMatchObject({ from: PD.id, to: HD.id, purpose: 'handle', via: 'network' });
+    // PD's own outbox: the opener's view, no case.handoff (the hand-off is not to PD)
+    const mine = await outboxUntil(pd, (e) => e.filter((x) => x.type.startsWith('case.')).length >= 2);
+    expect(mine.filter((x) => x.type.startsWith('case.')).map((x) => x.type)).toEqual(['case.opened', 'case.updated']);
   });
 
   it('the signature is HMAC-SHA256 of the exact body; a tampered body or another secret fails', () => {
