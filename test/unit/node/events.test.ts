@@ -164,12 +164,21 @@ describe('server-sent events: bounded buffering', () => {
       for (let i = 0; i < 40_000; i++) w.add({ type: 'record.final', at: i, member: 'x', data: { pad: 'x'.repeat(200) } });
     });
     const clients = async () => (await node.metrics.sseClients.get()).values[0]?.value ?? 0;
-    const res = await new Promise<http.IncomingMessage>((resolve) => http.get(`${url}/v1/events?after=0`, (r) => (r.pause(), resolve(r))).on('error', () => undefined));
+    const unread = () =>
+      new Promise<http.IncomingMessage>((resolve) =>
+        http
+          .get(`${url}/v1/events?after=0`, (r) => {
+            r.pause();
+            resolve(r);
+          })
+          .on('error', () => undefined),
+      );
+    const res = await unread();
     res.on('error', () => undefined);
     await until(async () => (await clients()) === 1, 20_000, 'the stream to open');
     await until(async () => (await clients()) === 0, 20_000, 'the unread stream to be closed');
     // a second one, left unread when the node stops: the stop does not wait for it
-    const res2 = await new Promise<http.IncomingMessage>((resolve) => http.get(`${url}/v1/events?after=0`, (r) => (r.pause(), resolve(r))).on('error', () => undefined));
+    const res2 = await unread();
     res2.on('error', () => undefined);
     await until(async () => (await clients()) === 1, 20_000, 'the second stream to open');
     await t.stop(0);
