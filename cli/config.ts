@@ -4,6 +4,17 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import { MEMBER_ID_PATTERN } from '../protocol/names.js';
+import { EVENT_TYPES } from '../node/events/types.js';
+
+/** A webhook (README "Events and webhooks"): events of `types` POSTed to `url`, signed with HMAC-SHA256 under `secret`. */
+const Webhook = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048, description: 'http(s) URL the events are POSTed to' }),
+    types: Type.Array(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t))), { minItems: 1, uniqueItems: true, description: `event types to deliver: ${EVENT_TYPES.join(', ')}` }),
+    secret: Type.String({ minLength: 16, maxLength: 1024, description: 'HMAC-SHA256 key of the X-Tongban-Signature header (at least 16 characters)' }),
+  },
+  { additionalProperties: false },
+);
 
 const Multiaddr = Type.String({ pattern: '^/', description: 'a multiaddr, e.g. /ip4/0.0.0.0/tcp/4101' });
 
@@ -37,6 +48,7 @@ export const NodeConfigSchema = Type.Object(
     ),
     checkpointIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 100 }),
     witness: Type.Boolean({ default: true, description: 'cosign other members\' checkpoints (if a witness member)' }),
+    webhooks: Type.Array(Webhook, { default: [], maxItems: 32, description: 'webhooks events are delivered to, at least once and in order each' }),
     logLevel: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info' }),
   },
   { additionalProperties: false },
@@ -91,7 +103,13 @@ export function parseNodeConfig(text: string, home: string, env: NodeJS.ProcessE
     const what = e.message === 'Unexpected property' ? 'is not a known field' : `${e.message.toLowerCase()}`;
     throw new ConfigError(`node config field ${field}: ${what}`);
   }
-  return { ...(withDefaults as Static<typeof NodeConfigSchema>), home };
+  const cfg = withDefaults as Static<typeof NodeConfigSchema>;
+  // A webhook's delivery cursor is kept per URL: two entries with one URL would share it.
+  cfg.webhooks.forEach((h, i) => {
+    const j = cfg.webhooks.findIndex((x) => x.url === h.url);
+    if (j < i) throw new ConfigError(`node config field webhooks.${i}.url: the same URL as webhooks.${j}.url (list the types of both in one entry)`);
+  });
+  return { ...cfg, home };
 }
 
 export function loadNodeConfig(path: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {

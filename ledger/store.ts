@@ -25,6 +25,9 @@ const SUBLEVELS = [
   'vote', // epoch → id of the successor this node approved (at most one per epoch)
   'fork', // author → canonical CBOR {a, b, at}
   'mark', // (author, state, size) → u64 ms: when the log's durable, replicated or final.<epoch> size reached size
+  'evt', // event id (u64) → UTF-8 JSON of one outbox event (ledger/outbox.ts), bounded retention
+  'evcur', // utf8 name → u64: the outbox's cursors (records and final sizes derived per log, deliveries per webhook)
+  'evcase', // case id → UTF-8 JSON {light, alerts, open}: the last lights and alerts an event announced per case
 ] as const;
 export type SublevelName = (typeof SUBLEVELS)[number];
 

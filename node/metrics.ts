@@ -23,6 +23,11 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly events = new Counter({ name: 'tongban_events_total', help: 'Events written to the outbox, by type (README "Events and webhooks")', labelNames: ['type'], registers: [this.registry] });
+  readonly webhookDeliveries = new Counter({ name: 'tongban_webhook_deliveries_total', help: 'Webhook POSTs, by webhook and outcome (ok, failed)', labelNames: ['webhook', 'outcome'], registers: [this.registry] });
+  readonly outboxLag = new Gauge({ name: 'tongban_webhook_outbox_lag_events', help: 'Events in the outbox not yet delivered to a webhook', labelNames: ['webhook'], registers: [this.registry] });
+  readonly sseClients = new Gauge({ name: 'tongban_sse_clients', help: 'Open GET /v1/events streams', registers: [this.registry] });
+  readonly eventsSkipped = new Counter({ name: 'tongban_webhook_events_skipped_total', help: 'Events a webhook never got: outside the outbox retention before delivery', labelNames: ['webhook'], registers: [this.registry] });
   readonly http = new Histogram({
     name: 'tongban_http_request_seconds',
     help: 'HTTP API latency',

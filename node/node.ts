@@ -17,6 +17,9 @@ import type { CborMap } from '../protocol/cbor.js';
 import type { NodeApi } from './api/ports.js';
 import { checkIdentity } from './identity.js';
 import { attachSafety, type Safety } from './safety.js';
+import { Outbox } from '../ledger/outbox.js';
+import type { WebhookConfig } from './events/types.js';
+import type { CaseRecordsOf } from './services/case-records.js';
 
 export interface NodeInit {
   dataDir: string;
@@ -40,6 +43,10 @@ export interface NodeInit {
   now?: () => number;
   logger: Logger;
   options?: Partial<NodeOptions>;
+  /** Webhooks to deliver events to (README "Events and webhooks"). */
+  webhooks?: WebhookConfig[];
+  /** How events read a case's records (default: a scan of the kind index). */
+  caseRecords?: CaseRecordsOf;
   /** The peer network; default libp2p from peerSeed, listen, psk, announce, bootstrap and peerAddrs (tests pass an in-memory one). */
   network?: NetworkFactory;
 }
@@ -66,6 +73,7 @@ export class TongbanNode implements NodeApi {
     readonly services: NodeServices,
     readonly log: Logger,
     readonly metrics: Metrics,
+    readonly outbox: Outbox,
     private readonly init: NodeInit,
     opts: NodeOptions,
   ) {
@@ -88,7 +96,9 @@ export class TongbanNode implements NodeApi {
       throw e;
     }
     let network: PeerNetwork;
+    let outbox: Outbox;
     try {
+      outbox = await Outbox.open(ledger, { retainEvents: opts.eventRetain });
       const ctx = { allowed: () => allowedPeers(ledger), members: () => ledger.config.members };
       network = init.network ? await init.network(ctx) : await libp2pNetwork(init, ledger, ctx);
     } catch (e) {
@@ -97,8 +107,8 @@ export class TongbanNode implements NodeApi {
       throw e;
     }
     const metrics = new Metrics();
-    const services = createServices({ ledger, network, log: init.logger, metrics, opts, witness: init.witness, now: init.now, acceptEmptyLog: init.acceptEmptyLog });
-    const node = new TongbanNode(ledger, network, services, init.logger, metrics, init, opts);
+    const services = createServices({ ledger, network, log: init.logger, metrics, opts, witness: init.witness, now: init.now, acceptEmptyLog: init.acceptEmptyLog, outbox, webhooks: init.webhooks, caseRecords: init.caseRecords });
+    const node = new TongbanNode(ledger, network, services, init.logger, metrics, outbox, init, opts);
     ledger.events.on('epoch', (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
       node.metrics.epoch.set(cfg.config.epoch);
@@ -151,6 +161,11 @@ export class TongbanNode implements NodeApi {
     this.api = await startApi(this, { host, port });
     const addr = this.api.server.address() as { address: string; port: number };
     return `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+
+  /** The event outbox, as GET /v1/events reads it. */
+  get events(): Outbox {
+    return this.outbox;
   }
 
   get peerId(): string {

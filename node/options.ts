@@ -71,6 +71,23 @@ export const httpDefaults = {
   httpErrorLogWindowMs: 10_000,
 };
 
+/** Events for local systems: the outbox, server-sent events and webhooks (README "Events and webhooks"). */
+export const eventDefaults = {
+  /** Newest events kept in the outbox; older ones are deleted (a reader further behind resumes at the oldest held). */
+  eventRetain: 100_000,
+  /** Records derived per outbox write. */
+  eventBatch: 256,
+  /** A comment line on every SSE stream this often, so proxies and clients see it alive. */
+  sseHeartbeatMs: 15_000,
+  /** Bytes an SSE client may leave unread before the node closes its stream (it resumes with Last-Event-ID). */
+  sseMaxBufferBytes: 1024 * 1024,
+  /** Deadline of one webhook POST. */
+  webhookTimeoutMs: 10_000,
+  /** First retry delay after a failed POST; doubled each failure up to webhookRetryMaxMs. */
+  webhookRetryBaseMs: 1_000,
+  webhookRetryMaxMs: 60_000,
+};
+
 export const nodeDefaults = {
   ...networkDefaults,
   ...syncDefaults,
@@ -79,6 +96,7 @@ export const nodeDefaults = {
   ...backfillDefaults,
   ...clockDefaults,
   ...httpDefaults,
+  ...eventDefaults,
 };
 
 export type NetworkOptions = typeof networkDefaults;
@@ -88,4 +106,5 @@ export type WitnessOptions = typeof witnessDefaults;
 export type BackfillOptions = typeof backfillDefaults;
 export type ClockOptions = typeof clockDefaults;
 export type HttpOptions = typeof httpDefaults;
+export type EventOptions = typeof eventDefaults;
 export type NodeOptions = typeof nodeDefaults;

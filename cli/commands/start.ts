@@ -30,6 +30,7 @@ function readHome(cfg: NodeConfig) {
     peerAddrs: cfg.peers,
     psk,
     witness: cfg.witness,
+    webhooks: cfg.webhooks,
     firstAdmin: admin ? { id: admin.id ?? 'admin', key: admin.pub, roles: ['admin'], active: true } : undefined,
     options: {
       checkpointIntervalMs: cfg.checkpointIntervalMs,

@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
 import type { Ledger } from '../../ledger/index.js';
 import type { Metrics } from '../metrics.js';
-import type { HttpOptions } from '../options.js';
 import type { ClockSkew } from '../clock-skew.js';
+import type { EventOptions, HttpOptions } from '../options.js';
+import type { Outbox } from '../../ledger/outbox.js';
+
+/** The durable event outbox as GET /v1/events reads it. */
+export type EventsApi = Pick<Outbox, 'read' | 'onAppended' | 'lastId' | 'prunedTo'>;
 
 /** What the routes read from and write to the ledger: reads, proofs, governance, and append. */
 export type LedgerApi = Pick<
@@ -45,7 +49,9 @@ export interface NodeApi {
   readonly ledger: LedgerApi;
   readonly metrics: Metrics;
   readonly log: Logger;
-  readonly opts: HttpOptions;
+  readonly opts: HttpOptions & Pick<EventOptions, 'sseHeartbeatMs' | 'sseMaxBufferBytes'>;
+  /** The event outbox (README "Events and webhooks"). */
+  readonly events: EventsApi;
   readonly peerId: string;
   addresses(): string[];
   /** Peer ids connected now. */

@@ -4,6 +4,8 @@ import type { Metrics } from '../metrics.js';
 import type { PeerNetwork } from '../p2p/network.js';
 import type { HeadsMessage } from '../p2p/messages.js';
 import type { protocolIds } from '../p2p/wire.js';
+import type { Outbox } from '../../ledger/outbox.js';
+import type { CaseRecordsOf } from './case-records.js';
 
 /**
  * What the node's services are built from (js-libp2p style: each service is
@@ -31,6 +33,10 @@ export interface Components {
   catchUp: CatchUp;
   /** Measures a member's signed clock (the time service). */
   clock: ClockMeasure;
+  /** The durable event outbox (README "Events and webhooks"). */
+  outbox: Outbox;
+  /** Every record held for one case (the events' only view of cases). */
+  caseRecords: CaseRecordsOf;
 }
 
 export interface Service {

@@ -15,6 +15,11 @@ import { OwnLogRecoveryService, ownLogRecovery } from './own-log-recovery.js';
 import { SyncServer, syncServer } from './sync-server.js';
 import { TimeService, timeService } from './time-service.js';
 import { WitnessCosigner, witnessCosigner } from './witness-cosigner.js';
+import { EventSource, eventSource } from './event-source.js';
+import { Webhooks, webhooks } from './webhooks.js';
+import { scanCaseRecords, type CaseRecordsOf } from './case-records.js';
+import type { Outbox } from '../../ledger/outbox.js';
+import type { WebhookConfig } from '../events/types.js';
 
 export type { Components, Service } from './components.js';
 
@@ -29,6 +34,8 @@ export interface NodeServices {
   ownCheckpoints: OwnCheckpoints;
   time: TimeService;
   recovery: OwnLogRecoveryService;
+  eventSource: EventSource;
+  webhooks: Webhooks;
 }
 
 export interface ServicesInit {
@@ -43,13 +50,19 @@ export interface ServicesInit {
   now?: () => number;
   /** Operator's word that this member's log is empty everywhere (node/recovery.ts). */
   acceptEmptyLog?: boolean;
+  outbox: Outbox;
+  /** Webhooks of the node config. */
+  webhooks?: WebhookConfig[];
+  /** How the events service reads a case's records (default: a scan of the kind index). */
+  caseRecords?: CaseRecordsOf;
 }
 
 /** Build every service over one components object (service-to-service parts are filled in as they are built). */
 export function createServices(init: ServicesInit): NodeServices {
   const { ledger, network, log, metrics, opts } = init;
   const ids = protocolIds(ledger.net);
-  const c = { ledger, network, log, metrics, ids, heads: headsPublisher({ network, ids, metrics, log }) } as Components;
+  const caseRecords = init.caseRecords ?? scanCaseRecords(ledger);
+  const c = { ledger, network, log, metrics, ids, heads: headsPublisher({ network, ids, metrics, log }), outbox: init.outbox, caseRecords } as Components;
   const s = {
     syncServer: syncServer(opts)(c),
     fetcher: fetcher(opts)(c),
@@ -60,6 +73,8 @@ export function createServices(init: ServicesInit): NodeServices {
     ownCheckpoints: ownCheckpoints(opts)(c),
     time: timeService({ ...opts, now: init.now })(c),
     recovery: ownLogRecovery({ ...opts, acceptEmptyLog: init.acceptEmptyLog })(c),
+    eventSource: eventSource(opts)(c),
+    webhooks: webhooks({ ...opts, hooks: init.webhooks ?? [] })(c),
   };
   c.intake = s.fetcher;
   c.sync = s.fetcher;

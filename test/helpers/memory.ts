@@ -26,7 +26,7 @@ export interface MemoryNet {
   dirs: string[];
   /** The peer id of member i (what the hub names it by). */
   peer(i: number): string;
-  /** Start member i's node; `extra` overrides its init (e.g. a skewed clock). */
+  /** Start member i's node; `extra` overrides its init (a skewed clock, webhooks; its options go over the fast ones). */
   start(i: number, extra?: Partial<NodeInit>): Promise<TongbanNode>;
   stop(i: number): Promise<void>;
   close(): Promise<void>;
@@ -47,7 +47,7 @@ export function memoryNet(n: number, opts: { quorum?: { witness?: number; govern
     nodes: [],
     dirs: tmp.map((d) => d.path),
     peer: (i) => members[i]!.member.peer,
-    async start(i, extra) {
+    async start(i, extra = {}) {
       const m = members[i]!;
       const node = await TongbanNode.start({
         dataDir: tmp[i]!.path,
@@ -58,9 +58,9 @@ export function memoryNet(n: number, opts: { quorum?: { witness?: number; govern
         listen: [],
         firstAdmin: { id: 'admin', key: publicKeyOf(m.adminSeed), roles: ['admin'], active: true },
         logger: logger.child({ node: m.id }),
-        options: fastOptions,
         network: async ({ allowed }) => hub.network(m.member.peer, allowed),
         ...extra,
+        options: { ...fastOptions, ...extra.options },
       });
       t.nodes[i] = node;
       return node;

@@ -1,0 +1,304 @@
+import { toHex } from '../../protocol/bytes.js';
+import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, WorkCalendar, type CaseReport, type HeldRecord } from '../../protocol/cases/index.js';
+import { decodeEnvelope, type Envelope } from '../../protocol/records/record.js';
+import { FinalityPolicy } from '../../protocol/finality.js';
+import type { CaseMark, NewEvent, Outbox, OutboxWrite } from '../../ledger/outbox.js';
+import type { Components, Service } from './components.js';
+import type { CaseRecordsOf } from './case-records.js';
+import type { EventType } from '../events/types.js';
+
+export type EventSourceComponents = Pick<Components, 'ledger' | 'log' | 'metrics'> & { outbox: Outbox; caseRecords: CaseRecordsOf };
+
+export interface EventSourceInit {
+  /** Records read and derived per outbox write. */
+  eventBatch?: number;
+  /** The clock lights are evaluated at (tests pass a later instant to `reevaluate` instead). */
+  now?: () => number;
+}
+
+/** After a failed derivation (a failed write), try again this soon. */
+const RETRY_MS = 1_000;
+const REC = (author: string) => `rec/${author}`;
+const FIN = (author: string) => `fin/${author}`;
+
+/**
+ * Derives the events of README "Events and webhooks" from the ledger's
+ * durable state into the outbox: per log, a cursor of the records derived
+ * (case events) and of the records announced final (`record.final`), each
+ * written in the same atomic batch as the events it produced. After a crash
+ * the cursors are where the events stopped: nothing is lost or repeated.
+ * Lights and alerts are evaluated on each case record and again for every
+ * open case at each day boundary in China Standard Time (and at start, for
+ * boundaries passed while stopped).
+ */
+export class EventSource implements Service {
+  private readonly batch: number;
+  private readonly now: () => number;
+  private offs: (() => void)[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private pending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Per log, the records events have been derived for (the durable cursors, kept in memory during a pass). */
+  private readonly derived = new Map<string, number>();
+
+  constructor(
+    init: EventSourceInit,
+    private readonly x: EventSourceComponents,
+  ) {
+    this.batch = init.eventBatch ?? 256;
+    this.now = init.now ?? (() => x.ledger.now());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.offs = [this.x.ledger.events.on('records', () => this.kick()), this.x.ledger.events.on('state', (s) => s.state === 'final' && this.kick())];
+    this.kick();
+    this.enqueue(() => this.reevaluateOpen(this.now()));
+    this.scheduleDay();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const off of this.offs) off();
+    this.offs = [];
+    if (this.timer) clearTimeout(this.timer);
+    await this.chain;
+  }
+
+  /** Resolves once every change seen so far has been derived. */
+  async idle(): Promise<void> {
+    this.kick();
+    await this.chain;
+  }
+
+  private kick(): void {
+    if (this.pending || this.stopped) return;
+    this.pending = true;
+    this.enqueue(async () => {
+      this.pending = false;
+      try {
+        await this.derive();
+      } catch (e) {
+        // nothing was lost (the cursors did not move): derive again soon, even if nothing else changes
+        if (!this.stopped) setTimeout(() => this.kick(), RETRY_MS).unref();
+        throw e;
+      }
+    });
+  }
+
+  /** One pass at a time: derivation, day re-evaluation. */
+  private enqueue(fn: () => Promise<void>): void {
+    this.chain = this.chain.then(async () => {
+      if (this.stopped) return;
+      try {
+        await fn();
+      } catch (e) {
+        if (!this.stopped) this.x.log.warn({ err: e }, 'deriving events failed; retried');
+      }
+    });
+  }
+
+  private scheduleDay(): void {
+    if (this.stopped) return;
+    const now = this.now();
+    this.timer = setTimeout(() => {
+      this.enqueue(() => this.reevaluateOpen(this.now()));
+      this.scheduleDay();
+    }, Math.max(1, nextDayStart(now) - now));
+    this.timer.unref();
+  }
+
+  private get self(): string {
+    return this.x.ledger.self?.id ?? '';
+  }
+
+  /** Derive every log's new records and newly final records, a batch per write, until caught up. */
+  private async derive(): Promise<void> {
+    const { ledger, outbox } = this.x;
+    for (const author of ledger.authors()) this.derived.set(author, (await outbox.cursor(REC(author))) ?? 0);
+    for (const author of ledger.authors()) {
+      for (;;) {
+        if (this.stopped) return;
+        const from = (await outbox.cursor(REC(author))) ?? 0;
+        const envs = (await ledger.envelopeBytes(author, from, Math.min(this.batch, ledger.size(author) - from))).map(decodeEnvelope);
+        if (envs.length === 0) break;
+        await this.write(async (w) => {
+          for (const env of envs) if (isCaseKind(env.record.kind)) await this.caseRecordEvents(w, env);
+          w.cursor(REC(author), from + envs.length);
+        });
+        this.derived.set(author, from + envs.length);
+      }
+      for (;;) {
+        if (this.stopped) return;
+        const from = (await outbox.cursor(FIN(author))) ?? 0;
+        const envs = (await ledger.envelopeBytes(author, from, Math.min(this.batch, ledger.size(author) - from))).map(decodeEnvelope);
+        const final: Envelope[] = [];
+        for (const env of envs) {
+          if (!ledger.isFinal(author, env.record.seq, env.record.epoch)) break;
+          final.push(env);
+        }
+        if (final.length === 0) break;
+        await this.write(async (w, cases) => {
+          for (const env of final) {
+            const finalAt = (await ledger.states.firstFinal(author, env.record.seq, env.record.epoch))?.at ?? null;
+            this.add(w, { type: 'record.final', recordId: toHex(env.id), ...(caseIdOf(env) ? { caseId: toHex(caseIdOf(env)!) } : {}), data: { author, seq: env.record.seq, kind: env.record.kind, epoch: env.record.epoch, ts: env.record.ts, finalAt } });
+            // a case record now witnessed may raise late-entry (CASES.md §C.5)
+            const c = caseIdOf(env);
+            if (c) await this.alertCheck(w, await this.cachedReport(cases, c, this.now()), c, 'final');
+          }
+          w.cursor(FIN(author), from + final.length);
+        });
+      }
+    }
+  }
+
+  /** One outbox write with a per-write cache of case reports (several records of one case, one evaluation). */
+  private write(build: (w: OutboxWrite, cases: Map<string, CaseReport | null>) => Promise<void>): Promise<void> {
+    const cases = new Map<string, CaseReport | null>();
+    return this.x.outbox
+      .write(async (w) => {
+        await build(w, cases);
+        return w.added;
+      })
+      .then((added) => added.forEach((e) => this.x.metrics.events.inc({ type: e.type })));
+  }
+
+  private add(w: OutboxWrite, e: Omit<NewEvent, 'member' | 'at'> & { type: EventType; at?: number }): void {
+    w.add({ ...e, at: e.at ?? this.now(), member: this.self });
+  }
+
+  private calendar(): WorkCalendar {
+    for (const c of [...this.x.ledger.chain].reverse()) if (c.config.calendar) return new WorkCalendar(c.config.calendar, c.config.epoch);
+    return new WorkCalendar(undefined, null);
+  }
+
+  /**
+   * The case report at `t` from the records held that events have been
+   * derived for (up to `upTo`, the record being derived, in its log): each
+   * event tells the case as it stood after its record, not after later ones
+   * of the same batch. Null when the case.open is not among them.
+   */
+  private async report(caseId: Uint8Array, t: number, upTo?: Envelope): Promise<CaseReport | null> {
+    const { ledger } = this.x;
+    const held: HeldRecord[] = [];
+    const witnessedOf = new Map<string, number | null>();
+    for (const env of await this.x.caseRecords(caseId)) {
+      const r = env.record;
+      const seen = upTo && r.author === upTo.record.author ? r.seq <= upTo.record.seq : r.seq < (this.derived.get(r.author) ?? 0);
+      if (!seen) continue;
+      const final = ledger.isFinal(r.author, r.seq, r.epoch);
+      held.push({ env, final, witnessed: final ? await this.witnessed(env, witnessedOf) : null });
+    }
+    const ctx = { calendar: this.calendar(), regionOf: (m: string, e: number) => ledger.configFor(e)?.members.find((x) => x.id === m)?.region };
+    return caseReport(caseId, held, ctx, t) ?? null;
+  }
+
+  /**
+   * When a record was witnessed (PROTOCOL.md §8): the time the checkpoint
+   * that proves it (the first to make it final, as in bundles) reached quorum,
+   * from its cosignature times, so a node that caught up late does not see
+   * late entries that are not. Per checkpoint, once per report.
+   */
+  private async witnessed(env: Envelope, cache: Map<string, number | null>): Promise<number | null> {
+    const r = env.record;
+    const cp = await this.x.ledger.checkpoints.forEntry(r.author, r.seq, r.epoch);
+    const cfg = this.x.ledger.configFor(r.epoch);
+    if (!cp || !cfg) return null;
+    const key = `${r.author}/${cp.checkpoint.size}`;
+    if (!cache.has(key)) cache.set(key, FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed);
+    return cache.get(key)!;
+  }
+
+  private async cachedReport(cases: Map<string, CaseReport | null>, caseId: Uint8Array, t: number): Promise<CaseReport | null> {
+    const key = toHex(caseId);
+    if (!cases.has(key)) cases.set(key, await this.report(caseId, t));
+    return cases.get(key)!;
+  }
+
+  /** The event of one case record, then its lights and alerts checked. */
+  private async caseRecordEvents(w: OutboxWrite, env: Envelope): Promise<void> {
+    const caseId = caseIdOf(env);
+    if (!caseId) return;
+    const r = env.record;
+    const rep = await this.report(caseId, this.now(), env);
+    const ignored = rep?.ignored.find((i) => i.id === toHex(env.id))?.rule;
+    const base = { author: r.author, seq: r.seq, kind: r.kind, ts: isoCst(r.ts), actor: r.actor?.id ?? null, ...(ignored ? { ignored } : {}), state: rep?.state ?? null, ...(rep ? {} : { caseHeld: false }) };
+    const ids = { caseId: toHex(caseId), recordId: toHex(env.id) };
+    const body = r.body as Record<string, unknown>;
+    if (r.kind === 'case.open') {
+      const role = r.author === this.self ? 'opener' : (body.handlers as string[]).includes(this.self) ? 'handler' : null;
+      this.add(w, { type: 'case.opened', ...ids, data: { ...base, item: body.item, name: body.name, mode: body.mode, serial: body.serial, handlers: body.handlers, limit: body.limit, role } });
+    } else if (r.kind === 'case.handoff' && body.to === this.self) {
+      this.add(w, { type: 'case.handoff', ...ids, data: { ...base, from: r.author, to: body.to, purpose: body.purpose, via: body.via, tracking: body.tracking ?? null, materials: (body.materials as Uint8Array[]).map(toHex) } });
+    } else if (!ignored && (r.kind === 'case.close' || (r.kind === 'case.accept' && body.decision === 'refuse'))) {
+      this.add(w, { type: 'case.closed', ...ids, data: { ...base, result: r.kind === 'case.close' ? body.result : 'refused', lateDays: rep?.lateDays ?? null } });
+    } else {
+      this.add(w, { type: 'case.updated', ...ids, data: base });
+    }
+    if (rep) await this.alertCheck(w, rep, caseId, 'record');
+  }
+
+  /** Emit `case.alert` when the case's light or alert codes differ from what the last event announced; remember them. */
+  private async alertCheck(w: OutboxWrite, rep: CaseReport | null, caseId: Uint8Array, reason: 'record' | 'final' | 'day', t = this.now()): Promise<void> {
+    if (!rep) return;
+    const key = toHex(caseId);
+    const stored = w.pendingMark(key) ?? (await this.x.outbox.caseMark(caseId));
+    const prev = stored ?? { light: null, alerts: [], open: true };
+    const codes = [...new Set(rep.alerts.map((a) => a.code))].sort();
+    const mark: CaseMark = { light: rep.light, alerts: codes, open: rep.state !== 'closed' && rep.state !== 'refused' };
+    if (mark.light !== prev.light || codes.join() !== prev.alerts.join()) {
+      this.add(w, {
+        type: 'case.alert',
+        caseId: key,
+        at: t,
+        data: {
+          reason,
+          light: rep.light,
+          previous: prev.light,
+          raised: codes.filter((c) => !prev.alerts.includes(c)),
+          cleared: prev.alerts.filter((c) => !codes.includes(c)),
+          alerts: rep.alerts,
+          state: rep.state,
+          due: rep.due,
+          counted: rep.counted,
+          allowed: rep.allowed,
+          remaining: rep.remaining,
+          overdue: rep.overdue,
+          asOf: rep.asOf,
+        },
+      });
+    }
+    if (!stored || mark.light !== prev.light || codes.join() !== prev.alerts.join() || mark.open !== prev.open) w.caseMark(caseId, mark);
+  }
+
+  /**
+   * Re-evaluate every open case at instant `t` (a day boundary, or start):
+   * a `case.alert` for each whose light or alerts changed. A batch of cases
+   * per write. Runs after the derivation under way.
+   */
+  async reevaluate(t: number): Promise<void> {
+    this.enqueue(() => this.reevaluateOpen(t));
+    await this.chain;
+  }
+
+  private async reevaluateOpen(t: number): Promise<void> {
+    let ids: Uint8Array[] = [];
+    const flush = async () => {
+      const batch = ids;
+      ids = [];
+      if (batch.length) await this.write(async (w, cases) => {
+        for (const id of batch) await this.alertCheck(w, await this.cachedReport(cases, id, t), id, 'day', t);
+      });
+    };
+    for await (const id of this.x.outbox.openCases()) {
+      ids.push(id);
+      if (ids.length >= this.batch) await flush();
+    }
+    await flush();
+  }
+}
+
+export function eventSource(init: EventSourceInit = {}): (c: EventSourceComponents) => EventSource {
+  return (c) => new EventSource(init, c);
+}
