@@ -9,7 +9,7 @@ import type { TongbanNode } from '../../../node/node.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signBody, verifySignature } from '../../../node/services/webhooks.js';
 import { submission } from '../../helpers/consortium.js';
 import { memoryNet, type MemoryNet } from '../../helpers/memory.js';
-import { until } from '../../helpers/network.js';
+import { until, until as untilNode } from '../../helpers/network.js';
 
 // One member, witness quorum 1: its own cosignature makes its records final (record.final), in process, HTTP on loopback.
 const reg = new Uint8Array(32).fill(0x35);
@@ -293,6 +293,8 @@ describe('webhooks', () => {
     const [HD, PD] = t.members as [(typeof t.members)[0], (typeof t.members)[0]];
     const hd = await t.start(0, { webhooks: [{ url: r.url, types: ['case.opened', 'case.handoff', 'record.final'], secret }] });
     const pd = await t.start(1);
+    // Appends are taken once each node recovered its own log from the other (node/recovery.ts).
+    for (const n of [hd, pd]) await untilNode(() => !n.ledger.appendGuard?.(), 10_000, 'own-log recovery');
     const cw = new Uint8Array(32).fill(0x63);
     await pd.ledger.append(submission(t.net, PD.id, 'admin', PD.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }));
     const open = await pd.ledger.append(submission(t.net, PD.id, 'cw', cw, 'case.open', {
