@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import { MEMBER_ID_PATTERN } from '../protocol/names.js';
-import { EVENT_TYPES } from '../node/events/types.js';
+import { EVENT_TYPES } from '../protocol/events.js';
 
 /** A webhook (README "Events and webhooks"): events of `types` POSTed to `url`, signed with HMAC-SHA256 under `secret`. */
 const Webhook = Type.Object(

@@ -18,7 +18,7 @@ import type { NodeApi } from './api/ports.js';
 import { checkIdentity } from './identity.js';
 import { attachSafety, type Safety } from './safety.js';
 import { Outbox } from '../ledger/outbox.js';
-import type { WebhookConfig } from './events/types.js';
+import type { WebhookConfig } from '../protocol/events.js';
 import type { CaseRecordsOf } from './services/case-records.js';
 
 export interface NodeInit {

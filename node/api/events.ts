@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
-import { EVENT_TYPES, isEventType } from '../events/types.js';
+import { EVENT_TYPES, isEventType } from '../../protocol/events.js';
 import { apiError, ErrorBody } from './errors.js';
 import type { NodeApi } from './ports.js';
 

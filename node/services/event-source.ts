@@ -5,7 +5,7 @@ import { FinalityPolicy } from '../../protocol/finality.js';
 import type { CaseMark, NewEvent, Outbox, OutboxWrite } from '../../ledger/outbox.js';
 import type { Components, Service } from './components.js';
 import type { CaseRecordsOf } from './case-records.js';
-import type { EventType } from '../events/types.js';
+import type { EventType } from '../../protocol/events.js';
 
 export type EventSourceComponents = Pick<Components, 'ledger' | 'log' | 'metrics'> & { outbox: Outbox; caseRecords: CaseRecordsOf };
 

@@ -19,7 +19,7 @@ import { EventSource, eventSource } from './event-source.js';
 import { Webhooks, webhooks } from './webhooks.js';
 import { scanCaseRecords, type CaseRecordsOf } from './case-records.js';
 import type { Outbox } from '../../ledger/outbox.js';
-import type { WebhookConfig } from '../events/types.js';
+import type { WebhookConfig } from '../../protocol/events.js';
 
 export type { Components, Service } from './components.js';
 

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Outbox, OutboxEvent } from '../../ledger/outbox.js';
 import { eventDefaults, type EventOptions } from '../options.js';
-import type { WebhookConfig } from '../events/types.js';
+import type { WebhookConfig } from '../../protocol/events.js';
 import type { Components, Service } from './components.js';
 
 /** Headers of a webhook POST (README "Events and webhooks"). */
