@@ -1,0 +1,296 @@
+import { concat, equalBytes, fromHex, readU64be, toHex, u64be, utf8 } from '../protocol/bytes.js';
+import type { CborValue } from '../protocol/cbor.js';
+import { calendarOf } from '../protocol/bundle/case.js';
+import { evaluateDeadline, type ClockFacts } from '../protocol/cases/deadline.js';
+import { caseReport, caseStateOf, type CaseReport, type CaseState, type HeldRecord } from '../protocol/cases/report.js';
+import { caseIdOf, foldCase, type CaseFold } from '../protocol/cases/rules.js';
+import { serialWarnings } from '../protocol/cases/check.js';
+import { isCaseKind, type CaseClockBody, type CaseOpenBody, type Light } from '../protocol/cases/schema.js';
+import { FinalityPolicy } from '../protocol/finality.js';
+import type { Envelope } from '../protocol/records/record.js';
+import type { Checkpoints } from './checkpoints.js';
+import { decodeValue, encodeValue } from './codec.js';
+import { LedgerError } from './errors.js';
+import type { LedgerCore } from './ledger.js';
+import { logKey, parseLogKey } from './keys.js';
+import { EMPTY, type Op, type Store } from './store.js';
+
+/*
+ * Case indexes (CASES.md; written in the transaction that stores the records):
+ *   case    caseId ‖ author ‖ seq → ''      every record of a case (the case.open too), whoever wrote it
+ *   serial  author ‖ 0 ‖ serial ‖ 0 ‖ caseId → ''   case.open records per (author, serial)
+ *   caseSum caseId → summary                the time-independent facts of the fold of what is held
+ *   caseBy  facet ‖ 0 ‖ openTs ‖ caseId → '' one key per facet of the summary (state, opener, handler, member, item, clock, live, all)
+ * Lights depend on the instant, so they are never stored: a light query walks the `live` facet (accepted,
+ * open) or, for another instant, the `clock` facet (every accepted case), and runs the deadline engine over
+ * the stored clock facts of each candidate.
+ */
+
+/** The time-independent facts of a case that lists and lights need (the fold of every record held). */
+export interface CaseSummary {
+  id: Uint8Array;
+  opener: string;
+  handlers: string[];
+  item: string;
+  serial: string;
+  state: CaseState;
+  openTs: number;
+  limit: CaseOpenBody['limit'];
+  accept?: [Uint8Array, number];
+  refuse?: number;
+  close?: number;
+  /** Counted case.clock records: id, ts, action, days. */
+  clocks: [Uint8Array, number, string, number][];
+}
+
+export function summarize(fold: CaseFold): CaseSummary {
+  const s: CaseSummary = {
+    id: fold.id,
+    opener: fold.opener,
+    handlers: [...fold.handlers],
+    item: fold.open.item,
+    serial: fold.open.serial,
+    state: caseStateOf(fold),
+    openTs: fold.openEnv.record.ts,
+    limit: fold.open.limit,
+    clocks: fold.counted
+      .filter((e) => e.record.kind === 'case.clock')
+      .map((e) => {
+        const b = e.record.body as unknown as CaseClockBody;
+        return [e.id, e.record.ts, b.action, b.days ?? 0];
+      }),
+  };
+  if (fold.accepted) s.accept = [fold.accepted.id, fold.accepted.record.ts];
+  if (fold.refused) s.refuse = fold.refused.record.ts;
+  if (fold.closed) s.close = fold.closed.record.ts;
+  return s;
+}
+
+function encodeSummary(s: CaseSummary): Uint8Array {
+  const v: Record<string, CborValue> = { id: s.id, opener: s.opener, handlers: s.handlers, item: s.item, serial: s.serial, state: s.state, openTs: s.openTs, limit: { days: s.limit.days, calendar: s.limit.calendar }, clocks: s.clocks };
+  if (s.accept) v.accept = s.accept;
+  if (s.refuse !== undefined) v.refuse = s.refuse;
+  if (s.close !== undefined) v.close = s.close;
+  return encodeValue(v);
+}
+
+export function decodeSummary(bytes: Uint8Array): CaseSummary {
+  const v = decodeValue(bytes, 'case summary');
+  if (!(v.id instanceof Uint8Array) || typeof v.opener !== 'string' || !Array.isArray(v.handlers) || typeof v.state !== 'string' || typeof v.openTs !== 'number') throw new LedgerError('CORRUPT', 'stored case summary is corrupt');
+  const s: CaseSummary = {
+    id: v.id,
+    opener: v.opener,
+    handlers: v.handlers as string[],
+    item: v.item as string,
+    serial: v.serial as string,
+    state: v.state as CaseState,
+    openTs: v.openTs,
+    limit: v.limit as unknown as CaseOpenBody['limit'],
+    clocks: v.clocks as unknown as CaseSummary['clocks'],
+  };
+  if (v.accept) s.accept = v.accept as unknown as [Uint8Array, number];
+  if (typeof v.refuse === 'number') s.refuse = v.refuse;
+  if (typeof v.close === 'number') s.close = v.close;
+  return s;
+}
+
+/**
+ * The deadline engine's input from a summary: only ids, times and clock bodies are read by it, so the
+ * stored facts stand in for the records (no record is read to evaluate a light).
+ */
+export function factsOf(s: CaseSummary): ClockFacts {
+  const rec = (id: Uint8Array, ts: number, body: Record<string, unknown> = {}) => ({ id, record: { ts, body } }) as unknown as Envelope;
+  const f: ClockFacts = {
+    limit: s.limit,
+    clocks: s.clocks.map(([id, ts, action, days]) => rec(id, ts, action === 'extend' ? { action, days, reason: 'extension' } : { action })),
+  };
+  if (s.accept) f.accept = rec(s.accept[0], s.accept[1]);
+  if (s.refuse !== undefined) f.refuse = rec(new Uint8Array(32), s.refuse);
+  if (s.close !== undefined) f.close = rec(new Uint8Array(32), s.close);
+  return f;
+}
+
+/** Facet names of a summary: every list the API filters on. */
+export function facetsOf(s: CaseSummary): string[] {
+  const out = ['all', `state:${s.state}`, `opener:${s.opener}`, `member:${s.opener}`, `item:${s.item}`];
+  for (const h of s.handlers) out.push(`handler:${h}`, `member:${h}`);
+  if (s.accept && s.refuse === undefined) out.push('clock');
+  if (s.state === 'in-progress' || s.state === 'paused') out.push('live');
+  return [...new Set(out)];
+}
+
+export const facetPrefix = (facet: string): Uint8Array => concat(utf8(facet), Uint8Array.of(0));
+const facetKey = (facet: string, ts: number, id: Uint8Array) => concat(facetPrefix(facet), u64be(ts), id);
+export const serialPrefix = (author: string, serial: string): Uint8Array => concat(utf8(author), Uint8Array.of(0), utf8(serial), Uint8Array.of(0));
+export const caseRange = (id: Uint8Array) => ({ gte: id, lt: concat(id, Uint8Array.of(0xff)) });
+
+/** Every record of a case held (its index), in (author, seq) order. */
+export async function caseRecords(core: LedgerCore, id: Uint8Array): Promise<Envelope[]> {
+  const out: Envelope[] = [];
+  for await (const k of core.store.keys('case', caseRange(id))) {
+    if (k.length < 33) continue;
+    const { author, n } = parseLogKey(k.subarray(32));
+    const env = await core.envelope(author, n);
+    if (env) out.push(env);
+  }
+  return out;
+}
+
+/** Ids of `author`'s case.open records with `serial` held (one, unless a forged log repeated it). */
+export async function casesBySerial(store: Store, author: string, serial: string): Promise<Uint8Array[]> {
+  const p = serialPrefix(author, serial);
+  const out: Uint8Array[] = [];
+  for await (const k of store.keys('serial', { gte: p, lt: concat(p, new Uint8Array(32).fill(0xff), Uint8Array.of(0xff)) })) if (k.length === p.length + 32) out.push(k.subarray(p.length));
+  return out;
+}
+
+/**
+ * The index ops for the case records among `envs` (one write group): each record under its case and, for
+ * every case touched, the new summary and its facet keys in place of the old ones. Reads only what earlier
+ * transactions wrote (the writer serialises them), plus the group's own records.
+ */
+export async function caseOps(core: LedgerCore, envs: readonly Envelope[]): Promise<Op[]> {
+  const { store } = core;
+  const ops: Op[] = [];
+  const touched = new Map<string, Envelope[]>();
+  for (const env of envs) {
+    const r = env.record;
+    if (!isCaseKind(r.kind)) continue;
+    const id = caseIdOf(env);
+    if (!(id instanceof Uint8Array) || id.length !== 32) continue;
+    ops.push(store.put('case', concat(id, logKey(r.author, r.seq)), EMPTY));
+    if (r.kind === 'case.open') ops.push(store.put('serial', concat(serialPrefix(r.author, (r.body as unknown as CaseOpenBody).serial), env.id), EMPTY));
+    const key = toHex(id);
+    touched.set(key, [...(touched.get(key) ?? []), env]);
+  }
+  for (const [key, fresh] of touched) {
+    const id = fromHex(key);
+    const held = await caseRecords(core, id);
+    const all = [...held, ...fresh.filter((e) => !held.some((h) => equalBytes(h.id, e.id)))];
+    const folded = foldCase(id, all);
+    if (!folded) continue; // the case.open has not arrived yet: its records wait under the case id
+    const next = summarize(folded.fold);
+    const oldBytes = await store.get('caseSum', id);
+    const old = oldBytes ? decodeSummary(oldBytes) : undefined;
+    const before = new Set(old ? facetsOf(old) : []);
+    const after = new Set(facetsOf(next));
+    for (const f of before) if (!after.has(f)) ops.push(store.del('caseBy', facetKey(f, old!.openTs, id)));
+    for (const f of after) if (!before.has(f)) ops.push(store.put('caseBy', facetKey(f, next.openTs, id), EMPTY));
+    ops.push(store.put('caseSum', id, encodeSummary(next)));
+  }
+  return ops;
+}
+
+export async function caseSummary(store: Store, id: Uint8Array): Promise<CaseSummary | undefined> {
+  const b = await store.get('caseSum', id);
+  return b ? decodeSummary(b) : undefined;
+}
+
+export interface CaseQuery {
+  state?: CaseState;
+  light?: Light;
+  member?: string;
+  role?: 'opener' | 'handler';
+  item?: string;
+  /** Cases opened at or after this instant (ms). */
+  since?: number;
+  /** The instant lights are evaluated at (ms). */
+  asOf: number;
+  /** Continue after this cursor (from a previous page). */
+  after?: string;
+  limit: number;
+}
+
+export interface CaseListItem {
+  summary: CaseSummary;
+  light: Light | null;
+  overdue: number | null;
+}
+
+/** The facet a query walks: the most selective one it names; the other filters are checked on each summary. */
+function facetOf(q: CaseQuery, now: number): string {
+  if (q.item !== undefined) return `item:${q.item}`;
+  if (q.member !== undefined) return `${q.role ?? 'member'}:${q.member}`;
+  if (q.state !== undefined) return `state:${q.state}`;
+  if (q.light !== undefined) return q.asOf >= now ? 'live' : 'clock';
+  return 'all';
+}
+
+function matches(s: CaseSummary, q: CaseQuery): boolean {
+  if (q.state !== undefined && s.state !== q.state) return false;
+  if (q.item !== undefined && s.item !== q.item) return false;
+  if (q.member !== undefined) {
+    const opener = s.opener === q.member;
+    const handler = s.handlers.includes(q.member);
+    if (q.role === 'opener' ? !opener : q.role === 'handler' ? !handler : !opener && !handler) return false;
+  }
+  return true;
+}
+
+/**
+ * A page of cases from the facet indexes, in the order they were opened (open ts, then id); lights at
+ * `asOf` by the deadline engine over each candidate's stored facts. `next` continues the walk.
+ */
+export async function listCases(core: LedgerCore, q: CaseQuery): Promise<{ cases: CaseListItem[]; next: string | null }> {
+  const calendar = calendarOf(core.chain);
+  const prefix = facetPrefix(facetOf(q, core.now()));
+  const end = concat(prefix, Uint8Array.of(0xff));
+  let range: { gt?: Uint8Array; gte?: Uint8Array; lt: Uint8Array } = { gte: concat(prefix, u64be(q.since ?? 0)), lt: end };
+  if (q.after) {
+    const c = fromHex(q.after, 'cursor');
+    if (c.length !== 40) throw new LedgerError('INVALID_ARGUMENT', 'cursor: not a cursor of this list');
+    const at = concat(prefix, c);
+    range = q.since !== undefined && readU64be(c) < q.since ? range : { gt: at, lt: end };
+  }
+  const out: CaseListItem[] = [];
+  let last: Uint8Array | undefined;
+  for await (const k of core.store.keys('caseBy', range)) {
+    const id = k.subarray(prefix.length + 8);
+    const s = await caseSummary(core.store, id);
+    if (!s || !matches(s, q)) continue;
+    const d = s.accept ? evaluateDeadline(factsOf(s), calendar, q.asOf) : undefined;
+    const light = d?.light ?? null;
+    if (q.light !== undefined && light !== q.light) continue;
+    out.push({ summary: s, light, overdue: d?.overdue ?? null });
+    last = k;
+    if (out.length === q.limit) break;
+  }
+  return { cases: out, next: out.length === q.limit && last ? toHex(last.subarray(prefix.length)) : null };
+}
+
+/** When a record was witnessed: the quorum time of the first checkpoint that made it final (null if not final). */
+async function witnessedAt(core: LedgerCore, checkpoints: Checkpoints, env: Envelope): Promise<number | null> {
+  const r = env.record;
+  const cfg = core.configFor(r.epoch);
+  if (!cfg || !checkpoints.isFinal(r.author, r.seq, r.epoch)) return null;
+  const cp = await checkpoints.forEntry(r.author, r.seq, r.epoch);
+  if (!cp) return null;
+  try {
+    return FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed;
+  } catch {
+    return null;
+  }
+}
+
+export type NodeCaseReport = CaseReport & { warnings: { code: 'duplicate-serial'; ids: string[] }[] };
+
+/**
+ * The C.6 report of a case from every record this node holds, final or not, at `asOf`, with the node's
+ * warnings (a repeated serial). Undefined when the case.open is not held.
+ */
+export async function nodeCaseReport(core: LedgerCore, checkpoints: Checkpoints, id: Uint8Array, asOf: number): Promise<NodeCaseReport | undefined> {
+  const records = await caseRecords(core, id);
+  const held: HeldRecord[] = [];
+  for (const env of records) held.push({ env, final: checkpoints.isFinal(env.record.author, env.record.seq, env.record.epoch), witnessed: await witnessedAt(core, checkpoints, env) });
+  const regionOf = (member: string, epoch: number) => core.configFor(epoch)?.members.find((m) => m.id === member)?.region;
+  const report = caseReport(id, held, { calendar: calendarOf(core.chain), regionOf }, asOf);
+  if (!report) return undefined;
+  const open = records.find((e) => equalBytes(e.id, id))!;
+  const twins: Envelope[] = [];
+  for (const other of await casesBySerial(core.store, open.record.author, report.serial)) {
+    if (equalBytes(other, id)) continue;
+    const env = (await caseRecords(core, other)).find((e) => equalBytes(e.id, other));
+    if (env) twins.push(env);
+  }
+  return { ...report, warnings: serialWarnings(open, twins) };
+}
