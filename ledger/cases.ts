@@ -251,11 +251,12 @@ export async function listCases(core: LedgerCore, q: CaseQuery): Promise<{ cases
     const d = s.accept ? evaluateDeadline(factsOf(s), calendar, q.asOf) : undefined;
     const light = d?.light ?? null;
     if (q.light !== undefined && light !== q.light) continue;
+    // one match past the page says whether there is a next page
+    if (out.length === q.limit) return { cases: out, next: toHex(last!.subarray(prefix.length)) };
     out.push({ summary: s, light, overdue: d?.overdue ?? null });
     last = k;
-    if (out.length === q.limit) break;
   }
-  return { cases: out, next: out.length === q.limit && last ? toHex(last.subarray(prefix.length)) : null };
+  return { cases: out, next: null };
 }
 
 /** When a record was witnessed: the quorum time of the first checkpoint that made it final (null if not final). */

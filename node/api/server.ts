@@ -9,6 +9,7 @@ import { apiError, toApiError } from './errors.js';
 import { recordRoutes } from './records.js';
 import { readRoutes } from './reads.js';
 import { governanceRoutes } from './governance.js';
+import { caseRoutes } from './cases.js';
 
 export interface ApiInit {
   host: string;
@@ -89,6 +90,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await recordRoutes(app, node);
   await readRoutes(app, node);
   await governanceRoutes(app, node);
+  await caseRoutes(app, node);
   await app.listen({ host: init.host, port: init.port });
   return app;
 }
