@@ -70,7 +70,7 @@ const operator = program.command('operator').description('officials (actors) of 
 example(
   waits(target(operator.command('add').description('create an official\'s key (0600) and register it with an org.actor record')))
     .requiredOption('--id <id>', 'actor id, e.g. li.na')
-    .requiredOption('--roles <roles>', 'comma-separated: admin, approver, registrar (caseworker, supervisor: for case kinds, not yet)')
+    .requiredOption('--roles <roles>', 'comma-separated: admin, approver, caseworker, registrar, supervisor')
     .requiredOption('--out <file>', 'key file to create')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')
