@@ -194,8 +194,8 @@ export interface CaseQuery {
   item?: string;
   /** Cases opened at or after this instant (ms). */
   since?: number;
-  /** The instant lights are evaluated at (ms). */
-  asOf: number;
+  /** The instant lights are evaluated at (ms); absent: now. */
+  asOf?: number;
   /** Continue after this cursor (from a previous page). */
   after?: string;
   limit: number;
@@ -207,12 +207,16 @@ export interface CaseListItem {
   overdue: number | null;
 }
 
-/** The facet a query walks: the most selective one it names; the other filters are checked on each summary. */
-function facetOf(q: CaseQuery, now: number): string {
+/**
+ * The facet a query walks: the most selective one it names; the other filters are checked on each summary.
+ * Lights now are those of the cases open now (`live`); at another instant, of every case accepted (`clock`):
+ * one closed since may have been red then.
+ */
+function facetOf(q: CaseQuery): string {
   if (q.item !== undefined) return `item:${q.item}`;
   if (q.member !== undefined) return `${q.role ?? 'member'}:${q.member}`;
   if (q.state !== undefined) return `state:${q.state}`;
-  if (q.light !== undefined) return q.asOf >= now ? 'live' : 'clock';
+  if (q.light !== undefined) return q.asOf === undefined ? 'live' : 'clock';
   return 'all';
 }
 
@@ -231,9 +235,10 @@ function matches(s: CaseSummary, q: CaseQuery): boolean {
  * A page of cases from the facet indexes, in the order they were opened (open ts, then id); lights at
  * `asOf` by the deadline engine over each candidate's stored facts. `next` continues the walk.
  */
-export async function listCases(core: LedgerCore, q: CaseQuery): Promise<{ cases: CaseListItem[]; next: string | null }> {
+export async function listCases(core: LedgerCore, q: CaseQuery): Promise<{ asOf: number; cases: CaseListItem[]; next: string | null }> {
   const calendar = calendarOf(core.chain);
-  const prefix = facetPrefix(facetOf(q, core.now()));
+  const asOf = q.asOf ?? core.now();
+  const prefix = facetPrefix(facetOf(q));
   const end = concat(prefix, Uint8Array.of(0xff));
   let range: { gt?: Uint8Array; gte?: Uint8Array; lt: Uint8Array } = { gte: concat(prefix, u64be(q.since ?? 0)), lt: end };
   if (q.after) {
@@ -248,29 +253,35 @@ export async function listCases(core: LedgerCore, q: CaseQuery): Promise<{ cases
     const id = k.subarray(prefix.length + 8);
     const s = await caseSummary(core.store, id);
     if (!s || !matches(s, q)) continue;
-    const d = s.accept ? evaluateDeadline(factsOf(s), calendar, q.asOf) : undefined;
+    const d = s.accept ? evaluateDeadline(factsOf(s), calendar, asOf) : undefined;
     const light = d?.light ?? null;
     if (q.light !== undefined && light !== q.light) continue;
     // one match past the page says whether there is a next page
-    if (out.length === q.limit) return { cases: out, next: toHex(last!.subarray(prefix.length)) };
+    if (out.length === q.limit) return { asOf, cases: out, next: toHex(last!.subarray(prefix.length)) };
     out.push({ summary: s, light, overdue: d?.overdue ?? null });
     last = k;
   }
-  return { cases: out, next: null };
+  return { asOf, cases: out, next: null };
 }
 
 /** When a record was witnessed: the quorum time of the first checkpoint that made it final (null if not final). */
-async function witnessedAt(core: LedgerCore, checkpoints: Checkpoints, env: Envelope): Promise<number | null> {
+async function witnessedAt(core: LedgerCore, checkpoints: Checkpoints, env: Envelope, seen: Map<string, number | null>): Promise<number | null> {
   const r = env.record;
   const cfg = core.configFor(r.epoch);
   if (!cfg || !checkpoints.isFinal(r.author, r.seq, r.epoch)) return null;
   const cp = await checkpoints.forEntry(r.author, r.seq, r.epoch);
   if (!cp) return null;
+  // records of one log proven by one checkpoint share its cosignatures: checked once per report
+  const key = `${r.epoch}\n${cp.text}`;
+  if (seen.has(key)) return seen.get(key)!;
+  let at: number | null;
   try {
-    return FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed;
+    at = FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed;
   } catch {
-    return null;
+    at = null;
   }
+  seen.set(key, at);
+  return at;
 }
 
 export type NodeCaseReport = CaseReport & { warnings: { code: 'duplicate-serial'; ids: string[] }[] };
@@ -282,7 +293,8 @@ export type NodeCaseReport = CaseReport & { warnings: { code: 'duplicate-serial'
 export async function nodeCaseReport(core: LedgerCore, checkpoints: Checkpoints, id: Uint8Array, asOf: number): Promise<NodeCaseReport | undefined> {
   const records = await caseRecords(core, id);
   const held: HeldRecord[] = [];
-  for (const env of records) held.push({ env, final: checkpoints.isFinal(env.record.author, env.record.seq, env.record.epoch), witnessed: await witnessedAt(core, checkpoints, env) });
+  const seen = new Map<string, number | null>();
+  for (const env of records) held.push({ env, final: checkpoints.isFinal(env.record.author, env.record.seq, env.record.epoch), witnessed: await witnessedAt(core, checkpoints, env, seen) });
   const regionOf = (member: string, epoch: number) => core.configFor(epoch)?.members.find((m) => m.id === member)?.region;
   const report = caseReport(id, held, { calendar: calendarOf(core.chain), regionOf }, asOf);
   if (!report) return undefined;

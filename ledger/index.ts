@@ -261,7 +261,7 @@ export class Ledger extends LedgerCore {
   }
 
   /** A page of cases from the case indexes, lights evaluated at `q.asOf`. */
-  listCases(q: CaseQuery): Promise<{ cases: CaseListItem[]; next: string | null }> {
+  listCases(q: CaseQuery): Promise<{ asOf: number; cases: CaseListItem[]; next: string | null }> {
     return listCases(this, q);
   }
 

@@ -130,8 +130,8 @@ export async function caseRoutes(app: FastifyInstance, node: NodeApi): Promise<v
     async (req) => {
       const q = req.query as { state?: CaseQuery['state']; light?: CaseQuery['light']; member?: string; role?: 'opener' | 'handler'; item?: string; since?: string; asOf?: string; cursor?: string; limit: number };
       if (q.role && !q.member) throw apiError(400, 'BAD_PARAMETER', 'parameter role: needs member');
-      const asOf = instant('asOf', q.asOf, ledger.now());
-      const query: CaseQuery = { asOf, limit: q.limit };
+      const query: CaseQuery = { limit: q.limit };
+      if (q.asOf !== undefined) query.asOf = instant('asOf', q.asOf, 0);
       if (q.state) query.state = q.state;
       if (q.light) query.light = q.light;
       if (q.member) query.member = q.member;
@@ -141,7 +141,7 @@ export async function caseRoutes(app: FastifyInstance, node: NodeApi): Promise<v
       if (q.cursor) query.after = q.cursor;
       const page = await ledger.listCases(query);
       return {
-        asOf: isoCst(asOf),
+        asOf: isoCst(page.asOf),
         cases: page.cases.map(({ summary: s, light, overdue }) => ({
           case: toHex(s.id),
           item: s.item,

@@ -132,10 +132,14 @@ describe('case indexes (ledger/cases.ts)', () => {
       expect(p1.cases.map((c) => toHex(c.summary.id))).toEqual([c1, c2].map(toHex));
       const p2 = await x.b.listCases({ asOf: now, limit: 2, after: p1.next! });
       expect([p2.cases.map((c) => toHex(c.summary.id)), p2.next]).toEqual([[toHex(c3)], null]);
+      // lights now (no asOf) walk the cases open now
+      const liveNow = async () => (await x.b.listCases({ limit: 50, light: 'green' })).cases.map((c) => toHex(c.summary.id));
+      expect(await liveNow()).toEqual([toHex(c1)]);
       // closing moves the case out of the live lists
       x.set('2026-11-26T09:00:00+08:00');
       await x.byB('case.close', { result: 'done' }, [c1]);
       expect(await ids(x.b, { light: 'green', asOf: Date.parse('2026-11-26T10:00:00+08:00') })).toEqual([]);
+      expect(await liveNow()).toEqual([]);
       expect(await ids(x.b, { state: 'closed' })).toEqual([toHex(c1)]);
       expect(await ids(x.b, { state: 'in-progress' })).toEqual([]);
       // at an earlier instant the closed case was still green
