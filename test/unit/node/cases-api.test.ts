@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBase64, toHex } from '../../../protocol/bytes.js';
@@ -221,5 +222,23 @@ describe('GET /v1/cases, /v1/cases/:id, /v1/cases/by-serial, /v1/cases/:id/bundl
     expect(node.body.timeline.every((e: { final: boolean }) => e.final)).toBe(true);
     expect(new Set(node.body.timeline.map((e: { member: string }) => e.member))).toEqual(new Set([A.id, B.id, C.id]));
     expect({ ...offline.report, warnings: [] }).toEqual(node.body);
+  });
+
+  it('answers random query parameters with 200 or a typed 400, never a 5xx (property)', async () => {
+    await twoCases();
+    const param = fc.constantFrom('state', 'light', 'member', 'role', 'item', 'since', 'asOf', 'cursor', 'limit', 'other');
+    const value = fc.oneof(
+      fc.string(),
+      fc.constantFrom('in-progress', 'red', 'opener', A.id, 'ITEM', '2026-11-25T09:00:00+08:00', '1764032400000', 'ab'.repeat(40), '0', '1001', '-1', 'NaN', 'Infinity', '1e999', '%00'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(param, value), { maxLength: 4 }), fc.constantFrom('/v1/cases', `/v1/cases/${'ab'.repeat(32)}`, `/v1/cases/by-serial/${A.id}/ZZ-1`), async (pairs, route) => {
+        const qs = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+        const res = await appB.inject({ method: 'GET', url: `${route}?${qs}` });
+        expect([200, 400, 404], `${route}?${qs}: ${res.statusCode} ${res.body}`).toContain(res.statusCode);
+        if (res.statusCode !== 200) expect(typeof (res.json() as { code: unknown }).code).toBe('string');
+      }),
+      { numRuns: 150 },
+    );
   });
 });
