@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import type { CborMap } from '../../../protocol/cbor.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
-import { checkDomain, DomainRefused, type Proposed } from '../../../protocol/domain/index.js';
+import { checkDomain, type DomainRefused, type Proposed } from '../../../protocol/domain/index.js';
 import { Ledger } from '../../../ledger/index.js';
 import { firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
 

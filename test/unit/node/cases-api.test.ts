@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toBase64, toHex } from '../../../protocol/bytes.js';
+import { toBase64 } from '../../../protocol/bytes.js';
 import type { CborMap } from '../../../protocol/cbor.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { verifyCaseBundle } from '../../../protocol/bundle/case.js';
