@@ -1,6 +1,7 @@
 import { concat, equalBytes, fromHex, readU64be, toHex, u64be, utf8 } from '../protocol/bytes.js';
 import type { CborValue } from '../protocol/cbor.js';
 import { calendarOf } from '../protocol/bundle/case.js';
+import { WorkCalendar } from '../protocol/cases/calendar.js';
 import { evaluateDeadline, type ClockFacts } from '../protocol/cases/deadline.js';
 import { caseReport, caseStateOf, type CaseReport, type CaseState, type HeldRecord } from '../protocol/cases/report.js';
 import { caseIdOf, foldCase, type CaseFold } from '../protocol/cases/rules.js';
@@ -110,13 +111,37 @@ export function factsOf(s: CaseSummary): ClockFacts {
   return f;
 }
 
-/** Facet names of a summary: every list the API filters on. */
-export function facetsOf(s: CaseSummary): string[] {
+/**
+ * The earliest instant a live case can be red, whatever the calendar (a lower bound, time-independent): its
+ * due date counted in natural days, where every day after acceptance counts, is never later than in working
+ * days (§C.5). A paused case is red only if it went red before the pause. Undefined when it cannot be red
+ * until another record is written. Light queries take these as candidates and ask the deadline engine.
+ */
+export function redFrom(s: CaseSummary): number | undefined {
+  if (!s.accept || (s.state !== 'in-progress' && s.state !== 'paused')) return undefined;
+  const f = factsOf({ ...s, limit: { days: s.limit.days, calendar: 'natural' } });
+  const anyCalendar = new WorkCalendar();
+  const last = Math.max(s.accept[1], ...s.clocks.map((c) => c[1]));
+  if (s.state === 'paused') {
+    // the pause in force is the last pause (an extension may follow it)
+    const pause = [...f.clocks].reverse().find((c) => (c.record.body as { action?: string }).action === 'pause')!;
+    const before = evaluateDeadline({ ...f, clocks: f.clocks.filter((c) => c !== pause) }, anyCalendar, pause.record.ts).clock?.due ?? null;
+    return before !== null && before < pause.record.ts ? before + 1 : undefined;
+  }
+  const due = evaluateDeadline(f, anyCalendar, last).clock?.due ?? null;
+  return due === null ? undefined : due + 1;
+}
+
+/** Facets of a summary, each with the time its keys sort by: every list the API filters on. */
+export function facetsOf(s: CaseSummary): [string, number][] {
   const out = ['all', `state:${s.state}`, `opener:${s.opener}`, `member:${s.opener}`, `item:${s.item}`];
   for (const h of s.handlers) out.push(`handler:${h}`, `member:${h}`);
   if (s.accept && s.refuse === undefined) out.push('clock');
   if (s.state === 'in-progress' || s.state === 'paused') out.push('live');
-  return [...new Set(out)];
+  const keyed: [string, number][] = [...new Set(out)].map((f) => [f, s.openTs]);
+  const red = redFrom(s);
+  if (red !== undefined) keyed.push(['red', red]);
+  return keyed;
 }
 
 export const facetPrefix = (facet: string): Uint8Array => concat(utf8(facet), Uint8Array.of(0));
@@ -172,10 +197,11 @@ export async function caseOps(core: LedgerCore, envs: readonly Envelope[]): Prom
     const next = summarize(folded.fold);
     const oldBytes = await store.get('caseSum', id);
     const old = oldBytes ? decodeSummary(oldBytes) : undefined;
-    const before = new Set(old ? facetsOf(old) : []);
-    const after = new Set(facetsOf(next));
-    for (const f of before) if (!after.has(f)) ops.push(store.del('caseBy', facetKey(f, old!.openTs, id)));
-    for (const f of after) if (!before.has(f)) ops.push(store.put('caseBy', facetKey(f, next.openTs, id), EMPTY));
+    const name = ([f, ts]: [string, number]) => `${f}@${ts}`;
+    const before = new Map((old ? facetsOf(old) : []).map((x) => [name(x), x]));
+    const after = new Map(facetsOf(next).map((x) => [name(x), x]));
+    for (const [k, [f, ts]] of before) if (!after.has(k)) ops.push(store.del('caseBy', facetKey(f, ts, id)));
+    for (const [k, [f, ts]] of after) if (!before.has(k)) ops.push(store.put('caseBy', facetKey(f, ts, id), EMPTY));
     ops.push(store.put('caseSum', id, encodeSummary(next)));
   }
   return ops;
@@ -216,11 +242,13 @@ function facetOf(q: CaseQuery): string {
   if (q.item !== undefined) return `item:${q.item}`;
   if (q.member !== undefined) return `${q.role ?? 'member'}:${q.member}`;
   if (q.state !== undefined) return `state:${q.state}`;
+  if (q.light === 'red' && q.asOf === undefined) return 'red';
   if (q.light !== undefined) return q.asOf === undefined ? 'live' : 'clock';
   return 'all';
 }
 
 function matches(s: CaseSummary, q: CaseQuery): boolean {
+  if (q.since !== undefined && s.openTs < q.since) return false;
   if (q.state !== undefined && s.state !== q.state) return false;
   if (q.item !== undefined && s.item !== q.item) return false;
   if (q.member !== undefined) {
@@ -238,14 +266,17 @@ function matches(s: CaseSummary, q: CaseQuery): boolean {
 export async function listCases(core: LedgerCore, q: CaseQuery): Promise<{ asOf: number; cases: CaseListItem[]; next: string | null }> {
   const calendar = calendarOf(core.chain);
   const asOf = q.asOf ?? core.now();
-  const prefix = facetPrefix(facetOf(q));
-  const end = concat(prefix, Uint8Array.of(0xff));
-  let range: { gt?: Uint8Array; gte?: Uint8Array; lt: Uint8Array } = { gte: concat(prefix, u64be(q.since ?? 0)), lt: end };
+  const facet = facetOf(q);
+  const prefix = facetPrefix(facet);
+  // the red facet sorts by the earliest instant a case can be red: only those up to now are candidates;
+  // the others sort by the time the case was opened, so `since` is where the walk starts
+  const end = facet === 'red' ? concat(prefix, u64be(asOf + 1)) : concat(prefix, Uint8Array.of(0xff));
+  const start = facet === 'red' ? 0 : (q.since ?? 0);
+  let range: { gt?: Uint8Array; gte?: Uint8Array; lt: Uint8Array } = { gte: concat(prefix, u64be(start)), lt: end };
   if (q.after) {
     const c = fromHex(q.after, 'cursor');
     if (c.length !== 40) throw new LedgerError('INVALID_ARGUMENT', 'cursor: not a cursor of this list');
-    const at = concat(prefix, c);
-    range = q.since !== undefined && readU64be(c) < q.since ? range : { gt: at, lt: end };
+    if (readU64be(c) >= start) range = { gt: concat(prefix, c), lt: end };
   }
   const out: CaseListItem[] = [];
   let last: Uint8Array | undefined;

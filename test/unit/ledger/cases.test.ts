@@ -1,9 +1,13 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import type { CborMap } from '../../../protocol/cbor.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { checkDomain, type DomainRefused, type Proposed } from '../../../protocol/domain/index.js';
 import { Ledger } from '../../../ledger/index.js';
+import { factsOf, redFrom, type CaseSummary } from '../../../ledger/cases.js';
+import { evaluateDeadline } from '../../../protocol/cases/deadline.js';
+import { WorkCalendar } from '../../../protocol/cases/calendar.js';
 import { firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
 
 const { members, genesis, net } = testConsortium(3);
@@ -170,5 +174,69 @@ describe('case indexes (ledger/cases.ts)', () => {
     } finally {
       await Promise.all([x.close(), c.close()]);
     }
+  });
+
+  it('light=red now walks only the cases that can be red by now (the red facet), paused ones only if red before the pause', async () => {
+    const x = await pair();
+    try {
+      const c1 = (await x.byA('case.open', x.openBody('R-1'))).id;
+      const c2 = (await x.byA('case.open', x.openBody('R-2'))).id;
+      await x.sync();
+      x.set('2026-11-25T11:00:00+08:00');
+      await x.byB('case.accept', { decision: 'accept' }, [c1]);
+      await x.byB('case.accept', { decision: 'accept' }, [c2]);
+      // c2 pauses at once (not red): it stays off the red list however long the pause lasts
+      await x.byB('case.clock', { action: 'pause', reason: 'inspection' }, [c2]);
+      const red = async () => (await x.b.listCases({ limit: 10, light: 'red' })).cases.map((c) => toHex(c.summary.id));
+      expect(await red()).toEqual([]);
+      // due Friday 27th (two working days): red on Monday
+      x.set('2026-11-30T09:00:00+08:00');
+      expect(await red()).toEqual([toHex(c1)]);
+      // c1 pauses after it went red: still red, still listed
+      await x.byB('case.clock', { action: 'pause', reason: 'expert' }, [c1]);
+      x.set('2026-12-20T09:00:00+08:00');
+      expect(await red()).toEqual([toHex(c1)]);
+    } finally {
+      await x.close();
+    }
+  });
+
+  it('redFrom is a lower bound of when a case turns red under any calendar (property)', () => {
+    const day = 86_400_000;
+    const base = Date.parse('2026-01-05T00:00:00+08:00');
+    const calendars = [new WorkCalendar(), new WorkCalendar({ off: [20260107, 20260108, 20260112], on: [20260110] }, 1)];
+    fc.assert(
+      fc.property(
+        fc.record({
+          accept: fc.integer({ min: 0, max: 20 * day }),
+          days: fc.integer({ min: 1, max: 10 }),
+          natural: fc.boolean(),
+          clocks: fc.array(fc.tuple(fc.integer({ min: 1, max: 30 * day }), fc.constantFrom('pause', 'resume', 'extend'), fc.integer({ min: 1, max: 5 })), { maxLength: 5 }),
+          t: fc.integer({ min: 0, max: 60 * day }),
+        }),
+        ({ accept, days, natural, clocks, t }) => {
+          // a well-formed clock history: pause/resume alternate, times after acceptance, in order
+          const hist: CaseSummary['clocks'] = [];
+          let paused = false;
+          let at = base + accept;
+          for (const [dt, action, n] of clocks) {
+            if ((action === 'pause' && paused) || (action === 'resume' && !paused)) continue;
+            at += dt;
+            hist.push([new Uint8Array(32).fill(hist.length + 1), at, action, action === 'extend' ? n : 0]);
+            if (action !== 'extend') paused = action === 'pause';
+          }
+          const s: CaseSummary = {
+            id: new Uint8Array(32), opener: 'a', handlers: ['b'], item: 'I', serial: 'S', state: paused ? 'paused' : 'in-progress', openTs: base,
+            limit: { days, calendar: natural ? 'natural' : 'working' }, accept: [new Uint8Array(32).fill(0xaa), base + accept], clocks: hist,
+          };
+          const now = Math.max(base + t, at);
+          const lb = redFrom(s);
+          for (const cal of calendars) {
+            if (evaluateDeadline(factsOf(s), cal, now).light === 'red') expect(lb !== undefined && lb <= now, `red at ${now}, redFrom ${lb}`).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });
