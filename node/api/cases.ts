@@ -122,7 +122,7 @@ export async function caseRoutes(app: FastifyInstance, node: NodeApi): Promise<v
     '/v1/cases',
     {
       schema: {
-        summary: 'Cases held, from the case indexes, in the order they were opened; lights evaluated at asOf (default now)',
+        summary: 'Cases held, from the case indexes, in the order they were opened (light=red alone: in the order they could turn red); lights evaluated at asOf (default now)',
         querystring: CaseListQuery,
         response: { 200: CaseListBody, 400: ErrorBody },
       },
