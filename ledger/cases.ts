@@ -6,14 +6,14 @@ import { evaluateDeadline, type ClockFacts } from '../protocol/cases/deadline.js
 import { caseReport, caseStateOf, type CaseReport, type CaseState, type HeldRecord } from '../protocol/cases/report.js';
 import { caseIdOf, foldCase, type CaseFold } from '../protocol/cases/rules.js';
 import { serialWarnings } from '../protocol/cases/check.js';
-import { isCaseKind, type CaseClockBody, type CaseOpenBody, type Light } from '../protocol/cases/schema.js';
+import { CASE_KINDS, isCaseKind, type CaseClockBody, type CaseOpenBody, type Light } from '../protocol/cases/schema.js';
 import { FinalityPolicy } from '../protocol/finality.js';
 import type { Envelope } from '../protocol/records/record.js';
 import type { Checkpoints } from './checkpoints.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
-import { logKey, parseLogKey } from './keys.js';
+import { logKey, parseLogKey, parsePairKey, prefixRange } from './keys.js';
 import { EMPTY, type Op, type Store } from './store.js';
 
 /*
@@ -337,4 +337,35 @@ export async function nodeCaseReport(core: LedgerCore, checkpoints: Checkpoints,
     if (env) twins.push(env);
   }
   return { ...report, warnings: serialWarnings(open, twins) };
+}
+
+const INDEXED = utf8('caseIndex');
+
+/**
+ * Index the case records of a store written before the case index existed (peers' case records were
+ * accepted then, though this node refused its own): once, from the kind index, a few hundred records per
+ * transaction; then a marker says it is done. A store with no case records only writes the marker.
+ */
+export async function indexOldCases(core: LedgerCore): Promise<number> {
+  if (await core.store.get('meta', INDEXED)) return 0;
+  let n = 0;
+  let batch: Envelope[] = [];
+  const flush = async () => {
+    const envs = batch;
+    batch = [];
+    if (envs.length) await core.writer.run(async (tx) => tx.ops.push(...(await caseOps(core, envs))));
+  };
+  for (const kind of CASE_KINDS) {
+    for await (const k of core.store.keys('kind', prefixRange(kind))) {
+      const { b, n: seq } = parsePairKey(k);
+      const env = await core.envelope(b, seq);
+      if (!env) continue;
+      batch.push(env);
+      n++;
+      if (batch.length >= 256) await flush();
+    }
+  }
+  await flush();
+  await core.writer.run(async (tx) => tx.put('meta', INDEXED, Uint8Array.of(1)));
+  return n;
 }

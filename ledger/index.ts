@@ -6,7 +6,7 @@ import { checkForkEvidence } from '../protocol/records/fork.js';
 import { OwnLog, type Appended, type Submission } from './append.js';
 import { audit, type AuditProgress, type AuditReport } from './audit.js';
 import { buildBundle, buildCaseBundle, docRecords, type BuiltBundle } from './bundle.js';
-import { caseRecords, caseOps, casesBySerial, caseSummary, listCases, nodeCaseReport, type CaseListItem, type CaseQuery, type CaseSummary, type NodeCaseReport } from './cases.js';
+import { caseRecords, caseOps, casesBySerial, indexOldCases, caseSummary, listCases, nodeCaseReport, type CaseListItem, type CaseQuery, type CaseSummary, type NodeCaseReport } from './cases.js';
 import { Checkpoints, type CheckpointOutcome } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
@@ -86,6 +86,7 @@ export class Ledger extends LedgerCore {
     await this.loadState();
     await this.checkpoints.load();
     if (this.readOnly) return;
+    await indexOldCases(this);
     await this.adoptPending();
     // Stores written before record states were kept derive them from the checkpoints held.
     await this.writer.run(async (tx) => this.checkpoints.refresh(tx));

@@ -9,6 +9,7 @@ import { factsOf, redFrom, type CaseSummary } from '../../../ledger/cases.js';
 import { evaluateDeadline } from '../../../protocol/cases/deadline.js';
 import { WorkCalendar } from '../../../protocol/cases/calendar.js';
 import { firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
+import { utf8 } from '../../../protocol/bytes.js';
 
 const { members, genesis, net } = testConsortium(3);
 const [A, B] = members as [(typeof members)[0], (typeof members)[0]];
@@ -238,5 +239,34 @@ describe('case indexes (ledger/cases.ts)', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it('indexes, once at open, the case records of a store written before the case index existed', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const t = Date.parse('2026-11-25T09:00:00+08:00');
+    const open = () => Ledger.open({ path: dir.path, genesis, self: { id: B.id, seed: B.seed }, now: () => t });
+    let b = await open();
+    await b.append(firstAdmin(B));
+    await b.append(submission(net, B.id, 'admin', B.adminSeed, 'org.actor', { id: 'hd.ap', key: publicKeyOf(hdSeed), roles: ['approver', 'caseworker'], active: true }, undefined, t));
+    const body = { item: 'I', name: 'n', mode: 'online', serial: 'OLD-1', applicant: H(1), handlers: [B.id], limit: { days: 2, calendar: 'working' }, materials: [] };
+    const id = (await b.append(submission(net, B.id, 'hd.ap', hdSeed, 'case.open', body, undefined, t))).id;
+    await b.append(submission(net, B.id, 'hd.ap', hdSeed, 'case.accept', { decision: 'accept' }, [id], t));
+    // what an older version left: no case index, no marker
+    const del = [];
+    for (const name of ['case', 'serial', 'caseSum', 'caseBy'] as const) for await (const k of b.store.keys(name, {})) del.push(b.store.del(name, k));
+    del.push(b.store.del('meta', utf8('caseIndex')));
+    await b.store.write(del);
+    expect(await b.caseSummary(id)).toBeUndefined();
+    await b.close();
+    b = await open();
+    try {
+      expect((await b.caseSummary(id))?.state).toBe('in-progress');
+      expect((await b.caseRecords(id)).length).toBe(2);
+      expect((await b.casesBySerial(B.id, 'OLD-1')).map(toHex)).toEqual([toHex(id)]);
+      expect((await b.listCases({ limit: 10, state: 'in-progress' })).cases.length).toBe(1);
+    } finally {
+      await b.close();
+    }
   });
 });
