@@ -8,7 +8,7 @@ import { caseIdOf, foldCase, type CaseFold } from '../protocol/cases/rules.js';
 import { serialWarnings } from '../protocol/cases/check.js';
 import { CASE_KINDS, isCaseKind, type CaseClockBody, type CaseOpenBody, type Light } from '../protocol/cases/schema.js';
 import { FinalityPolicy } from '../protocol/finality.js';
-import type { Envelope } from '../protocol/records/record.js';
+import { decodeEnvelope, type Envelope } from '../protocol/records/record.js';
 import type { Checkpoints } from './checkpoints.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
@@ -151,13 +151,19 @@ export const caseRange = (id: Uint8Array) => ({ gte: id, lt: concat(id, Uint8Arr
 
 /** Every record of a case held (its index), in (author, seq) order. */
 export async function caseRecords(core: LedgerCore, id: Uint8Array): Promise<Envelope[]> {
+  const keys: Uint8Array[] = [];
+  for await (const k of core.store.keys('case', caseRange(id))) if (k.length > 32) keys.push(k.subarray(32));
   const out: Envelope[] = [];
-  for await (const k of core.store.keys('case', caseRange(id))) {
-    if (k.length < 33) continue;
-    const { author, n } = parseLogKey(k.subarray(32));
-    const env = await core.envelope(author, n);
-    if (env) out.push(env);
-  }
+  const bytes = await core.store.getMany('env', keys);
+  bytes.forEach((b, i) => {
+    if (!b) return;
+    try {
+      out.push(decodeEnvelope(b));
+    } catch (e) {
+      const { author, n } = parseLogKey(keys[i]!);
+      throw new LedgerError('CORRUPT', `stored envelope ${author}/${n} is corrupt: ${(e as Error).message}`);
+    }
+  });
   return out;
 }
 
@@ -188,22 +194,27 @@ export async function caseOps(core: LedgerCore, envs: readonly Envelope[]): Prom
     const key = toHex(id);
     touched.set(key, [...(touched.get(key) ?? []), env]);
   }
-  for (const [key, fresh] of touched) {
-    const id = fromHex(key);
-    const held = await caseRecords(core, id);
-    const all = [...held, ...fresh.filter((e) => !held.some((h) => equalBytes(h.id, e.id)))];
-    const folded = foldCase(id, all);
-    if (!folded) continue; // the case.open has not arrived yet: its records wait under the case id
-    const next = summarize(folded.fold);
-    const oldBytes = await store.get('caseSum', id);
-    const old = oldBytes ? decodeSummary(oldBytes) : undefined;
-    const name = ([f, ts]: [string, number]) => `${f}@${ts}`;
-    const before = new Map((old ? facetsOf(old) : []).map((x) => [name(x), x]));
-    const after = new Map(facetsOf(next).map((x) => [name(x), x]));
-    for (const [k, [f, ts]] of before) if (!after.has(k)) ops.push(store.del('caseBy', facetKey(f, ts, id)));
-    for (const [k, [f, ts]] of after) if (!before.has(k)) ops.push(store.put('caseBy', facetKey(f, ts, id), EMPTY));
-    ops.push(store.put('caseSum', id, encodeSummary(next)));
-  }
+  // cases are independent: their reads go to LevelDB together
+  const perCase = await Promise.all(
+    [...touched].map(async ([key, fresh]) => {
+      const id = fromHex(key);
+      const out: Op[] = [];
+      const [held, oldBytes] = await Promise.all([caseRecords(core, id), store.get('caseSum', id)]);
+      const all = [...held, ...fresh.filter((e) => !held.some((h) => equalBytes(h.id, e.id)))];
+      const folded = foldCase(id, all);
+      if (!folded) return out; // the case.open has not arrived yet: its records wait under the case id
+      const next = summarize(folded.fold);
+      const old = oldBytes ? decodeSummary(oldBytes) : undefined;
+      const name = ([f, ts]: [string, number]) => `${f}@${ts}`;
+      const before = new Map((old ? facetsOf(old) : []).map((x) => [name(x), x]));
+      const after = new Map(facetsOf(next).map((x) => [name(x), x]));
+      for (const [k, [f, ts]] of before) if (!after.has(k)) out.push(store.del('caseBy', facetKey(f, ts, id)));
+      for (const [k, [f, ts]] of after) if (!before.has(k)) out.push(store.put('caseBy', facetKey(f, ts, id), EMPTY));
+      out.push(store.put('caseSum', id, encodeSummary(next)));
+      return out;
+    }),
+  );
+  for (const x of perCase) ops.push(...x);
   return ops;
 }
 
