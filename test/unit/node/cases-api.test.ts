@@ -21,11 +21,12 @@ const [A, B, C] = members as [(typeof members)[0], (typeof members)[0], (typeof 
 const cwSeed = new Uint8Array(32).fill(0x71);
 const hdSeed = new Uint8Array(32).fill(0x72);
 const supSeed = new Uint8Array(32).fill(0x73);
+const pdSeed = new Uint8Array(32).fill(0x74);
 const H = (b: number) => new Uint8Array(32).fill(b);
 let t = 0;
 let dirs: { path: string; cleanup: () => void }[] = [];
 let a: Ledger, b: Ledger, c: Ledger;
-let appA: FastifyInstance, appB: FastifyInstance;
+let appA: FastifyInstance, appB: FastifyInstance, appC: FastifyInstance;
 
 async function api(l: Ledger): Promise<FastifyInstance> {
   const app = Fastify();
@@ -40,8 +41,8 @@ async function api(l: Ledger): Promise<FastifyInstance> {
 }
 
 const json = (sub: { request: Uint8Array; actor: string; sig: Uint8Array }) => ({ request: toBase64(sub.request), actor: sub.actor, sig: toBase64(sub.sig) });
-async function post(app: FastifyInstance, who: 'zz' | 'hd' | 'sup', kind: string, body: CborMap, refs?: Uint8Array[]) {
-  const [author, actor, seed] = who === 'zz' ? [A.id, 'zz.cw', cwSeed] : who === 'hd' ? [B.id, 'hd.ap', hdSeed] : [C.id, 'pd.sup', supSeed];
+async function post(app: FastifyInstance, who: 'zz' | 'hd' | 'sup' | 'pd', kind: string, body: CborMap, refs?: Uint8Array[]) {
+  const [author, actor, seed] = who === 'zz' ? [A.id, 'zz.cw', cwSeed] : who === 'hd' ? [B.id, 'hd.ap', hdSeed] : who === 'pd' ? [C.id, 'pd.cw', pdSeed] : [C.id, 'pd.sup', supSeed];
   const res = await app.inject({ method: 'POST', url: '/v1/records', payload: json(submission(net, author, actor, seed, kind, body, refs, t)) });
   return { status: res.statusCode, body: res.json() as Record<string, string> };
 }
@@ -86,10 +87,11 @@ beforeEach(async () => {
   await a.append(submission(net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'zz.cw', key: publicKeyOf(cwSeed), roles: ['caseworker'], active: true }, undefined, t));
   await b.append(submission(net, B.id, 'admin', B.adminSeed, 'org.actor', { id: 'hd.ap', key: publicKeyOf(hdSeed), roles: ['approver', 'caseworker'], active: true }, undefined, t));
   await c.append(submission(net, C.id, 'admin', C.adminSeed, 'org.actor', { id: 'pd.sup', key: publicKeyOf(supSeed), roles: ['supervisor'], active: true }, undefined, t));
-  [appA, appB] = await Promise.all([api(a), api(b)]);
+  await c.append(submission(net, C.id, 'admin', C.adminSeed, 'org.actor', { id: 'pd.cw', key: publicKeyOf(pdSeed), roles: ['caseworker'], active: true }, undefined, t));
+  [appA, appB, appC] = await Promise.all([api(a), api(b), api(c)]);
 });
 afterEach(async () => {
-  await Promise.all([appA.close(), appB.close()]);
+  await Promise.all([appA.close(), appB.close(), appC.close()]);
   await Promise.all([a.close(), b.close(), c.close()]);
   for (const d of dirs) d.cleanup();
 });
@@ -139,6 +141,23 @@ describe('case records through POST /v1/records (C.4 enforced before appending)'
       expect(r.body.timeline.map((e: { kind: string }) => e.kind)).toEqual(['case.open', 'case.handoff', 'case.handoff', 'case.receipt', 'case.accept', 'case.clock', 'case.clock', 'case.close']);
       expect([r.body.state, r.body.result, r.body.handlers, r.body.opener, r.body.lateDays, r.body.warnings]).toEqual(['closed', 'issued', [B.id], A.id, 0, []]);
     }
+  });
+});
+
+describe('the participant rules at a third member', () => {
+  it('refuses not-participant, not-recipient and handler-not-member; a supervisor anywhere may write', async () => {
+    const id = (await post(appA, 'zz', 'case.open', openBody('ZZ-3'))).body.id!;
+    const ref = Buffer.from(id, 'hex');
+    const handoff = (await post(appA, 'zz', 'case.handoff', { to: B.id, purpose: 'handle', via: 'network', materials: [H(2)] }, [ref])).body.id!;
+    await sync();
+    expect(await post(appC, 'pd', 'case.handoff', { to: C.id, purpose: 'handle', via: 'network', materials: [H(2)] }, [ref])).toMatchObject({ status: 403, body: { code: 'not-participant' } });
+    expect(await post(appC, 'pd', 'case.deliver', { via: 'pickup' }, [ref])).toMatchObject({ status: 403, body: { code: 'not-participant' } });
+    expect(await post(appC, 'pd', 'case.receipt', { complete: true }, [ref, Buffer.from(handoff, 'hex')])).toMatchObject({ status: 403, body: { code: 'not-recipient' } });
+    expect(await post(appC, 'pd', 'case.open', { ...openBody('PD-1'), handlers: ['xx-nowhere'] })).toMatchObject({ status: 422, body: { code: 'handler-not-member' } });
+    expect((await post(appC, 'sup', 'case.supervise', { action: 'claim' }, [ref])).status).toBe(201);
+    await sync();
+    const r = await get(appB, `/v1/cases/${id}`);
+    expect([r.body.ignored, r.body.timeline.at(-1).kind, r.body.timeline.at(-1).member]).toEqual([[], 'case.supervise', C.id]);
   });
 });
 
