@@ -275,6 +275,7 @@ function matches(s: CaseSummary, q: CaseQuery): boolean {
  * `asOf` by the deadline engine over each candidate's stored facts. `next` continues the walk.
  */
 export async function listCases(core: LedgerCore, q: CaseQuery): Promise<{ asOf: number; cases: CaseListItem[]; next: string | null }> {
+  if (!(Number.isInteger(q.limit) && q.limit >= 1)) throw new LedgerError('INVALID_ARGUMENT', `limit ${q.limit}: at least 1`);
   const calendar = calendarOf(core.chain);
   const asOf = q.asOf ?? core.now();
   const facet = facetOf(q);
