@@ -71,7 +71,7 @@ const operator = program.command('operator').description('officials (actors) of 
 example(
   waits(target(operator.command('add').description('create an official\'s key (0600) and register it with an org.actor record')))
     .requiredOption('--id <id>', 'actor id, e.g. li.na')
-    .requiredOption('--roles <roles>', 'comma-separated: admin, approver, registrar (caseworker, supervisor: for case kinds, not yet)')
+    .requiredOption('--roles <roles>', 'comma-separated: admin, approver, caseworker, registrar, supervisor')
     .requiredOption('--out <file>', 'key file to create')
     .requiredOption('--actor <key>', 'an admin\'s key file')
     .option('--json')
@@ -100,14 +100,16 @@ docAction('share', 'grant another member use of the document', 'tongban doc shar
 docAction('access', 'log that this member used the document', 'tongban doc access <sha256> --home ./sh --actor ./sh/keys/admin.key --purpose 跨省通办核验', (c) => c.requiredOption('--purpose <p>'));
 
 example(
-  target(program.command('verify').description('verify a document\'s provenance locally (from a node\'s bundle, or fully offline with --bundle): are the proofs sound, and what stands decided (approved, rejected, revoked, pending, conflict, not-found); exit 0 only when sound and approved, 1 when sound but not standing, 5 when unsound'))
-    .argument('<file|sha256>')
-    .option('--bundle <file>', 'verify this bundle offline')
+  target(program.command('verify').description('verify a document\'s provenance locally (from a node\'s bundle, or fully offline with --bundle): are the proofs sound, and what stands decided (approved, rejected, revoked, pending, conflict, not-found); exit 0 only when sound and approved, 1 when sound but not standing, 5 when unsound. A case bundle (--bundle, "about": "case") prints the case report: exit 1 when sound but overdue or closed late'))
+    .argument('[file|sha256|case-id]', 'the document (or, for a case bundle, optionally its case id)')
+    .option('--bundle <file>', 'verify this bundle offline (a document or a case bundle)')
+    .option('--as-of <instant>', 'case bundles: evaluate the deadline at this instant (ISO 8601 with offset, or ms) instead of now')
     .option('--genesis <file>', 'trust anchor: the consortium genesis')
     .option('--net <id>', 'trust anchor: the network id (sha256 of genesis.cbor)')
     .option('--json', 'the full report, as GET /v1/docs/:sha256 serves it')
     .action(async (arg, o) => {
       if (o.bundle) set((await import('./commands/verify.js')).verifyOffline(arg, o));
+      else if (arg === undefined) throw new CliError('name the document (FILE or SHA256), or give --bundle', EXIT.USAGE);
       else set(await (await import('./commands/verify.js')).verifyOnline(arg, o));
     }),
   'tongban verify cert.pdf --bundle cert.bundle --genesis genesis.cbor',
@@ -121,6 +123,31 @@ example(
     .option('--json')
     .action(async (arg, o) => (await import('./commands/bundle.js')).bundleExport(arg, o)),
   'tongban bundle cert.pdf --home ./sh --out cert.bundle --tlog-proofs ./proofs',
+);
+
+const cases = program.command('case').description('cases (办件): reports and lists from a node (CASES.md)');
+example(
+  target(cases.command('show').description('the case report: state, light, the deadline arithmetic, timeline (every record the node holds, final or not), hops, alerts'))
+    .argument('<case-id>')
+    .option('--as-of <instant>', 'evaluate lights and alerts at this instant (ISO 8601 with offset, or ms)')
+    .option('--json', 'the report as GET /v1/cases/:id serves it')
+    .action(async (id, o) => (await import('./commands/case.js')).caseShow(id, o)),
+  'tongban case show 3f1c…e2 --home ./bj --as-of 2026-12-10T09:00:00+08:00',
+);
+example(
+  target(cases.command('list').description('cases held by the node, in the order they were opened; filters combine'))
+    .addOption(new Option('--state <state>').choices(['received', 'awaiting-correction', 'in-progress', 'paused', 'closed', 'refused']))
+    .addOption(new Option('--light <light>').choices(['green', 'yellow', 'red']))
+    .option('--member <id>', 'a member that opened or handles the case')
+    .addOption(new Option('--role <role>', 'with --member: only as opener or as handler').choices(['opener', 'handler']))
+    .option('--item <code>', 'service item code')
+    .option('--since <instant>', 'opened at or after this instant')
+    .option('--as-of <instant>', 'evaluate lights at this instant')
+    .option('--limit <n>', 'cases per page (1..1000, default 100)')
+    .option('--cursor <c>', 'the next page (printed at the end of a full page)')
+    .option('--json')
+    .action(async (o) => (await import('./commands/case.js')).caseList(o)),
+  'tongban case list --home ./bj --light red --member bj-haidian --role handler',
 );
 
 const gov = program.command('governance').description('membership changes: propose, approve, status');

@@ -6,6 +6,7 @@ import type { Envelope } from '../protocol/records/record.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { LedgerCore } from './ledger.js';
 import { parseLogKey } from './keys.js';
+import { caseRecords } from './cases.js';
 
 /** Every record about a document, across all logs, in (author, seq) order. */
 export async function docRecords(core: LedgerCore, doc: Uint8Array): Promise<Envelope[]> {
@@ -31,7 +32,19 @@ export interface BuiltBundle {
  * the checkpoint §8 names (the first that made it final, when held).
  */
 export async function buildBundle(core: LedgerCore, checkpoints: Checkpoints, doc: Uint8Array): Promise<BuiltBundle> {
-  const selected = await selectBundleRecords(await docRecords(core, doc), {
+  return bundleOf(core, checkpoints, doc, await docRecords(core, doc));
+}
+
+/**
+ * The case bundle (CASES.md §C.6): every record of the case held (any author), the org.actor records behind
+ * their actors, the configs with their calendars; entries proven as in document bundles.
+ */
+export async function buildCaseBundle(core: LedgerCore, checkpoints: Checkpoints, caseId: Uint8Array): Promise<BuiltBundle> {
+  return bundleOf(core, checkpoints, caseId, await caseRecords(core, caseId), 'case');
+}
+
+async function bundleOf(core: LedgerCore, checkpoints: Checkpoints, subject: Uint8Array, records: Envelope[], about?: 'case'): Promise<BuiltBundle> {
+  const selected = await selectBundleRecords(records, {
     byId: (id) => core.recordById(id),
     actorRecords: async (author, actorId, seq) => {
       const out: Envelope[] = [];
@@ -56,6 +69,7 @@ export async function buildBundle(core: LedgerCore, checkpoints: Checkpoints, do
     const proof = formatTlogProof({ index: env.record.seq, path, checkpoint: { text: cp.text, sigs: cp.sigs } });
     entries.push({ envelope: env.bytes, proof });
   }
-  const bundle: Bundle = { v: 1, net: core.net, subject: doc, configs: core.signedConfigs(), entries };
+  const bundle: Bundle = { v: 1, net: core.net, subject, configs: core.signedConfigs(), entries };
+  if (about) bundle.about = about;
   return { bundle, bytes: encodeBundle(bundle), unproven };
 }

@@ -6,6 +6,8 @@ import { replay } from '../protocol/domain/replay.js';
 import type { GovVote, KeyHolder, LedgerView } from '../protocol/domain/view.js';
 import type { Envelope } from '../protocol/records/record.js';
 import { docRecords } from './bundle.js';
+import { caseRecords, casesBySerial } from './cases.js';
+import { isCaseKind } from '../protocol/cases/schema.js';
 import type { Governance } from './governance.js';
 import type { LedgerCore } from './ledger.js';
 import { nameKey, pairRange, parsePairKey } from './keys.js';
@@ -41,7 +43,22 @@ export async function domainView(core: LedgerCore, governance: Governance, p: Pr
     const mine = votes.find((v) => v.member === p.author);
     if (mine) mine.record = (await ownGovApprovals(core, p.author)).find((e) => equalBytes(e.record.body.config as Uint8Array, config))?.id;
   }
+  // Case kinds (§C.4): the records of the case the request refers to, or the serial a case.open claims.
+  let caseId: Uint8Array | undefined;
+  let caseHeld: Envelope[] = [];
+  let serialHeld: Uint8Array | undefined;
+  const serial = p.body.serial;
+  if (isCaseKind(p.kind)) {
+    if (p.kind === 'case.open') {
+      if (typeof serial === 'string') serialHeld = (await casesBySerial(core.store, p.author, serial))[0];
+    } else if (p.refs?.[0]) {
+      caseId = p.refs[0];
+      caseHeld = await caseRecords(core, caseId);
+    }
+  }
   return {
+    caseRecords: (id) => (caseId && equalBytes(id, caseId) ? caseHeld : []),
+    caseBySerial: (a, s) => (a === p.author && s === serial ? serialHeld : undefined),
     configFor: (e: number): Config | undefined => core.configFor(e),
     docRecords: (d: Uint8Array) => (doc instanceof Uint8Array && equalBytes(d, doc) ? docs : []),
     actorInForce: (a, id, seq) => core.actorInForce(a, id, seq),

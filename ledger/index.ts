@@ -5,7 +5,8 @@ import { RecordRejected } from '../protocol/records/rules.js';
 import { checkForkEvidence } from '../protocol/records/fork.js';
 import { OwnLog, type Appended, type Submission } from './append.js';
 import { audit, type AuditProgress, type AuditReport } from './audit.js';
-import { buildBundle, docRecords, type BuiltBundle } from './bundle.js';
+import { buildBundle, buildCaseBundle, docRecords, type BuiltBundle } from './bundle.js';
+import { caseRecords, caseOps, casesBySerial, indexOldCases, caseSummary, listCases, nodeCaseReport, type CaseListItem, type CaseQuery, type CaseSummary, type NodeCaseReport } from './cases.js';
 import { Checkpoints, type CheckpointOutcome } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
@@ -32,6 +33,7 @@ export type { AuditReport, AuditProblem } from './audit.js';
 export type { StoredCheckpoint, CheckpointOutcome } from './checkpoints.js';
 export type { LedgerEventBus, LedgerEventMap, LedgerEventName, RecordStateName, StateChange } from './events.js';
 export type { RecordState } from './states.js';
+export type { CaseListItem, CaseQuery, CaseSummary, NodeCaseReport } from './cases.js';
 
 /**
  * The node's memory: every member's log on LevelDB, with stored hashes,
@@ -91,6 +93,7 @@ export class Ledger extends LedgerCore {
     await this.loadState();
     await this.checkpoints.load();
     if (this.readOnly) return;
+    await indexOldCases(this);
     await this.adoptPending();
     // Stores written before record states were kept derive them from the checkpoints held.
     await this.writer.run(async (tx) => this.checkpoints.refresh(tx));
@@ -109,6 +112,7 @@ export class Ledger extends LedgerCore {
         this.states.durable(tx, e.record.author, e.record.seq + 1, at);
       }
       tx.ops.push(...(await this.governance.recordOps(envs)));
+      tx.ops.push(...(await caseOps(this, envs)));
       tx.onDurable(() => {
         for (const env of envs) this.heads.set(env.record.author, { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts });
       });
@@ -282,6 +286,36 @@ export class Ledger extends LedgerCore {
 
   buildBundle(doc: Uint8Array): Promise<BuiltBundle> {
     return buildBundle(this, this.checkpoints, doc);
+  }
+
+  /** Every record of a case held (the case.open and every record whose refs[0] is it, of any author), in (author, seq) order. */
+  caseRecords(caseId: Uint8Array): Promise<Envelope[]> {
+    return caseRecords(this, caseId);
+  }
+
+  /** Ids of `author`'s case.open records with this serial (one, unless a forged log repeated it). */
+  casesBySerial(author: string, serial: string): Promise<Uint8Array[]> {
+    return casesBySerial(this.store, author, serial);
+  }
+
+  /** The indexed, time-independent facts of a case (undefined until its case.open is held). */
+  caseSummary(caseId: Uint8Array): Promise<CaseSummary | undefined> {
+    return caseSummary(this.store, caseId);
+  }
+
+  /** A page of cases from the case indexes, lights evaluated at `q.asOf`. */
+  listCases(q: CaseQuery): Promise<{ asOf: number; cases: CaseListItem[]; next: string | null }> {
+    return listCases(this, q);
+  }
+
+  /** The C.6 report of a case at `asOf` from every record held (final or not), with the node's warnings. */
+  caseReport(caseId: Uint8Array, asOf: number): Promise<NodeCaseReport | undefined> {
+    return nodeCaseReport(this, this.checkpoints, caseId, asOf);
+  }
+
+  /** The case bundle (CASES.md §C.6, `"about": "case"`). */
+  buildCaseBundle(caseId: Uint8Array): Promise<BuiltBundle> {
+    return buildCaseBundle(this, this.checkpoints, caseId);
   }
 
   /** The read-only view the domain rules of protocol/domain need for a proposed record. */

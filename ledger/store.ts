@@ -24,6 +24,10 @@ const SUBLEVELS = [
   'prop', // config id → canonical CBOR {config, approvals}: pending proposals
   'vote', // epoch → id of the successor this node approved (at most one per epoch)
   'fork', // author → canonical CBOR {a, b, at}
+  'case', // case id ‖ (author, seq) → '' for every record of a case (CASES.md), the case.open included
+  'serial', // author ‖ 0 ‖ serial ‖ 0 ‖ case id → '' for case.open records
+  'caseSum', // case id → canonical CBOR summary: the time-independent facts of the case (ledger/cases.ts)
+  'caseBy', // facet ‖ 0 ‖ open ts ‖ case id → '': lists of cases by state, opener, handler, member, item, clock, live
   'mark', // (author, state, size) → u64 ms: when the log's durable, replicated or final.<epoch> size reached size
   'evt', // event id (u64) → UTF-8 JSON of one outbox event (ledger/outbox.ts), bounded retention
   'evcur', // utf8 name → u64: the outbox's cursors (records and final sizes derived per log, deliveries per webhook)

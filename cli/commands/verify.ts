@@ -9,6 +9,7 @@ import { CliError, EXIT, printJson, usage } from '../io.js';
 import { sha256 } from '../../protocol/crypto.js';
 import { genesisOf, loadHome } from '../home.js';
 import { client, type Target } from './target.js';
+import { isCaseBundle, verifyCaseOffline } from './case.js';
 
 /** A document named by its file (hashed locally) or by its 64-hex SHA-256. */
 export function docHash(arg: string): Uint8Array {
@@ -87,10 +88,14 @@ export function verifyAndPrint(bundle: Uint8Array, net: Uint8Array, subject: Uin
 }
 
 /** `tongban verify DOC --bundle B --genesis G`: fully offline, loads neither libp2p, fastify nor LevelDB. */
-export function verifyOffline(doc: string, opts: { bundle: string; genesis?: string; net?: string; json?: boolean }): number {
+export function verifyOffline(doc: string | undefined, opts: { bundle: string; genesis?: string; net?: string; json?: boolean; asOf?: string }): number {
+  const bytes = readFileBytes(opts.bundle, 'bundle');
+  // A case bundle (CASES.md §C.6) names its case: the argument, when given, must be that case id.
+  if (isCaseBundle(bytes)) return verifyCaseOffline(bytes, trustAnchor(opts), doc, opts);
+  if (doc === undefined) throw usage('name the document (FILE or SHA256) the bundle is about');
   const subject = docHash(doc);
   const net = trustAnchor(opts);
-  return verifyAndPrint(readFileBytes(opts.bundle, 'bundle'), net, subject, !!opts.json);
+  return verifyAndPrint(bytes, net, subject, !!opts.json);
 }
 
 export function trustAnchor(opts: { genesis?: string; net?: string }): Uint8Array {

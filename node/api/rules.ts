@@ -64,6 +64,9 @@ function ruleKey(req: Request): string | undefined {
   if (req.kind.startsWith('doc.') && b.doc instanceof Uint8Array) return `doc:${toHex(b.doc)}`;
   if (req.kind === 'gov.approve' && b.config instanceof Uint8Array) return `gov:${toHex(b.config)}`;
   if (req.kind === 'org.actor' && b.key instanceof Uint8Array) return `key:${toHex(b.key)}`;
+  // case rules (§C.4) depend on the case's records, or for a case.open on the author's serials
+  if (req.kind === 'case.open' && typeof b.serial === 'string') return `serial:${b.serial}`;
+  if (req.kind.startsWith('case.') && req.refs?.[0]) return `case:${toHex(req.refs[0])}`;
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import { recordRoutes } from './records.js';
 import { readRoutes } from './reads.js';
 import { governanceRoutes } from './governance.js';
 import { eventRoutes } from './events.js';
+import { caseRoutes } from './cases.js';
 
 export interface ApiInit {
   host: string;
@@ -91,6 +92,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await readRoutes(app, node);
   await governanceRoutes(app, node);
   await eventRoutes(app, node);
+  await caseRoutes(app, node);
   await app.listen({ host: init.host, port: init.port });
   return app;
 }

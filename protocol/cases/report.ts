@@ -4,7 +4,7 @@ import type { Envelope } from '../records/record.js';
 import { roleNeeded } from '../records/kinds.js';
 import { isoCst, type WorkCalendar } from './calendar.js';
 import { clockFacts, evaluateAlerts, evaluateDeadline, LATE_ENTRY_MS, type ClockArithmetic } from './deadline.js';
-import { foldCase, type CaseRule } from './rules.js';
+import { foldCase, type CaseFold, type CaseRule } from './rules.js';
 import type { CaseCloseBody, Light } from './schema.js';
 
 /** A record of the case as the evaluator holds it: final or not, and when it was witnessed (ms, or null). */
@@ -85,6 +85,14 @@ function jsonOf(v: CborValue | undefined): unknown {
   return v;
 }
 
+/** The state of a folded case (§C.6): the report's and the ledger's list index's. */
+export function caseStateOf(fold: CaseFold): CaseState {
+  if (fold.refused) return 'refused';
+  if (fold.closed) return 'closed';
+  if (fold.accepted) return fold.pausedBy ? 'paused' : 'in-progress';
+  return fold.decision?.decision === 'correct' ? 'awaiting-correction' : 'received';
+}
+
 /** Hours with one decimal, rounded half up (§C.6). */
 export const hoursOf = (ms: number): number => Math.floor(ms / 360_000 + 0.5) / 10;
 
@@ -143,8 +151,7 @@ export function caseReport(caseId: Uint8Array, records: readonly HeldRecord[], c
     received: h.receipt ? isoCst(h.receipt.record.ts) : null,
     hours: h.receipt ? hoursOf(h.receipt.record.ts - h.env.record.ts) : null,
   }));
-  const decision = fold.decision?.decision;
-  const state: CaseState = fold.refused ? 'refused' : fold.closed ? 'closed' : fold.accepted ? (fold.pausedBy ? 'paused' : 'in-progress') : decision === 'correct' ? 'awaiting-correction' : 'received';
+  const state = caseStateOf(fold);
   const c = deadline.clock;
   return {
     case: toHex(fold.id),
