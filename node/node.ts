@@ -45,7 +45,7 @@ export interface NodeInit {
   options?: Partial<NodeOptions>;
   /** Webhooks to deliver events to (README "Events and webhooks"). */
   webhooks?: WebhookConfig[];
-  /** How events read a case's records (default: a scan of the kind index). */
+  /** How events read a case's records (default: the ledger's case index). */
   caseRecords?: CaseRecordsOf;
   /** The peer network; default libp2p from peerSeed, listen, psk, announce, bootstrap and peerAddrs (tests pass an in-memory one). */
   network?: NetworkFactory;

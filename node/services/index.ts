@@ -17,7 +17,7 @@ import { TimeService, timeService } from './time-service.js';
 import { WitnessCosigner, witnessCosigner } from './witness-cosigner.js';
 import { EventSource, eventSource } from './event-source.js';
 import { Webhooks, webhooks } from './webhooks.js';
-import { scanCaseRecords, type CaseRecordsOf } from './case-records.js';
+import type { CaseRecordsOf } from './case-records.js';
 import type { Outbox } from '../../ledger/outbox.js';
 import type { WebhookConfig } from '../../protocol/events.js';
 
@@ -53,7 +53,7 @@ export interface ServicesInit {
   outbox: Outbox;
   /** Webhooks of the node config. */
   webhooks?: WebhookConfig[];
-  /** How the events service reads a case's records (default: a scan of the kind index). */
+  /** How the events service reads a case's records (default: the ledger's case index). */
   caseRecords?: CaseRecordsOf;
 }
 
@@ -61,7 +61,8 @@ export interface ServicesInit {
 export function createServices(init: ServicesInit): NodeServices {
   const { ledger, network, log, metrics, opts } = init;
   const ids = protocolIds(ledger.net);
-  const caseRecords = init.caseRecords ?? scanCaseRecords(ledger);
+  // The ledger's case index: one range read per case.
+  const caseRecords = init.caseRecords ?? ((id: Uint8Array) => ledger.caseRecords(id));
   const c = { ledger, network, log, metrics, ids, heads: headsPublisher({ network, ids, metrics, log }), outbox: init.outbox, caseRecords } as Components;
   const s = {
     syncServer: syncServer(opts)(c),

@@ -9,7 +9,6 @@ import { Outbox, type OutboxEvent } from '../../../ledger/outbox.js';
 import { dayOf, dayStart } from '../../../protocol/cases/calendar.js';
 import { Metrics } from '../../../node/metrics.js';
 import { EventSource } from '../../../node/services/event-source.js';
-import { scanCaseRecords } from '../../../node/services/case-records.js';
 import { firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
 
 /**
@@ -40,7 +39,7 @@ const replicate = async () => void (await hd.acceptForeign(ZZ.id, await zz.envel
 
 async function source(l: Ledger, now?: () => number) {
   const outbox = await Outbox.open(l, { firstId: 1 });
-  const s = new EventSource({ now }, { ledger: l, log, metrics: new Metrics(), outbox, caseRecords: scanCaseRecords(l) });
+  const s = new EventSource({ now }, { ledger: l, log, metrics: new Metrics(), outbox, caseRecords: (id) => l.caseRecords(id) });
   return { outbox, s };
 }
 const all = (o: Outbox) => o.read(0, 10_000);
