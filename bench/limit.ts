@@ -28,11 +28,15 @@ async function allCores(op: 'sign' | 'verify', ms: number): Promise<number> {
     while (performance.now() < end) { for (let i = 0; i < 100; i++) workerData.op === 'sign' ? c.sign(null, msg, k) : c.verify(null, msg, pub, sig); n += 100; }
     parentPort.postMessage(n);`;
   const counts = await Promise.all(
-    Array.from({ length: availableParallelism() }, () => new Promise<number>((resolve, reject) => {
-      const w = new Worker(code, { eval: true, workerData: { op, ms } });
-      w.once('message', resolve);
-      w.once('error', reject);
-    })),
+    Array.from(
+      { length: availableParallelism() },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const w = new Worker(code, { eval: true, workerData: { op, ms } });
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
   );
   return counts.reduce((a, b) => a + b, 0) / (ms / 1000);
 }

@@ -81,7 +81,15 @@ export async function replication(runs: number, n: number): Promise<Figure> {
     const follower = await (async () => {
       const d = tmp('bench-follower-');
       const c = net.c.members[1]!;
-      const f = await TongbanNode.start({ dataDir: d.path, genesis: net.c.genesis, memberId: c.id, ledgerSeed: c.seed, peerSeed: c.peerSeed, listen: c.member.addrs, logger: pino({ level: 'silent' }) });
+      const f = await TongbanNode.start({
+        dataDir: d.path,
+        genesis: net.c.genesis,
+        memberId: c.id,
+        ledgerSeed: c.seed,
+        peerSeed: c.peerSeed,
+        listen: c.member.addrs,
+        logger: pino({ level: 'silent' }),
+      });
       return Object.assign(f, { rm: d.rm });
     })();
     const author = net.c.members[0]!.id;
@@ -95,7 +103,13 @@ export async function replication(runs: number, n: number): Promise<Figure> {
     store.rm();
     net.cleanup();
   }
-  return { name: `Replication: a follower catches up ${n.toLocaleString('en-US')} records over libp2p, fully validated`, unit: 'records/s', better: 'higher', runs: out, target: '≥ 20,000/s and ≥ 2× Hypercore' };
+  return {
+    name: `Replication: a follower catches up ${n.toLocaleString('en-US')} records over libp2p, fully validated`,
+    unit: 'records/s',
+    better: 'higher',
+    runs: out,
+    target: '≥ 20,000/s and ≥ 2× Hypercore',
+  };
 }
 
 /** 5 nodes, a steady offered load spread over all of them: append-to-final latency. */
@@ -146,7 +160,13 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
   return [
     { name: `Append to final, p50 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 50)], target: '≤ 300 ms' },
     { name: `Append to final, p95 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 95)] },
-    { name: `Append to final, p99 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 99)], target: '≤ 1,000 ms', note: `${latencies.length} records measured; ${waiting.length} not final within 10 s after the load stopped` },
+    {
+      name: `Append to final, p99 (${label})`,
+      unit: 'ms',
+      better: 'lower',
+      runs: [percentile(latencies, 99)],
+      target: '≤ 1,000 ms',
+      note: `${latencies.length} records measured; ${waiting.length} not final within 10 s after the load stopped`,
+    },
   ];
 }
-

@@ -57,7 +57,19 @@ export class NodeClient {
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  status(): Promise<{ member: string; consortium: string; network: string; epoch: number; peerId: string; peers: string[]; logs: { author: string; size: number; finalSize: number; forked: boolean }[]; admitted: boolean; version: string; addresses: string[]; appendRefused?: { code: string; message: string } | null }> {
+  status(): Promise<{
+    member: string;
+    consortium: string;
+    network: string;
+    epoch: number;
+    peerId: string;
+    peers: string[];
+    logs: { author: string; size: number; finalSize: number; forked: boolean }[];
+    admitted: boolean;
+    version: string;
+    addresses: string[];
+    appendRefused?: { code: string; message: string } | null;
+  }> {
     return this.json('/v1/status');
   }
 

@@ -21,12 +21,12 @@ const Multiaddr = Type.String({ pattern: '^/', description: 'a multiaddr, e.g. /
 /** The node config file (YAML). Paths are relative to the config file's folder. */
 export const NodeConfigSchema = Type.Object(
   {
-    member: Type.String({ pattern: MEMBER_ID_PATTERN, description: 'this member\'s id in the consortium' }),
+    member: Type.String({ pattern: MEMBER_ID_PATTERN, description: "this member's id in the consortium" }),
     consortium: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,62}$', description: 'consortium name' }),
     dataDir: Type.String({ default: 'data', description: 'LevelDB store' }),
     ledgerKey: Type.String({ default: 'keys/ledger.key', description: 'ledger key file (mode 0600)' }),
     peerKey: Type.String({ default: 'keys/peer.key', description: 'libp2p peer key file (mode 0600)' }),
-    adminKey: Type.Optional(Type.String({ description: 'first administrator\'s key file: its public key becomes seq 0 (org.actor)' })),
+    adminKey: Type.Optional(Type.String({ description: "first administrator's key file: its public key becomes seq 0 (org.actor)" })),
     genesis: Type.String({ default: 'genesis.cbor', description: 'epoch-0 config bytes; sha256sum of it is the network id' }),
     listen: Type.Array(Multiaddr, { default: ['/ip4/127.0.0.1/tcp/0'] }),
     bootstrap: Type.Array(Multiaddr, { default: [], description: 'peers to dial at start (with /p2p/<peer id>)' }),
@@ -37,7 +37,7 @@ export const NodeConfigSchema = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
-        headersTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, description: 'a request\'s headers must arrive within this long (default 10 s)' })),
+        headersTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, description: "a request's headers must arrive within this long (default 10 s)" })),
         requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'a whole request must arrive within this long (default 30 s)' })),
         connectionTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'a silent socket is closed after this long (default 120 s)' })),
         keepAliveTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, description: 'an idle keep-alive connection is closed after this long (default 72 s)' })),
@@ -47,7 +47,7 @@ export const NodeConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     checkpointIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 100 }),
-    witness: Type.Boolean({ default: true, description: 'cosign other members\' checkpoints (if a witness member)' }),
+    witness: Type.Boolean({ default: true, description: "cosign other members' checkpoints (if a witness member)" }),
     webhooks: Type.Array(Webhook, { default: [], maxItems: 32, description: 'webhooks events are delivered to, at least once and in order each' }),
     logLevel: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info' }),
   },

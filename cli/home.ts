@@ -55,7 +55,7 @@ export function genesisOf(cfg: NodeConfig): Uint8Array {
 }
 
 export function actorKey(path: string | undefined): LoadedKey & { id: string } {
-  if (!path) throw usage('give --actor ACTOR.key (the official\'s key file)');
+  if (!path) throw usage("give --actor ACTOR.key (the official's key file)");
   const k = readKey(path, 'actor', '--actor');
   if (!k.id) throw usage(`${path} does not name its actor id`);
   return k as LoadedKey & { id: string };

@@ -6,7 +6,7 @@ import { VERSION } from '../protocol/constants.js';
 // Commands load their modules lazily: `verify --bundle` must not load libp2p, fastify or LevelDB.
 const program = new Command();
 let exitCode: number = EXIT.OK;
-const set = (code: number | void) => {
+const set = (code: number | undefined) => {
   if (typeof code === 'number') exitCode = code;
 };
 
@@ -36,7 +36,7 @@ example(
     .requiredOption('--region <code>', 'GB/T 2260 code, e.g. 110108')
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', undefined)
     .option('--api <host:port>', 'HTTP API address (port 0: any free port, found by the CLI in HOME/run/api.url)', '127.0.0.1:8101')
-    .option('--bootstrap <multiaddr...>', 'peers to dial at start, for a member joining later (an existing member\'s `tongban status` prints its address)')
+    .option('--bootstrap <multiaddr...>', "peers to dial at start, for a member joining later (an existing member's `tongban status` prints its address)")
     .option('--json', 'machine-readable output')
     .action(async (o) => (await import('./commands/setup.js')).init(o)),
   'tongban init --home ./bj --consortium crossprov.gov.example --id bj-haidian --name 北京市海淀区 --region 110108 --listen /ip4/127.0.0.1/tcp/4101 --api 127.0.0.1:8101',
@@ -46,7 +46,7 @@ const consortium = program.command('consortium').description('consortium set-up'
 example(
   consortium
     .command('create')
-    .description('write the epoch-0 config (genesis.cbor) of the founders\' join requests; prints the network id')
+    .description("write the epoch-0 config (genesis.cbor) of the founders' join requests; prints the network id")
     .argument('<join-requests...>')
     .requiredOption('--out <file>', 'genesis file to write')
     .option('--witness-quorum <n>')
@@ -62,18 +62,18 @@ example(
     .description('run the node in the foreground (Ctrl-C or SIGTERM stops it cleanly)')
     .requiredOption('--home <dir>')
     .option('--genesis <file>', 'copy this genesis into the home first')
-    .option('--accept-empty-log', 'this member\'s log is empty everywhere (a new member starting before its peers): append seq 0 without waiting to hear from peers')
+    .option('--accept-empty-log', "this member's log is empty everywhere (a new member starting before its peers): append seq 0 without waiting to hear from peers")
     .action(async (o) => (await import('./commands/start.js')).startCommand(o)),
   'tongban start --home ./bj --genesis genesis.cbor',
 );
 
 const operator = program.command('operator').description('officials (actors) of this member');
 example(
-  waits(target(operator.command('add').description('create an official\'s key (0600) and register it with an org.actor record')))
+  waits(target(operator.command('add').description("create an official's key (0600) and register it with an org.actor record")))
     .requiredOption('--id <id>', 'actor id, e.g. li.na')
     .requiredOption('--roles <roles>', 'comma-separated: admin, approver, caseworker, registrar, supervisor')
     .requiredOption('--out <file>', 'key file to create')
-    .requiredOption('--actor <key>', 'an admin\'s key file')
+    .requiredOption('--actor <key>', "an admin's key file")
     .option('--json')
     .action(async (o) => (await import('./commands/operator.js')).operatorAdd(o)),
   'tongban operator add --home ./bj --id li.na --roles registrar --out li.na.key --actor ./bj/keys/admin.key',
@@ -82,25 +82,42 @@ example(
 const doc = program.command('doc').description('documents: register, approve, reject, revoke, share, access');
 const docAction = (name: 'register' | 'approve' | 'reject' | 'revoke' | 'share' | 'access', desc: string, ex: string, extra: (c: Command) => Command) =>
   example(
-    extra(waits(target(doc.command(name).description(desc).argument('<file|sha256>'))).requiredOption('--actor <key>', 'the official\'s key file').option('--json')).action(async (arg, o) =>
-      (await import('./commands/doc.js')).docCommand(name, arg, o),
-    ),
+    extra(
+      waits(target(doc.command(name).description(desc).argument('<file|sha256>')))
+        .requiredOption('--actor <key>', "the official's key file")
+        .option('--json'),
+    ).action(async (arg, o) => (await import('./commands/doc.js')).docCommand(name, arg, o)),
     ex,
   );
-docAction('register', 'hash a file locally (it never leaves this machine) and register it', 'tongban doc register cert.pdf --home ./bj --actor li.na.key --type household-transfer --title "户口迁移证明"', (c) =>
-  c.requiredOption('--type <type>').option('--title <title>').addOption(new Option('--class <class>').choices(['public', 'internal', 'restricted']).default('internal')),
+docAction(
+  'register',
+  'hash a file locally (it never leaves this machine) and register it',
+  'tongban doc register cert.pdf --home ./bj --actor li.na.key --type household-transfer --title "户口迁移证明"',
+  (c) =>
+    c
+      .requiredOption('--type <type>')
+      .option('--title <title>')
+      .addOption(new Option('--class <class>').choices(['public', 'internal', 'restricted']).default('internal')),
 );
 for (const d of ['approve', 'reject'] as const) {
-  docAction(d, `${d} a registered document at a step`, `tongban doc ${d} cert.pdf --home ./ha --actor wang.fang.key --role review --reason "材料齐全"`, (c) => c.requiredOption('--role <step>').option('--reason <text>'));
+  docAction(d, `${d} a registered document at a step`, `tongban doc ${d} cert.pdf --home ./ha --actor wang.fang.key --role review --reason "材料齐全"`, (c) =>
+    c.requiredOption('--role <step>').option('--reason <text>'),
+  );
 }
-docAction('revoke', 'revoke this member\'s registration', 'tongban doc revoke cert.pdf --home ./bj --actor li.na.key --reason "superseded"', (c) => c.requiredOption('--reason <text>'));
+docAction('revoke', "revoke this member's registration", 'tongban doc revoke cert.pdf --home ./bj --actor li.na.key --reason "superseded"', (c) => c.requiredOption('--reason <text>'));
 docAction('share', 'grant another member use of the document', 'tongban doc share cert.pdf --home ./bj --actor li.na.key --to sh-pudong --purpose 跨省通办核验', (c) =>
   c.requiredOption('--to <member>').requiredOption('--purpose <p>').option('--until <date>'),
 );
 docAction('access', 'log that this member used the document', 'tongban doc access <sha256> --home ./sh --actor ./sh/keys/admin.key --purpose 跨省通办核验', (c) => c.requiredOption('--purpose <p>'));
 
 example(
-  target(program.command('verify').description('verify a document\'s provenance locally (from a node\'s bundle, or fully offline with --bundle): are the proofs sound, and what stands decided (approved, rejected, revoked, pending, conflict, not-found); exit 0 only when sound and approved, 1 when sound but not standing, 5 when unsound. A case bundle (--bundle, "about": "case") prints the case report: exit 1 when sound but overdue or closed late'))
+  target(
+    program
+      .command('verify')
+      .description(
+        'verify a document\'s provenance locally (from a node\'s bundle, or fully offline with --bundle): are the proofs sound, and what stands decided (approved, rejected, revoked, pending, conflict, not-found); exit 0 only when sound and approved, 1 when sound but not standing, 5 when unsound. A case bundle (--bundle, "about": "case") prints the case report: exit 1 when sound but overdue or closed late',
+      ),
+  )
     .argument('[file|sha256|case-id]', 'the document (or, for a case bundle, optionally its case id)')
     .option('--bundle <file>', 'verify this bundle offline (a document or a case bundle)')
     .option('--as-of <instant>', 'case bundles: evaluate the deadline at this instant (ISO 8601 with offset, or ms) instead of now')
@@ -116,7 +133,7 @@ example(
 );
 
 example(
-  target(program.command('bundle').description('export a document\'s proof bundle, and optionally C2SP .tlog-proof files'))
+  target(program.command('bundle').description("export a document's proof bundle, and optionally C2SP .tlog-proof files"))
     .argument('<file|sha256>')
     .requiredOption('--out <file>')
     .option('--tlog-proofs <dir>', 'also write one .tlog-proof per entry and policy.txt')
@@ -153,7 +170,7 @@ example(
 const gov = program.command('governance').description('membership changes: propose, approve, status');
 example(
   waits(target(gov.command('propose').description('propose the next epoch with a member added or removed; prints the proposal id, the quorum and who must approve')))
-    .requiredOption('--actor <key>', 'an admin\'s key file')
+    .requiredOption('--actor <key>', "an admin's key file")
     .option('--add <join-request>')
     .option('--remove <member>')
     .option('--json')
@@ -162,22 +179,30 @@ example(
   'tongban governance propose --home ./bj --actor ./bj/keys/admin.key --add gd/join-request.json',
 );
 example(
-  waits(target(gov.command('approve').description('approve a proposal (this member signs at most one per epoch); waits up to 60 s for the proposal to reach this node; says how many approvals are still needed')))
+  waits(
+    target(
+      gov
+        .command('approve')
+        .description('approve a proposal (this member signs at most one per epoch); waits up to 60 s for the proposal to reach this node; says how many approvals are still needed'),
+    ),
+  )
     .argument('<proposal-id>')
-    .requiredOption('--actor <key>', 'an admin\'s key file')
+    .requiredOption('--actor <key>', "an admin's key file")
     .option('--json')
     .action(async (id, o) => (await import('./commands/governance.js')).governanceApprove(id, o)),
   'tongban governance approve 8cb1ec91… --home ./sh --actor ./sh/keys/admin.key',
 );
 example(
-  target(gov.command('status').description('epochs, members, quorums and pending proposals')).option('--json').action(async (o) => (await import('./commands/governance.js')).governanceStatus(o)),
+  target(gov.command('status').description('epochs, members, quorums and pending proposals'))
+    .option('--json')
+    .action(async (o) => (await import('./commands/governance.js')).governanceStatus(o)),
   'tongban governance status --home ./bj',
 );
 
 example(
-  target(program.command('status').description('this node: epoch, peers, its bootstrap address, every log\'s size and final size'))
+  target(program.command('status').description("this node: epoch, peers, its bootstrap address, every log's size and final size"))
     .option('--wait-ready [seconds]', 'first wait until the node answers and takes appends (default 60 s), e.g. right after starting it in the background')
-    .option('--bootstrap', 'print only this node\'s dialable addresses (with /p2p/), one a line, for a joiner\'s --bootstrap')
+    .option('--bootstrap', "print only this node's dialable addresses (with /p2p/), one a line, for a joiner's --bootstrap")
     .option('--json')
     .action(async (o) => (await import('./commands/status.js')).status(o)),
   'tongban status --home ./bj --wait-ready',
@@ -193,7 +218,12 @@ example(
 );
 const keys = program.command('keys').description('keys of this member');
 example(
-  keys.command('show').description('public parts only: vkey, cosigner key, peer id, first admin').requiredOption('--home <dir>').option('--json').action(async (o) => (await import('./commands/setup.js')).keysShow(o)),
+  keys
+    .command('show')
+    .description('public parts only: vkey, cosigner key, peer id, first admin')
+    .requiredOption('--home <dir>')
+    .option('--json')
+    .action(async (o) => (await import('./commands/setup.js')).keysShow(o)),
   'tongban keys show --home ./bj',
 );
 

@@ -145,7 +145,10 @@ export async function audit(core: LedgerCore, onProgress?: AuditProgress): Promi
       }
       const fresh = frontier.add(env.id);
       const base = storedHashCount(seq);
-      const stored = await core.store.getMany('hash', fresh.map((_, i) => logKey(author, base + i)));
+      const stored = await core.store.getMany(
+        'hash',
+        fresh.map((_, i) => logKey(author, base + i)),
+      );
       fresh.forEach((h, i) => {
         if (!stored[i] || !equalBytes(stored[i]!, h)) report('HASH', author, seq, `stored hash ${base + i} does not match record ${seq}`);
       });

@@ -68,7 +68,17 @@ export function summarize(fold: CaseFold): CaseSummary {
 }
 
 function encodeSummary(s: CaseSummary): Uint8Array {
-  const v: Record<string, CborValue> = { id: s.id, opener: s.opener, handlers: s.handlers, item: s.item, serial: s.serial, state: s.state, openTs: s.openTs, limit: { days: s.limit.days, calendar: s.limit.calendar }, clocks: s.clocks };
+  const v: Record<string, CborValue> = {
+    id: s.id,
+    opener: s.opener,
+    handlers: s.handlers,
+    item: s.item,
+    serial: s.serial,
+    state: s.state,
+    openTs: s.openTs,
+    limit: { days: s.limit.days, calendar: s.limit.calendar },
+    clocks: s.clocks,
+  };
   if (s.accept) v.accept = s.accept;
   if (s.refuse !== undefined) v.refuse = s.refuse;
   if (s.close !== undefined) v.close = s.close;
@@ -77,7 +87,8 @@ function encodeSummary(s: CaseSummary): Uint8Array {
 
 export function decodeSummary(bytes: Uint8Array): CaseSummary {
   const v = decodeValue(bytes, 'case summary');
-  if (!(v.id instanceof Uint8Array) || typeof v.opener !== 'string' || !Array.isArray(v.handlers) || typeof v.state !== 'string' || typeof v.openTs !== 'number') throw new LedgerError('CORRUPT', 'stored case summary is corrupt');
+  if (!(v.id instanceof Uint8Array) || typeof v.opener !== 'string' || !Array.isArray(v.handlers) || typeof v.state !== 'string' || typeof v.openTs !== 'number')
+    throw new LedgerError('CORRUPT', 'stored case summary is corrupt');
   const s: CaseSummary = {
     id: v.id,
     opener: v.opener,

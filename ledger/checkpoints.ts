@@ -160,7 +160,8 @@ export class Checkpoints {
       } catch {
         continue; // A corrupt stored checkpoint is reported by audit and otherwise ignored.
       }
-      if (x.first === true) newestFirst.set(author, x); // keys are in size order: the last one wins
+      if (x.first === true)
+        newestFirst.set(author, x); // keys are in size order: the last one wins
       else this.loadOne(author, x);
     }
     for (const [author, x] of newestFirst) this.loadOne(author, x);

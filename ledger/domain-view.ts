@@ -22,7 +22,11 @@ export async function domainView(core: LedgerCore, governance: Governance, p: Pr
   // doc.access has no domain rule: it needs no read. The records held are replayed through the rules, so the
   // API sees exactly what a report would count (a peer's record that breaks a rule is held but does not count).
   const held = doc instanceof Uint8Array && doc.length === 32 && p.kind !== 'doc.access' ? await docRecords(core, doc) : [];
-  const counted = new MemoryView(core.chain.map((c) => c.config), core.chain.map((c) => c.id), []);
+  const counted = new MemoryView(
+    core.chain.map((c) => c.config),
+    core.chain.map((c) => c.id),
+    [],
+  );
   replay(counted, held);
   const docs = doc instanceof Uint8Array ? counted.docRecords(doc) : [];
   const holders: KeyHolder[] = [];
@@ -82,4 +86,3 @@ async function ownGovApprovals(core: LedgerCore, author: string): Promise<Envelo
 export async function nonceUsed(core: LedgerCore, author: string, nonce: Uint8Array): Promise<boolean> {
   return (await core.store.get('nonce', concat(nameKey(author), nonce))) !== undefined;
 }
-

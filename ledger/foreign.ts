@@ -123,7 +123,10 @@ async function preverify(core: LedgerCore, author: string, decoded: (Envelope | 
       where.push([i, 'record']);
     }
     if (r.actor) {
-      const local = overlay.get(r.actor.id)?.filter((v) => v.seq < r.seq).at(-1);
+      const local = overlay
+        .get(r.actor.id)
+        ?.filter((v) => v.seq < r.seq)
+        .at(-1);
       const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
       if (k) {
         items.push([k, requestSigMessage(requestDigest(encodeRequest(requestOfRecord(r)))), r.actor.sig]);

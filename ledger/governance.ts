@@ -111,9 +111,7 @@ export class Governance {
         try {
           next = checkSuccessor(current, { bytes: p.config, approvals });
           break;
-        } catch {
-          continue;
-        }
+        } catch {}
       }
       if (!next) return adopted;
       await this.store(tx, next);

@@ -19,10 +19,13 @@ export function hashReader(store: Store, author: string, overlay?: Map<number, U
         else missing.push(i);
       });
       if (missing.length > 0) {
-        const got = await store.getMany('hash', missing.map((i) => logKey(author, indexes[i]!)));
+        const got = await store.getMany(
+          'hash',
+          missing.map((i) => logKey(author, indexes[i]!)),
+        );
         missing.forEach((i, j) => {
           const h = got[j];
-          if (!h || h.length !== 32) throw new LedgerError('CORRUPT', `stored hash ${indexes[i]} of ${author} is missing or corrupt`);
+          if (h?.length !== 32) throw new LedgerError('CORRUPT', `stored hash ${indexes[i]} of ${author} is missing or corrupt`);
           out[i] = h;
         });
       }

@@ -50,7 +50,7 @@ export class Ledger extends LedgerCore {
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
   private readonly closedAt = new Map<string, number>();
 
-  private constructor(loaded: Awaited<ReturnType<typeof LedgerCore['load']>>, opts: LedgerOptions) {
+  private constructor(loaded: Awaited<ReturnType<(typeof LedgerCore)['load']>>, opts: LedgerOptions) {
     super(loaded.store, loaded.net, loaded.chain, opts);
     this.governance = new Governance(this);
     this.checkpoints = new Checkpoints(this);
@@ -58,7 +58,7 @@ export class Ledger extends LedgerCore {
   }
 
   static async open(opts: LedgerOptions): Promise<Ledger> {
-    const loaded = await LedgerCore['load'](opts);
+    const loaded = await LedgerCore.load(opts);
     const ledger = new Ledger(loaded, opts);
     try {
       await ledger.loadAll();

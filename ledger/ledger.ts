@@ -1,6 +1,6 @@
 import { equalBytes, fromUtf8, readU64be, toHex, utf8 } from '../protocol/bytes.js';
 import { configId, decodeConfig, type Config } from '../protocol/config/config.js';
-import { type SignedConfig, type VerifiedConfig } from '../protocol/config/governance.js';
+import type { SignedConfig, VerifiedConfig } from '../protocol/config/governance.js';
 import { seedSigner, type Signer } from '../protocol/signer.js';
 import { decodeEnvelope, type Envelope } from '../protocol/records/record.js';
 import { orgActorOf, type ActorInForce, type LogHead } from '../protocol/records/rules.js';

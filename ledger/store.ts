@@ -60,9 +60,7 @@ export class Store {
     readonly readOnly: boolean,
   ) {
     this.db = db;
-    this.sub = Object.fromEntries(
-      SUBLEVELS.map((n) => [n, db.sublevel<Uint8Array, Uint8Array>(n, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub]),
-    ) as Record<SublevelName, Sub>;
+    this.sub = Object.fromEntries(SUBLEVELS.map((n) => [n, db.sublevel<Uint8Array, Uint8Array>(n, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub])) as Record<SublevelName, Sub>;
   }
 
   /** Open (or create) the store at `path`; `readOnly` never creates one and refuses every write. */

@@ -41,7 +41,9 @@ export class VerifyPool {
     const chunks = this.workers.length;
     const size = Math.ceil(items.length / chunks);
     const parts = await Promise.all(
-      Array.from({ length: chunks }, (_, c) => items.slice(c * size, (c + 1) * size)).filter((p) => p.length > 0).map((part) => this.send(part)),
+      Array.from({ length: chunks }, (_, c) => items.slice(c * size, (c + 1) * size))
+        .filter((p) => p.length > 0)
+        .map((part) => this.send(part)),
     );
     const out: boolean[] = [];
     for (const p of parts) for (const b of p) out.push(b === 1);

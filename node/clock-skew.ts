@@ -36,7 +36,7 @@ export function answerTime(req: CborMap, net: Uint8Array, key: SigningKey, now: 
 /** The peer's signed time from its answer, or a WireError. */
 export function checkTimeAnswer(res: CborMap, net: Uint8Array, nonce: Uint8Array, peerKey: Uint8Array): number {
   if (!isUint(res.time) || !(res.sig instanceof Uint8Array) || res.sig.length !== 64) throw new WireError('time answer must be {time, sig}');
-  if (!verify(peerKey, timeMessage(net, nonce, res.time), res.sig)) throw new WireError('time answer signature does not verify with the member\'s key');
+  if (!verify(peerKey, timeMessage(net, nonce, res.time), res.sig)) throw new WireError("time answer signature does not verify with the member's key");
   return res.time;
 }
 

@@ -107,7 +107,19 @@ export class TongbanNode implements NodeApi {
       throw e;
     }
     const metrics = new Metrics();
-    const services = createServices({ ledger, network, log: init.logger, metrics, opts, witness: init.witness, now: init.now, acceptEmptyLog: init.acceptEmptyLog, outbox, webhooks: init.webhooks, caseRecords: init.caseRecords });
+    const services = createServices({
+      ledger,
+      network,
+      log: init.logger,
+      metrics,
+      opts,
+      witness: init.witness,
+      now: init.now,
+      acceptEmptyLog: init.acceptEmptyLog,
+      outbox,
+      webhooks: init.webhooks,
+      caseRecords: init.caseRecords,
+    });
     const node = new TongbanNode(ledger, network, services, init.logger, metrics, outbox, init, opts);
     ledger.events.on('epoch', (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
@@ -201,7 +213,16 @@ export class TongbanNode implements NodeApi {
 
 function libp2pNetwork(init: NodeInit, ledger: Ledger, ctx: { allowed: () => ReadonlySet<string>; members: () => Member[] }): Promise<Libp2pNetwork> {
   const book: AddressBook = (m) => init.peerAddrs?.[m.id] ?? m.addrs;
-  return Libp2pNetwork.create({ peerSeed: init.peerSeed, listen: init.listen, psk: init.psk, announce: init.announce, bootstrap: init.bootstrap, book, ...ctx, scoredTopics: [protocolIds(ledger.net).heads] });
+  return Libp2pNetwork.create({
+    peerSeed: init.peerSeed,
+    listen: init.listen,
+    psk: init.psk,
+    announce: init.announce,
+    bootstrap: init.bootstrap,
+    book,
+    ...ctx,
+    scoredTopics: [protocolIds(ledger.net).heads],
+  });
 }
 
 /** Peers allowed through the gater: members of the current epoch (cached per epoch). */

@@ -78,7 +78,7 @@ export class OwnLogRecovery {
   /** Start: done at once when nobody else can hold the log, or the operator vouches that it is new. */
   start(): void {
     if (this.x.acceptEmptyLog && this.x.ledger.size(this.self) === 0) {
-      this.x.log.warn('--accept-empty-log: appending without asking peers for this member\'s log (only for a member whose log is empty everywhere)');
+      this.x.log.warn("--accept-empty-log: appending without asking peers for this member's log (only for a member whose log is empty everywhere)");
       this.finish();
       return;
     }

@@ -12,14 +12,7 @@ import { ProtocolError, fail } from './errors.js';
  * would write float64). Decoding re-encodes and compares, so every
  * non-canonical or forbidden input is rejected.
  */
-export type CborValue =
-  | number
-  | string
-  | boolean
-  | null
-  | Uint8Array
-  | CborValue[]
-  | { [key: string]: CborValue | undefined };
+export type CborValue = number | string | boolean | null | Uint8Array | CborValue[] | { [key: string]: CborValue | undefined };
 
 export type CborMap = { [key: string]: CborValue | undefined };
 
@@ -66,7 +59,7 @@ function prepare(v: unknown, depth: number, path: string): unknown {
   }
   if (v instanceof Uint8Array) return v;
   if (Array.isArray(v)) return v.map((x, i) => prepare(x, depth + 1, `${path}[${i}]`));
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype || (typeof v === 'object' && Object.getPrototypeOf(v) === null)) {
+  if ((typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) || (typeof v === 'object' && Object.getPrototypeOf(v) === null)) {
     const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
     keys.sort(compareKeys);
     const m = new Map<string, unknown>();
@@ -103,7 +96,7 @@ function check(v: unknown, depth: number, path: string): CborValue {
     }
     return out;
   }
-  return fail('CBOR_FORBIDDEN', `${path}: ${v === undefined ? 'undefined' : (v as object)?.constructor?.name ?? typeof v} is not an allowed CBOR type`);
+  return fail('CBOR_FORBIDDEN', `${path}: ${v === undefined ? 'undefined' : ((v as object)?.constructor?.name ?? typeof v)} is not an allowed CBOR type`);
 }
 
 /** Byte size at which decoding refuses to start (callers pass their own, smaller, limits). */

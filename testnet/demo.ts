@@ -62,7 +62,7 @@ export async function runDemo(net: Testnet, say: (line: string) => void): Promis
   say('3. Haidian shares it with Shanghai Pudong for cross-province verification');
   await until(async () => ((await net.api(sh, `/v1/docs/${reg.doc}`)).events.some((e: { kind: string }) => e.kind === 'doc.share') ? true : undefined), 'the share to reach Pudong');
   tongban(['doc', 'access', reg.doc, '--home', home(sh), '--actor', zhouMin, '--purpose', '跨省通办核验 (cross-province verification)'], net.dir);
-  say('4. Pudong\'s caseworker zhou.min uses it; the access is logged');
+  say("4. Pudong's caseworker zhou.min uses it; the access is logged");
   const report = await until(async () => {
     const r = JSON.parse(tongban(['verify', reg.doc, '--home', home(sh), '--json'], net.dir).toString());
     return r.stands === true && r.events.length === 4 ? r : undefined;

@@ -106,7 +106,29 @@ export class Testnet {
     for (const m of opts.members) {
       const [p2pPort, apiPort] = [await freePort(), await freePort()];
       const home = join(dir, m.id);
-      const out = JSON.parse(tongban(['init', '--home', home, '--consortium', consortium, '--id', m.id, '--name', m.name, '--region', m.region, '--listen', `/ip4/127.0.0.1/tcp/${p2pPort}`, '--api', `127.0.0.1:${apiPort}`, '--json'], dir));
+      const out = JSON.parse(
+        tongban(
+          [
+            'init',
+            '--home',
+            home,
+            '--consortium',
+            consortium,
+            '--id',
+            m.id,
+            '--name',
+            m.name,
+            '--region',
+            m.region,
+            '--listen',
+            `/ip4/127.0.0.1/tcp/${p2pPort}`,
+            '--api',
+            `127.0.0.1:${apiPort}`,
+            '--json',
+          ],
+          dir,
+        ),
+      );
       members.push({ ...m, home, p2pPort, apiPort, url: `http://127.0.0.1:${apiPort}`, peerId: out.peerId });
     }
     tongban(['consortium', 'create', '--out', 'genesis.cbor', ...members.map((m) => join(m.home, 'join-request.json'))], dir);
@@ -179,7 +201,10 @@ export class Testnet {
     const id = this.members[i]!.id;
     while (Date.now() < end) {
       if (!this.procs.has(i)) throw new Error(`${id} exited; see ${join(this.members[i]!.home, 'node.log')}`);
-      const st = (await fetch(`${this.members[i]!.url}/v1/status`).then((r) => r.json(), () => undefined)) as { appendRefused?: unknown; admitted?: boolean; logs?: { author: string; size: number }[] } | undefined;
+      const st = (await fetch(`${this.members[i]!.url}/v1/status`).then(
+        (r) => r.json(),
+        () => undefined,
+      )) as { appendRefused?: unknown; admitted?: boolean; logs?: { author: string; size: number }[] } | undefined;
       if (st && !st.appendRefused && (!st.admitted || (st.logs?.find((l) => l.author === id)?.size ?? 0) > 0)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -222,7 +247,16 @@ export class Testnet {
 
   /** Cut every link between the two groups (both directions). */
   partition(a: number[], b: number[]): void {
-    for (const [x, y] of a.flatMap((i) => b.flatMap((j) => [[i, j], [j, i]] as const))) this.link(x, y)?.cut();
+    for (const [x, y] of a.flatMap((i) =>
+      b.flatMap(
+        (j) =>
+          [
+            [i, j],
+            [j, i],
+          ] as const,
+      ),
+    ))
+      this.link(x, y)?.cut();
   }
 
   heal(): void {

@@ -37,7 +37,11 @@ async function clerks(net: Testnet): Promise<{ seed: Uint8Array; netId: Uint8Arr
 
 async function post(net: Testnet, i: number, netId: Uint8Array, actor: string, seed: Uint8Array, kind: string, body: Record<string, unknown>): Promise<{ seq: number }> {
   const s = signRequest({ net: netId, author: net.members[i]!.id, kind, body: body as never }, actor, seed);
-  const res = await fetch(`${net.members[i]!.url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request: toBase64(s.bytes), actor, sig: toBase64(s.actor.sig) }) });
+  const res = await fetch(`${net.members[i]!.url}/v1/records`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ request: toBase64(s.bytes), actor, sig: toBase64(s.actor.sig) }),
+  });
   if (res.status !== 201) throw new Error(`append at ${net.members[i]!.id}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { seq: number };
 }
@@ -70,9 +74,11 @@ async function scale(n: number, burst: number): Promise<void> {
     console.log(`${n} nodes up in ${up} ms, fully connected after ${meshedMs} ms`);
     const cs = await clerks(net);
     const t1 = Date.now();
-    await Promise.all(net.members.map(async (_, i) => {
-      for (let k = 0; k < burst; k++) await post(net, i, cs[i]!.netId, 'clerk', cs[i]!.seed, 'doc.register', { doc: doc(i, k), type: 'scale', class: 'public' });
-    }));
+    await Promise.all(
+      net.members.map(async (_, i) => {
+        for (let k = 0; k < burst; k++) await post(net, i, cs[i]!.netId, 'clerk', cs[i]!.seed, 'doc.register', { doc: doc(i, k), type: 'scale', class: 'public' });
+      }),
+    );
     const appended = Date.now() - t1;
     console.log(`${n * burst} records appended in ${appended} ms`);
     const want = Object.fromEntries(await Promise.all(net.members.map(async (m, i) => [m.id, (await net.api(i, '/v1/status')).logs.find((l: { author: string }) => l.author === m.id).size])));
@@ -90,7 +96,18 @@ async function scale(n: number, burst: number): Promise<void> {
     }
     const finalMs = Date.now() - t1;
     const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid));
-    console.log(JSON.stringify({ members: n, recordsPerMember: burst, startMs: up, meshedMs, appendMs: appended, allFinalEverywhereMs: finalMs, rssMbMedian: Math.round(pct(rss, 50)), rssMbMax: Math.round(Math.max(...rss)) }));
+    console.log(
+      JSON.stringify({
+        members: n,
+        recordsPerMember: burst,
+        startMs: up,
+        meshedMs,
+        appendMs: appended,
+        allFinalEverywhereMs: finalMs,
+        rssMbMedian: Math.round(pct(rss, 50)),
+        rssMbMax: Math.round(Math.max(...rss)),
+      }),
+    );
   } finally {
     await net.close();
   }
@@ -143,7 +160,9 @@ async function soak(rate: number, seconds: number, inFlightCap = 256): Promise<v
     }, 50);
     const sampler = setInterval(() => {
       const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid).toFixed(0)).join('/');
-      timeline.push(`${Math.round((Date.now() - begin) / 1000)} s: acked ${minute.acked}, became final ${minute.final}, finality p50 ${pct(minute.lat, 50)} ms p99 ${pct(minute.lat, 99)} ms, RSS ${rss} MB`);
+      timeline.push(
+        `${Math.round((Date.now() - begin) / 1000)} s: acked ${minute.acked}, became final ${minute.final}, finality p50 ${pct(minute.lat, 50)} ms p99 ${pct(minute.lat, 99)} ms, RSS ${rss} MB`,
+      );
       console.log(timeline.at(-1));
       minute = { acked: 0, final: 0, lat: [] };
     }, 60_000);
@@ -179,10 +198,22 @@ async function soak(rate: number, seconds: number, inFlightCap = 256): Promise<v
     clearInterval(poll);
     clearInterval(sampler);
     const notFinal = [...pending.values()].reduce((s, l) => s + l.length, 0);
-    console.log(JSON.stringify({
-      rateOffered: rate, seconds, acked: ackLat.length, achievedPerSecond: Math.round(ackLat.length / seconds), shed, errors,
-      ackP50ms: pct(ackLat, 50), ackP99ms: pct(ackLat, 99), finalP50ms: pct(lat, 50), finalP99ms: pct(lat, 99), drainMs: Date.now() - drainStart, notFinal,
-    }));
+    console.log(
+      JSON.stringify({
+        rateOffered: rate,
+        seconds,
+        acked: ackLat.length,
+        achievedPerSecond: Math.round(ackLat.length / seconds),
+        shed,
+        errors,
+        ackP50ms: pct(ackLat, 50),
+        ackP99ms: pct(ackLat, 99),
+        finalP50ms: pct(lat, 50),
+        finalP99ms: pct(lat, 99),
+        drainMs: Date.now() - drainStart,
+        notFinal,
+      }),
+    );
   } finally {
     await net.close();
   }

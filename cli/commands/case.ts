@@ -74,8 +74,15 @@ export function formatCaseBundle(r: CaseBundleReport, tty = false): string {
   else lines.push(`case ${r.case || '(unreadable)'}: no verified case.open in the bundle`);
   for (const p of r.problems) lines.push(`problem ${p.code}: ${p.message}`);
   const times = [r.checkpointsAsOf !== null ? `checkpoints as of ${utc(r.checkpointsAsOf)}` : '', r.provenTo !== null ? `proven to ${utc(r.provenTo)}` : ''].filter(Boolean).join(', ');
-  lines.push(r.proofs === 'sound' ? `proofs: SOUND${times ? ` (${times}; a bundle cannot prove that nothing happened after it)` : ''}` : `proofs: UNSOUND (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`);
-  if (r.report) lines.push(`case:   ${r.report.state.toUpperCase()}${r.report.result ? ` (${r.report.result})` : ''}, light ${r.report.light ?? 'none'}${r.report.lateDays ? `, ${r.report.lateDays} day(s) late` : ''}`);
+  lines.push(
+    r.proofs === 'sound'
+      ? `proofs: SOUND${times ? ` (${times}; a bundle cannot prove that nothing happened after it)` : ''}`
+      : `proofs: UNSOUND (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`,
+  );
+  if (r.report)
+    lines.push(
+      `case:   ${r.report.state.toUpperCase()}${r.report.result ? ` (${r.report.result})` : ''}, light ${r.report.light ?? 'none'}${r.report.lateDays ? `, ${r.report.lateDays} day(s) late` : ''}`,
+    );
   return lines.join('\n');
 }
 
@@ -125,7 +132,9 @@ interface ListItem {
 }
 
 /** `tongban case list [filters]`: one line per case; `next` names the cursor of the next page. */
-export async function caseList(o: Target & { json?: boolean; state?: string; light?: string; member?: string; role?: string; item?: string; since?: string; asOf?: string; limit?: string; cursor?: string }): Promise<void> {
+export async function caseList(
+  o: Target & { json?: boolean; state?: string; light?: string; member?: string; role?: string; item?: string; since?: string; asOf?: string; limit?: string; cursor?: string },
+): Promise<void> {
   const q = new URLSearchParams();
   for (const k of ['state', 'light', 'member', 'role', 'item', 'cursor', 'limit'] as const) if (o[k] !== undefined) q.set(k, o[k]!);
   const since = instantOption('--since', o.since);
@@ -136,7 +145,9 @@ export async function caseList(o: Target & { json?: boolean; state?: string; lig
   const page = await client(o).json<{ asOf: string; cases: ListItem[]; next: string | null }>(`/v1/cases${qs ? `?${qs}` : ''}`);
   if (o.json) return printJson(page);
   const tty = !!process.stdout.isTTY;
-  const lines = page.cases.map((c) => `${c.case}  ${c.serial}  ${c.item}  ${c.opener} -> ${c.handlers.join(',')}  ${c.state}  ${lightText(c.light, tty)}${c.overdue ? ` (${c.overdue} d overdue)` : ''}  opened ${c.openedAt}`);
+  const lines = page.cases.map(
+    (c) => `${c.case}  ${c.serial}  ${c.item}  ${c.opener} -> ${c.handlers.join(',')}  ${c.state}  ${lightText(c.light, tty)}${c.overdue ? ` (${c.overdue} d overdue)` : ''}  opened ${c.openedAt}`,
+  );
   lines.push(`${page.cases.length} case${page.cases.length === 1 ? '' : 's'} as of ${page.asOf}${page.next ? `; more: --cursor ${page.next}` : ''}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

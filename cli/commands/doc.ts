@@ -1,5 +1,5 @@
 import { fromHex, toHex } from '../../protocol/bytes.js';
-import { NodeClient } from '../client.js';
+import type { NodeClient } from '../client.js';
 import { actorKey } from '../home.js';
 import { printJson, usage } from '../io.js';
 import { client, type Target } from './target.js';

@@ -69,7 +69,12 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
   if (opts.json) printJson({ proposal: id, epoch: cfg.epoch + 1, record: r.id, quorum: current.quorum.governance, approvals: [], members: cfg.members.map((m) => m.id) });
   else if (opts.quiet) process.stdout.write(`${id}\n`);
   else {
-    const lines = proposalLines(gov, id, [], members.map((m) => m.id));
+    const lines = proposalLines(
+      gov,
+      id,
+      [],
+      members.map((m) => m.id),
+    );
     if (opts.add) lines.push(`  once it is in force, the new member starts its node with the genesis and a member's bootstrap address (tongban status prints it)`);
     process.stdout.write([...lines, `record ${r.author}/${r.seq}`].join('\n') + '\n');
   }

@@ -13,7 +13,14 @@ export async function operatorAdd(opts: Target & { id: string; roles: string; ou
     throw usage((e as Error).message);
   }
   // org.actor roles are sorted and unique (§5.2).
-  const roles = [...new Set(opts.roles.split(',').map((r) => r.trim()).filter(Boolean))].sort();
+  const roles = [
+    ...new Set(
+      opts.roles
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ].sort();
   for (const r of roles) if (!ACTOR_ROLES.includes(r as ActorRole)) throw usage(`--roles: unknown role ${r} (${ACTOR_ROLES.join(', ')})`);
   const admin = actorKey(opts.actor);
   if (existsSync(opts.out)) throw usage(`${opts.out} exists already; not overwriting a key`);

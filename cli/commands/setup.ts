@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { equalBytes, toHex } from '../../protocol/bytes.js';
 import { buildConfig, configId, createJoinRequest, decodeConfig, encodeConfig, formatJoinRequest, parseJoinRequest } from '../../protocol/config/index.js';
-import { ProtocolError } from '../../protocol/errors.js';
+import type { ProtocolError } from '../../protocol/errors.js';
 import { formatVkey, peerIdOf } from '../../protocol/keys.js';
 import { checkConsortiumName, checkMemberId, checkRegionCode, originOf } from '../../protocol/names.js';
 import { randomBytes, sha256 } from '../../protocol/crypto.js';
@@ -32,7 +32,9 @@ export function init(opts: { home: string; consortium: string; id: string; name:
   const listen = opts.listen?.length ? opts.listen : ['/ip4/127.0.0.1/tcp/4101'];
   for (const l of listen) if (!/^\/ip[46]\/[^/]+\/tcp\/\d+$/.test(l)) throw usage(`--listen must be a TCP multiaddr like /ip4/127.0.0.1/tcp/4101, got ${l}`);
   const bootstrap = opts.bootstrap ?? [];
-  for (const b of bootstrap) if (!/^\/ip[46]\/[^/]+\/tcp\/\d+\/p2p\/\w+$/.test(b)) throw usage(`--bootstrap must be a dialable multiaddr with the peer id, like /ip4/127.0.0.1/tcp/4201/p2p/12D3KooW… (tongban status prints it), got ${b}`);
+  for (const b of bootstrap)
+    if (!/^\/ip[46]\/[^/]+\/tcp\/\d+\/p2p\/\w+$/.test(b))
+      throw usage(`--bootstrap must be a dialable multiaddr with the peer id, like /ip4/127.0.0.1/tcp/4201/p2p/12D3KooW… (tongban status prints it), got ${b}`);
   const http = opts.api ? parseApi(opts.api) : { host: '127.0.0.1', port: 8101 };
   // Everything is checked before anything is written, so a failed init leaves no half-made home.
   const [ledgerSeed, peerSeed, adminSeed] = [randomBytes(32), randomBytes(32), randomBytes(32)];
@@ -71,7 +73,7 @@ export function init(opts: { home: string; consortium: string; id: string; name:
 
 /** `tongban consortium create`: the epoch-0 config of the founders' join requests. */
 export function consortiumCreate(files: string[], opts: { out: string; witnessQuorum?: string; governanceQuorum?: string; json?: boolean }): void {
-  if (files.length === 0) throw usage('give the founders\' join request files');
+  if (files.length === 0) throw usage("give the founders' join request files");
   const parsed = files.map((f) => {
     if (!existsSync(f)) throw usage(`join request ${f} does not exist`);
     try {
@@ -90,7 +92,14 @@ export function consortiumCreate(files: string[], opts: { out: string; witnessQu
   if (existsSync(opts.out)) throw usage(`${opts.out} exists already; refusing to overwrite a genesis`);
   let bytes: Uint8Array;
   try {
-    bytes = encodeConfig(buildConfig({ consortium, epoch: 0, members: parsed.map((p) => p.member), quorum: { witness: num(opts.witnessQuorum, '--witness-quorum'), governance: num(opts.governanceQuorum, '--governance-quorum') } }));
+    bytes = encodeConfig(
+      buildConfig({
+        consortium,
+        epoch: 0,
+        members: parsed.map((p) => p.member),
+        quorum: { witness: num(opts.witnessQuorum, '--witness-quorum'), governance: num(opts.governanceQuorum, '--governance-quorum') },
+      }),
+    );
   } catch (e) {
     throw usage((e as Error).message);
   }
@@ -116,7 +125,10 @@ export function keysShow(opts: { home: string; json?: boolean }): void {
     bootstrap: (cfg.announce ?? cfg.listen).filter((a) => !/^\/ip4\/0\.0\.0\.0\/|^\/ip6\/::\/|\/tcp\/0(\/|$)/.test(a)).map((a) => `${a}/p2p/${peerIdOf(peer.pub)}`),
   };
   if (opts.json) printJson(out);
-  else process.stdout.write(`member   ${out.member}\nvkey     ${out.vkey}\ncosigner ${out.witnessVkey}\npeer id  ${out.peerId}\n${out.admin ? `admin    ${out.admin.id} ${out.admin.key}\n` : ''}${out.bootstrap.map((b) => `bootstrap ${b}\n`).join('')}`);
+  else
+    process.stdout.write(
+      `member   ${out.member}\nvkey     ${out.vkey}\ncosigner ${out.witnessVkey}\npeer id  ${out.peerId}\n${out.admin ? `admin    ${out.admin.id} ${out.admin.key}\n` : ''}${out.bootstrap.map((b) => `bootstrap ${b}\n`).join('')}`,
+    );
 }
 
 /** Copy a genesis into a home (refusing a different one). */

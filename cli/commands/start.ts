@@ -80,7 +80,10 @@ export async function startCommand(opts: { home: string; genesis?: string; accep
       if (stopping) return;
       stopping = true;
       node.log.info({ signal }, 'stopping');
-      void node.stop().finally(() => rmSync(init.apiUrlFile, { force: true })).then(resolve, resolve);
+      void node
+        .stop()
+        .finally(() => rmSync(init.apiUrlFile, { force: true }))
+        .then(resolve, resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

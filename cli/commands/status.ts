@@ -21,7 +21,7 @@ export async function status(opts: Target & { json?: boolean; waitReady?: string
   if (opts.json) return printJson(st);
   const lines = [`${st.member} in ${st.consortium}, epoch ${st.epoch}${st.admitted ? '' : ' (not yet admitted)'}`, `network ${st.network}`, `peer ${st.peerId}`];
   for (const b of boot) lines.push(`bootstrap ${b}`);
-  if (!st.admitted) lines.push('not yet admitted: this node learns the epoch that adds it from its bootstrap peers once a quorum has approved it (tongban governance status on a member\'s node)');
+  if (!st.admitted) lines.push("not yet admitted: this node learns the epoch that adds it from its bootstrap peers once a quorum has approved it (tongban governance status on a member's node)");
   lines.push(`peers: ${st.peers.join(', ') || 'none'}`);
   if (st.appendRefused) lines.push(`appends refused for now: ${st.appendRefused.code}: ${st.appendRefused.message}`);
   lines.push('logs:');

@@ -36,7 +36,11 @@ const DESCRIBE: Record<string, (e: Report['events'][number]) => string> = {
   'doc.access': (e) => `used it for ${e.purpose}`,
 };
 
-const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+const iso = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** The text report: every event with who, where, when and its finality, then the two answers on their own lines. */
 export function formatReport(r: Report): string {
@@ -52,7 +56,9 @@ export function formatReport(r: Report): string {
   for (const w of r.warnings) lines.push(`  warning ${w.code}: ${w.message}`);
   const times = [r.asOf !== null ? `as of ${iso(r.asOf)}` : '', r.provenTo !== null ? `proven to ${iso(r.provenTo)}` : ''].filter(Boolean).join(', ');
   lines.push(r.proofs === 'sound' ? `proofs:   SOUND${times ? ` (${times})` : ''}` : `proofs:   UNSOUND (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`);
-  lines.push(r.proofs === 'sound' ? `decision: ${r.outcome.toUpperCase()}: ${r.decision.why}` : `decision: not established (the proofs are unsound); the entries that verified say ${r.outcome.toUpperCase()}`);
+  lines.push(
+    r.proofs === 'sound' ? `decision: ${r.outcome.toUpperCase()}: ${r.decision.why}` : `decision: not established (the proofs are unsound); the entries that verified say ${r.outcome.toUpperCase()}`,
+  );
   return lines.join('\n');
 }
 
@@ -72,8 +78,20 @@ export function printReport(report: Report, json: boolean): number {
 /** The report when the node holds no proven record about the document: nothing to prove, nothing registered. */
 export function notFoundReport(doc: Uint8Array, net: Uint8Array): Report {
   return {
-    doc: toHex(doc), net: toHex(net), proofs: 'sound', outcome: 'not-found', decision: { outcome: 'not-found', why: 'the node holds no proven record about the document', records: [] },
-    stands: false, asOf: null, provenTo: null, epoch: null, events: [], entries: [], problems: [], warnings: [], logs: [],
+    doc: toHex(doc),
+    net: toHex(net),
+    proofs: 'sound',
+    outcome: 'not-found',
+    decision: { outcome: 'not-found', why: 'the node holds no proven record about the document', records: [] },
+    stands: false,
+    asOf: null,
+    provenTo: null,
+    epoch: null,
+    events: [],
+    entries: [],
+    problems: [],
+    warnings: [],
+    logs: [],
   };
 }
 
@@ -82,7 +100,12 @@ export function verifyAndPrint(bundle: Uint8Array, net: Uint8Array, subject: Uin
   useCrypto(nodeCrypto);
   let report = verifyBundle(bundle, net);
   if (subject && report.doc !== toHex(subject)) {
-    report = { ...report, proofs: 'unsound', stands: false, problems: [...report.problems, { code: 'BUNDLE_MALFORMED', message: `bundle is about ${report.doc || 'nothing readable'}, not ${toHex(subject)}` }] };
+    report = {
+      ...report,
+      proofs: 'unsound',
+      stands: false,
+      problems: [...report.problems, { code: 'BUNDLE_MALFORMED', message: `bundle is about ${report.doc || 'nothing readable'}, not ${toHex(subject)}` }],
+    };
   }
   return printReport(report, json);
 }

@@ -128,7 +128,17 @@ export async function caseRoutes(app: FastifyInstance, node: NodeApi): Promise<v
       },
     },
     async (req) => {
-      const q = req.query as { state?: CaseQuery['state']; light?: CaseQuery['light']; member?: string; role?: 'opener' | 'handler'; item?: string; since?: string; asOf?: string; cursor?: string; limit: number };
+      const q = req.query as {
+        state?: CaseQuery['state'];
+        light?: CaseQuery['light'];
+        member?: string;
+        role?: 'opener' | 'handler';
+        item?: string;
+        since?: string;
+        asOf?: string;
+        cursor?: string;
+        limit: number;
+      };
       if (q.role && !q.member) throw apiError(400, 'BAD_PARAMETER', 'parameter role: needs member');
       const query: CaseQuery = { limit: q.limit };
       if (q.asOf !== undefined) query.asOf = instant('asOf', q.asOf, 0);

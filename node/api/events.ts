@@ -11,14 +11,19 @@ const PAGE = 100;
 const Query = Type.Object(
   {
     types: Type.Optional(Type.String({ maxLength: 256, description: `comma-separated event types (default all): ${EVENT_TYPES.join(', ')}` })),
-    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'replay from the event after this id (Last-Event-ID wins when both are given); absent: only new events' })),
+    after: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'replay from the event after this id (Last-Event-ID wins when both are given); absent: only new events' }),
+    ),
   },
   { additionalProperties: false },
 );
 
 function parseTypes(s: string | undefined): Set<string> | undefined {
   if (s === undefined || s === '') return undefined;
-  const types = s.split(',').map((t) => t.trim()).filter(Boolean);
+  const types = s
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of types) if (!isEventType(t)) throw apiError(400, 'BAD_PARAMETER', `parameter types: ${JSON.stringify(t)} is not an event type (${EVENT_TYPES.join(', ')})`);
   return new Set(types);
 }
@@ -129,10 +134,11 @@ export async function eventRoutes(app: FastifyInstance, node: NodeApi): Promise<
             if (types && !types.has(ev.type)) continue;
             drained = send(`id: ${ev.id}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`) && drained;
           }
-          if (!drained && !closed) await new Promise<void>((resolve) => {
-            res.once('drain', resolve);
-            res.once('close', resolve);
-          });
+          if (!drained && !closed)
+            await new Promise<void>((resolve) => {
+              res.once('drain', resolve);
+              res.once('close', resolve);
+            });
         }
       } catch (e) {
         node.log.warn({ err: e }, 'SSE stream failed');

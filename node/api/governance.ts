@@ -12,37 +12,33 @@ import { precheck } from './rules.js';
 export async function governanceRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
   const { ledger } = node;
 
-  app.get(
-    '/v1/governance',
-    { schema: { summary: 'Epochs, members, quorums and pending proposals', response: { 200: Type.Any() } } },
-    async () => ({
-      epoch: ledger.epoch,
-      network: toHex(ledger.net),
-      epochs: ledger.chain.map((c) => ({
-        epoch: c.config.epoch,
-        id: toHex(c.id),
-        config: toBase64(c.bytes),
-        quorum: c.config.quorum,
-        members: c.config.members.map((m) => ({ ...(toJson(m as never) as object) })),
-        approvals: c.approvals.map((a) => a.member),
-      })),
-      pending: (await ledger.governance.pending()).map((p) => {
-        let summary: unknown;
-        try {
-          summary = p.config ? { epoch: decodeConfig(p.config).epoch, members: decodeConfig(p.config).members.map((m) => m.id) } : undefined;
-        } catch {
-          summary = undefined;
-        }
-        return { id: toHex(p.id), epoch: p.epoch, config: p.config ? toBase64(p.config) : undefined, approvals: p.approvals.map((a) => a.member), summary };
-      }),
+  app.get('/v1/governance', { schema: { summary: 'Epochs, members, quorums and pending proposals', response: { 200: Type.Any() } } }, async () => ({
+    epoch: ledger.epoch,
+    network: toHex(ledger.net),
+    epochs: ledger.chain.map((c) => ({
+      epoch: c.config.epoch,
+      id: toHex(c.id),
+      config: toBase64(c.bytes),
+      quorum: c.config.quorum,
+      members: c.config.members.map((m) => ({ ...(toJson(m as never) as object) })),
+      approvals: c.approvals.map((a) => a.member),
+    })),
+    pending: (await ledger.governance.pending()).map((p) => {
+      let summary: unknown;
+      try {
+        summary = p.config ? { epoch: decodeConfig(p.config).epoch, members: decodeConfig(p.config).members.map((m) => m.id) } : undefined;
+      } catch {
+        summary = undefined;
+      }
+      return { id: toHex(p.id), epoch: p.epoch, config: p.config ? toBase64(p.config) : undefined, approvals: p.approvals.map((a) => a.member), summary };
     }),
-  );
+  }));
 
   app.post(
     '/v1/governance/approvals',
     {
       schema: {
-        summary: 'Have this node sign its approval of a proposal (one per epoch), for an admin\'s gov.approve record',
+        summary: "Have this node sign its approval of a proposal (one per epoch), for an admin's gov.approve record",
         description: 'Body: an admin-signed request of kind "gov.sign" with body {config: id}. Returns the node\'s governance signature.',
         body: Type.Object({ request: Type.String(), actor: Type.String(), sig: Type.String() }, { additionalProperties: false }),
         response: { 200: Type.Object({ config: Type.String(), sig: Type.String() }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 503: ErrorBody },

@@ -76,10 +76,8 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
     },
   );
 
-  app.get(
-    '/v1/policy',
-    { schema: { summary: 'The current epoch as a C2SP tlog-policy (text/plain)', response: { 200: Type.String() } } },
-    async (_req, reply) => reply.type('text/plain; charset=utf-8').send(configPolicy(ledger.config)),
+  app.get('/v1/policy', { schema: { summary: 'The current epoch as a C2SP tlog-policy (text/plain)', response: { 200: Type.String() } } }, async (_req, reply) =>
+    reply.type('text/plain; charset=utf-8').send(configPolicy(ledger.config)),
   );
 
   app.get(
@@ -121,7 +119,10 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
         epoch: ledger.epoch,
         peerId: node.peerId,
         addresses: node.addresses(),
-        peers: node.peers().map((p) => members.get(p) ?? p).sort(),
+        peers: node
+          .peers()
+          .map((p) => members.get(p) ?? p)
+          .sort(),
         admitted: ledger.config.members.some((m) => m.id === ledger.self!.id),
         logs,
         version: VERSION,
@@ -136,7 +137,6 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
   });
 
   app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
-
 }
 
 /** The append guards as status shows them (node/safety.ts). */

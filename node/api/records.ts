@@ -54,7 +54,7 @@ export async function recordRoutes(app: FastifyInstance, node: NodeApi): Promise
     '/v1/records',
     {
       schema: {
-        summary: 'Append an actor-signed request to this node\'s log',
+        summary: "Append an actor-signed request to this node's log",
         description:
           'JSON {request, actor, sig} (base64) or application/cbor {request, actor, sig}. 201 only once the record is durable (or, with ?wait=, once it reached that state; 202 with its current state if the wait timed out), and only for a record that counts: a request that breaks an acceptance or domain rule is refused with a 4xx whose code names the rule; a duplicate is 409 with `standing`, the id of the record that already stands.',
         querystring: WaitQuery,

@@ -1,6 +1,6 @@
 import { toHex } from '../../protocol/bytes.js';
 import { checkDomain, type Proposed } from '../../protocol/domain/rules.js';
-import { ProtocolError } from '../../protocol/errors.js';
+import type { ProtocolError } from '../../protocol/errors.js';
 import { checkBody, type ActorRole } from '../../protocol/records/kinds.js';
 import { decodeRequest, type Request } from '../../protocol/records/request.js';
 import { checkActorBlock, RecordRejected, type RuleCode } from '../../protocol/records/rules.js';

@@ -23,7 +23,14 @@ export interface ApiInit {
 
 export type HttpLimits = Pick<
   NodeOptions,
-  'httpHeadersTimeoutMs' | 'httpRequestTimeoutMs' | 'httpConnectionTimeoutMs' | 'httpKeepAliveTimeoutMs' | 'httpMaxRequestsPerSocket' | 'httpMaxConnections' | 'httpTimeoutCheckMs' | 'httpErrorLogWindowMs'
+  | 'httpHeadersTimeoutMs'
+  | 'httpRequestTimeoutMs'
+  | 'httpConnectionTimeoutMs'
+  | 'httpKeepAliveTimeoutMs'
+  | 'httpMaxRequestsPerSocket'
+  | 'httpMaxConnections'
+  | 'httpTimeoutCheckMs'
+  | 'httpErrorLogWindowMs'
 >;
 
 /** A path that climbs out of its folder (`..` segments, raw or percent-encoded, or backslashes): never served. */
@@ -96,4 +103,3 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await app.listen({ host: init.host, port: init.port });
   return app;
 }
-

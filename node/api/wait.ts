@@ -11,7 +11,11 @@ export const DEFAULT_WAIT_MS = 30_000;
 /** `?wait=final|replicated&timeoutMs=` of write routes. */
 export const WaitQuery = Type.Object(
   {
-    wait: Type.Optional(Type.Union([Type.Literal('durable'), Type.Literal('replicated'), Type.Literal('final')], { description: 'answer once the record reaches this state (201), or at the timeout with its current state (202)' })),
+    wait: Type.Optional(
+      Type.Union([Type.Literal('durable'), Type.Literal('replicated'), Type.Literal('final')], {
+        description: 'answer once the record reaches this state (201), or at the timeout with its current state (202)',
+      }),
+    ),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS, description: `longest wait in ms (default ${DEFAULT_WAIT_MS})` })),
   },
   { additionalProperties: false },

@@ -109,6 +109,11 @@ export async function dialMembers(host: Host, members: Member[], selfPeer: strin
   await Promise.allSettled(
     members
       .filter((m) => m.peer !== selfPeer && !connected.has(m.peer) && book(m).length > 0)
-      .map((m) => host.dial(book(m).map((a) => multiaddr(`${a}/p2p/${m.peer}`)), { signal: AbortSignal.timeout(5_000) })),
+      .map((m) =>
+        host.dial(
+          book(m).map((a) => multiaddr(`${a}/p2p/${m.peer}`)),
+          { signal: AbortSignal.timeout(5_000) },
+        ),
+      ),
   );
 }

@@ -123,7 +123,12 @@ export class Libp2pNetwork implements PeerNetwork {
   async membersChanged(): Promise<void> {
     // The gater refuses new connections of peers no longer allowed; open ones are closed here.
     const allowed = this.init.allowed();
-    await Promise.allSettled(this.host.getPeers().filter((p) => !allowed.has(p.toString())).map((p) => this.host.hangUp(p)));
+    await Promise.allSettled(
+      this.host
+        .getPeers()
+        .filter((p) => !allowed.has(p.toString()))
+        .map((p) => this.host.hangUp(p)),
+    );
     await trackMembers(this.host, this.init.members(), this.peerId, this.init.book);
     void dialMembers(this.host, this.init.members(), this.peerId, this.init.book);
   }

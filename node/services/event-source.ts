@@ -102,10 +102,13 @@ export class EventSource implements Service {
   private scheduleDay(): void {
     if (this.stopped) return;
     const now = this.now();
-    this.timer = setTimeout(() => {
-      this.enqueue(() => this.reevaluateOpen(this.now()));
-      this.scheduleDay();
-    }, Math.max(1, nextDayStart(now) - now));
+    this.timer = setTimeout(
+      () => {
+        this.enqueue(() => this.reevaluateOpen(this.now()));
+        this.scheduleDay();
+      },
+      Math.max(1, nextDayStart(now) - now),
+    );
     this.timer.unref();
   }
 
@@ -142,7 +145,12 @@ export class EventSource implements Service {
         await this.write(async (w, cases) => {
           for (const env of final) {
             const finalAt = (await ledger.states.firstFinal(author, env.record.seq, env.record.epoch))?.at ?? null;
-            this.add(w, { type: 'record.final', recordId: toHex(env.id), ...(caseIdOf(env) ? { caseId: toHex(caseIdOf(env)!) } : {}), data: { author, seq: env.record.seq, kind: env.record.kind, epoch: env.record.epoch, ts: env.record.ts, finalAt } });
+            this.add(w, {
+              type: 'record.final',
+              recordId: toHex(env.id),
+              ...(caseIdOf(env) ? { caseId: toHex(caseIdOf(env)!) } : {}),
+              data: { author, seq: env.record.seq, kind: env.record.kind, epoch: env.record.epoch, ts: env.record.ts, finalAt },
+            });
             // a case record now witnessed may raise late-entry (CASES.md §C.5)
             const c = caseIdOf(env);
             if (c) await this.alertCheck(w, await this.cachedReport(cases, c, this.now()), c, 'final');
@@ -223,14 +231,27 @@ export class EventSource implements Service {
     const r = env.record;
     const rep = await this.report(caseId, this.now(), env);
     const ignored = rep?.ignored.find((i) => i.id === toHex(env.id))?.rule;
-    const base = { author: r.author, seq: r.seq, kind: r.kind, ts: isoCst(r.ts), actor: r.actor?.id ?? null, ...(ignored ? { ignored } : {}), state: rep?.state ?? null, ...(rep ? {} : { caseHeld: false }) };
+    const base = {
+      author: r.author,
+      seq: r.seq,
+      kind: r.kind,
+      ts: isoCst(r.ts),
+      actor: r.actor?.id ?? null,
+      ...(ignored ? { ignored } : {}),
+      state: rep?.state ?? null,
+      ...(rep ? {} : { caseHeld: false }),
+    };
     const ids = { caseId: toHex(caseId), recordId: toHex(env.id) };
     const body = r.body as Record<string, unknown>;
     if (r.kind === 'case.open') {
       const role = r.author === this.self ? 'opener' : (body.handlers as string[]).includes(this.self) ? 'handler' : null;
       this.add(w, { type: 'case.opened', ...ids, data: { ...base, item: body.item, name: body.name, mode: body.mode, serial: body.serial, handlers: body.handlers, limit: body.limit, role } });
     } else if (r.kind === 'case.handoff' && body.to === this.self) {
-      this.add(w, { type: 'case.handoff', ...ids, data: { ...base, from: r.author, to: body.to, purpose: body.purpose, via: body.via, tracking: body.tracking ?? null, materials: (body.materials as Uint8Array[]).map(toHex) } });
+      this.add(w, {
+        type: 'case.handoff',
+        ...ids,
+        data: { ...base, from: r.author, to: body.to, purpose: body.purpose, via: body.via, tracking: body.tracking ?? null, materials: (body.materials as Uint8Array[]).map(toHex) },
+      });
     } else if (!ignored && (r.kind === 'case.close' || (r.kind === 'case.accept' && body.decision === 'refuse'))) {
       this.add(w, { type: 'case.closed', ...ids, data: { ...base, result: r.kind === 'case.close' ? body.result : 'refused', lateDays: rep?.lateDays ?? null } });
     } else {
@@ -287,9 +308,10 @@ export class EventSource implements Service {
     const flush = async () => {
       const batch = ids;
       ids = [];
-      if (batch.length) await this.write(async (w, cases) => {
-        for (const id of batch) await this.alertCheck(w, await this.cachedReport(cases, id, t), id, 'day', t);
-      });
+      if (batch.length)
+        await this.write(async (w, cases) => {
+          for (const id of batch) await this.alertCheck(w, await this.cachedReport(cases, id, t), id, 'day', t);
+        });
     };
     for await (const id of this.x.outbox.openCases()) {
       ids.push(id);

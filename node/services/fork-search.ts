@@ -28,7 +28,12 @@ export class ForkSearch implements Service, ForkFinder {
   async findFork(author: string, peer: string, size: number): Promise<void> {
     const { ledger, network, ids } = this.c;
     for (let from = 0; from < size && !ledger.isForked(author); from += this.opts.syncMaxRecords) {
-      const res = await network.request(peer, ids.sync, { t: 'range', author, from, limit: Math.min(this.opts.syncMaxRecords, size - from) }, { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs });
+      const res = await network.request(
+        peer,
+        ids.sync,
+        { t: 'range', author, from, limit: Math.min(this.opts.syncMaxRecords, size - from) },
+        { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs },
+      );
       const envs = parseEnvelopes(res, this.opts.syncMaxRecords).filter((_, i) => from + i < ledger.size(author));
       if (envs.length === 0) return;
       try {

@@ -67,7 +67,10 @@ export class OwnLogRecoveryService implements Service {
     const { ledger, network, ids } = this.c;
     const rpc = () => ({ maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs });
     const peerOf = (member: string) => {
-      const m = [...ledger.chain].reverse().flatMap((x) => x.config.members).find((x) => x.id === member);
+      const m = [...ledger.chain]
+        .reverse()
+        .flatMap((x) => x.config.members)
+        .find((x) => x.id === member);
       if (!m) throw new Error(`${member} is not a member`);
       return m.peer;
     };

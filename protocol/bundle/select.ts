@@ -9,8 +9,7 @@ export interface BundleResolver {
   actorRecords(author: string, actorId: string, seq: number): readonly Envelope[] | Promise<readonly Envelope[]>;
 }
 
-export const byAuthorSeq = (a: Envelope, b: Envelope) =>
-  a.record.author < b.record.author ? -1 : a.record.author > b.record.author ? 1 : a.record.seq - b.record.seq;
+export const byAuthorSeq = (a: Envelope, b: Envelope) => (a.record.author < b.record.author ? -1 : a.record.author > b.record.author ? 1 : a.record.seq - b.record.seq);
 
 /**
  * The entries of a bundle (§8): each record about the document, what it

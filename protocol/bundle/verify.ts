@@ -22,16 +22,7 @@ export type { Outcome, Decision } from '../domain/outcome.js';
 export type Soundness = 'sound' | 'unsound';
 
 /** Fatal findings: any of them makes the proofs `unsound`. */
-export type ProblemCode =
-  | 'BUNDLE_MALFORMED'
-  | 'NETWORK_MISMATCH'
-  | 'CONFIG_CHAIN'
-  | 'ENVELOPE'
-  | 'RECORD'
-  | 'DUPLICATE_ENTRY'
-  | 'PROOF'
-  | 'CHECKPOINT'
-  | 'FORK';
+export type ProblemCode = 'BUNDLE_MALFORMED' | 'NETWORK_MISMATCH' | 'CONFIG_CHAIN' | 'ENVELOPE' | 'RECORD' | 'DUPLICATE_ENTRY' | 'PROOF' | 'CHECKPOINT' | 'FORK';
 
 /**
  * Findings about what the records say, not about their integrity: a record
@@ -159,7 +150,22 @@ function checkProof(env: Envelope, proofText: string, chain: VerifiedConfig[]): 
 const NOT_FOUND: Decision = { outcome: 'not-found', why: 'no registration of the document', records: [] };
 
 function invalid(doc: string, net: string, code: ProblemCode, message: string): Report {
-  return { doc, net, proofs: 'unsound', outcome: 'not-found', decision: NOT_FOUND, stands: false, asOf: null, provenTo: null, epoch: null, events: [], entries: [], problems: [{ code, message }], warnings: [], logs: [] };
+  return {
+    doc,
+    net,
+    proofs: 'unsound',
+    outcome: 'not-found',
+    decision: NOT_FOUND,
+    stands: false,
+    asOf: null,
+    provenTo: null,
+    epoch: null,
+    events: [],
+    entries: [],
+    problems: [{ code, message }],
+    warnings: [],
+    logs: [],
+  };
 }
 
 /**
@@ -274,7 +280,21 @@ export function verifyBundle(bytes: Uint8Array, net: Uint8Array): Report {
     const b = r.body as Record<string, unknown>;
     const id = toHex(c.env.id);
     const f = c.finality;
-    const ev: ReportEvent = { kind: r.kind, id, author: r.author, member: m.name, region: m.region, seq: r.seq, epoch: r.epoch, ts: r.ts, final: f.final, witnesses: f.count, quorum: f.needed, witnessed: f.witnessed, counts: !ignored.has(id) };
+    const ev: ReportEvent = {
+      kind: r.kind,
+      id,
+      author: r.author,
+      member: m.name,
+      region: m.region,
+      seq: r.seq,
+      epoch: r.epoch,
+      ts: r.ts,
+      final: f.final,
+      witnesses: f.count,
+      quorum: f.needed,
+      witnessed: f.witnessed,
+      counts: !ignored.has(id),
+    };
     if (r.actor) {
       ev.actor = r.actor.id;
       const inForce = view.actorInForce(r.author, r.actor.id, r.seq);
@@ -291,7 +311,9 @@ export function verifyBundle(bytes: Uint8Array, net: Uint8Array): Report {
     const r = c.env.record;
     if (r.kind !== 'doc.access' || !about(c.env)) continue;
     const owners = events.filter((e) => e.kind === 'doc.register' && e.counts).map((e) => (checked.get(e.id)!.env.record.body.owner as string | undefined) ?? e.author);
-    const share = (r.refs ?? []).map((x) => checked.get(toHex(x))?.env).find((x) => x?.record.kind === 'doc.share' && x.record.body.to === r.author && equalBytes(x.record.body.doc as Uint8Array, subject));
+    const share = (r.refs ?? [])
+      .map((x) => checked.get(toHex(x))?.env)
+      .find((x) => x?.record.kind === 'doc.share' && x.record.body.to === r.author && equalBytes(x.record.body.doc as Uint8Array, subject));
     const until = share?.record.body.until as number | undefined;
     if (!owners.includes(r.author) && (!share || (until !== undefined && r.ts > until))) {
       warnings.push({ code: 'ACCESS_WITHOUT_SHARE', message: `${r.author}/${r.seq}: access by a non-owner without a valid doc.share`, author: r.author, seq: r.seq });

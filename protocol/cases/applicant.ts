@@ -14,7 +14,8 @@ export const APPLICANT_SALT_BYTES = 16;
  */
 export function applicantCommitment(salt: Uint8Array, idType: string, idNumber: string): Uint8Array {
   if (!(salt instanceof Uint8Array) || salt.length !== APPLICANT_SALT_BYTES) throw new ProtocolError('BODY_INVALID', `applicant salt: expected ${APPLICANT_SALT_BYTES} bytes`, 'salt');
-  if (typeof idType !== 'string' || !/^[0-9A-Za-z]{1,16}$/.test(idType)) throw new ProtocolError('BODY_INVALID', 'applicant idType: expected a certificate-type code (1..16 ASCII letters or digits)', 'idType');
+  if (typeof idType !== 'string' || !/^[0-9A-Za-z]{1,16}$/.test(idType))
+    throw new ProtocolError('BODY_INVALID', 'applicant idType: expected a certificate-type code (1..16 ASCII letters or digits)', 'idType');
   if (typeof idNumber !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(idNumber) || idNumber !== idNumber.toUpperCase()) {
     throw new ProtocolError('BODY_INVALID', 'applicant idNumber: expected upper-case ASCII without spaces', 'idNumber');
   }

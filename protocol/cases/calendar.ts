@@ -49,7 +49,10 @@ export class WorkCalendar {
   private readonly off: ReadonlySet<number>;
   private readonly on: ReadonlySet<number>;
 
-  constructor(calendar?: Calendar, readonly epoch: number | null = null) {
+  constructor(
+    calendar?: Calendar,
+    readonly epoch: number | null = null,
+  ) {
     this.off = new Set(calendar?.off ?? []);
     this.on = new Set(calendar?.on ?? []);
   }

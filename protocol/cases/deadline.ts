@@ -147,7 +147,8 @@ function readClock(f: ClockFacts, cal: WorkCalendar, e: number, skip?: Envelope)
   arithmetic.text =
     `accepted ${arithmetic.acceptedOn} (not counted); allowed ${allowed} = limit ${f.limit.days} ${days}${extensions.map((x) => ` + extension ${x.days}`).join('')}; ` +
     `counted ${counted}${first !== null ? ` (${arithmetic.countedFrom}..${arithmetic.countedTo})` : ''} by ${arithmetic.at}; paused ${pausedDays.length}${pausedDays.length ? ` (${arithmetic.pausedDays.join(', ')})` : ''}; ` +
-    (due === null ? 'due: none while paused' : `due ${isoCst(due)}`) + `; remaining ${allowed - counted}`;
+    (due === null ? 'due: none while paused' : `due ${isoCst(due)}`) +
+    `; remaining ${allowed - counted}`;
   return { counted, allowed, remaining: allowed - counted, paused: pausedDays.length, due, pausedBy: inForce?.pause ?? null, arithmetic };
 }
 
@@ -215,7 +216,12 @@ export function evaluateAlerts(fold: CaseFold, all: readonly { env: Envelope; wi
     const since = dayEnd(cal.nthWorkingDayAfter(dayOf(h.env.record.ts), n));
     const received = h.receipt && h.receipt.record.ts <= since;
     if (t > since && !received) {
-      out.push({ code: 'handoff-stalled', since, detail: `handoff to ${h.body.to} by ${h.body.via} sent ${isoCst(h.env.record.ts)} had no receipt by ${isoCst(since)} (${n} working days after ${dateText(dayOf(h.env.record.ts))})`, records: [h.id] });
+      out.push({
+        code: 'handoff-stalled',
+        since,
+        detail: `handoff to ${h.body.to} by ${h.body.via} sent ${isoCst(h.env.record.ts)} had no receipt by ${isoCst(since)} (${n} working days after ${dateText(dayOf(h.env.record.ts))})`,
+        records: [h.id],
+      });
     }
   }
   let incomplete: Envelope | undefined;
@@ -227,11 +233,21 @@ export function evaluateAlerts(fold: CaseFold, all: readonly { env: Envelope; wi
   }
   if (incomplete) {
     const missing = (incomplete.record.body as unknown as CaseReceiptBody).missing ?? [];
-    out.push({ code: 'materials-incomplete', since: incomplete.record.ts, detail: `${incomplete.record.author} received the materials incomplete (${missing.length} missing) at ${isoCst(incomplete.record.ts)}; no complete receipt since`, records: [toHex(incomplete.id)] });
+    out.push({
+      code: 'materials-incomplete',
+      since: incomplete.record.ts,
+      detail: `${incomplete.record.author} received the materials incomplete (${missing.length} missing) at ${isoCst(incomplete.record.ts)}; no complete receipt since`,
+      records: [toHex(incomplete.id)],
+    });
   }
   for (const { env, witnessed } of all) {
     if (witnessed === null || witnessed - env.record.ts <= LATE_ENTRY_MS || t < witnessed) continue;
-    out.push({ code: 'late-entry', since: witnessed, detail: `${env.record.kind} by ${env.record.author} claims ${isoCst(env.record.ts)} but was witnessed ${isoCst(witnessed)}`, records: [toHex(env.id)] });
+    out.push({
+      code: 'late-entry',
+      since: witnessed,
+      detail: `${env.record.kind} by ${env.record.author} claims ${isoCst(env.record.ts)} but was witnessed ${isoCst(witnessed)}`,
+      records: [toHex(env.id)],
+    });
   }
   return out.sort((a, b) => a.since - b.since || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }

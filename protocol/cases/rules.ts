@@ -8,7 +8,20 @@ import { isCaseKind, type CaseAcceptBody, type CaseClockBody, type CaseCloseBody
  * break (`after-close` is checked first). Reports list ignored records under
  * these codes; the authoring node refuses with them.
  */
-export const CASE_RULES = ['after-close', 'not-participant', 'not-handler', 'not-recipient', 'duplicate-receipt', 'before-accept', 'accept-twice', 'no-pause', 'already-paused', 'close-before-accept', 'unknown-handoff', 'unknown-case'] as const;
+export const CASE_RULES = [
+  'after-close',
+  'not-participant',
+  'not-handler',
+  'not-recipient',
+  'duplicate-receipt',
+  'before-accept',
+  'accept-twice',
+  'no-pause',
+  'already-paused',
+  'close-before-accept',
+  'unknown-handoff',
+  'unknown-case',
+] as const;
 export type CaseRule = (typeof CASE_RULES)[number];
 
 /** Results a case may close with before it is accepted (§C.4). */
@@ -38,8 +51,7 @@ export function caseIdOf(env: Envelope): Uint8Array | undefined {
   return isCaseKind(env.record.kind) ? env.record.refs?.[0] : undefined;
 }
 
-const byTsAuthorSeq = (a: Envelope, b: Envelope) =>
-  a.record.ts - b.record.ts || (a.record.author < b.record.author ? -1 : a.record.author > b.record.author ? 1 : a.record.seq - b.record.seq);
+const byTsAuthorSeq = (a: Envelope, b: Envelope) => a.record.ts - b.record.ts || (a.record.author < b.record.author ? -1 : a.record.author > b.record.author ? 1 : a.record.seq - b.record.seq);
 
 /**
  * The order the rules are evaluated in (§C.4): (ts, author, seq), except that

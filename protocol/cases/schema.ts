@@ -43,7 +43,14 @@ export const MAX_LIMIT_DAYS = 3650;
 export const MIN_JOINT_HANDLERS = 2;
 export const MAX_JOINT_HANDLERS = 16;
 
-export interface Material { name: string; doc: Uint8Array; form: (typeof MATERIAL_FORMS)[number]; original: boolean; level?: (typeof MATERIAL_LEVELS)[number]; license?: string }
+export interface Material {
+  name: string;
+  doc: Uint8Array;
+  form: (typeof MATERIAL_FORMS)[number];
+  original: boolean;
+  level?: (typeof MATERIAL_LEVELS)[number];
+  license?: string;
+}
 export interface CaseOpenBody {
   item: string;
   name: string;
@@ -54,23 +61,62 @@ export interface CaseOpenBody {
   limit: { days: number; calendar: (typeof LIMIT_CALENDARS)[number] };
   materials: Material[];
 }
-export interface CaseHandoffBody { to: string; purpose: (typeof HANDOFF_PURPOSES)[number]; via: (typeof HANDOFF_VIAS)[number]; materials: Uint8Array[]; tracking?: string; note?: string }
-export interface CaseReceiptBody { complete: boolean; missing?: Uint8Array[]; note?: string }
-export interface CaseAcceptBody { decision: (typeof ACCEPT_DECISIONS)[number]; reason?: string; needed?: string[] }
-export interface CaseClockBody { action: (typeof CLOCK_ACTIONS)[number]; reason?: string; days?: number; note?: string }
-export interface CaseStepBody { step: (typeof STEPS)[number]; opinion: (typeof OPINIONS)[number]; note?: string }
-export interface CaseCloseBody { result: CloseResult; license?: string; doc?: Uint8Array; note?: string }
-export interface CaseDeliverBody { via: (typeof DELIVER_VIAS)[number]; tracking?: string }
-export interface CaseEvaluateBody { score: number; channel: (typeof EVALUATE_CHANNELS)[number]; note?: string }
-export interface CaseSuperviseBody { action: (typeof SUPERVISE_ACTIONS)[number]; alert?: string; note?: string }
+export interface CaseHandoffBody {
+  to: string;
+  purpose: (typeof HANDOFF_PURPOSES)[number];
+  via: (typeof HANDOFF_VIAS)[number];
+  materials: Uint8Array[];
+  tracking?: string;
+  note?: string;
+}
+export interface CaseReceiptBody {
+  complete: boolean;
+  missing?: Uint8Array[];
+  note?: string;
+}
+export interface CaseAcceptBody {
+  decision: (typeof ACCEPT_DECISIONS)[number];
+  reason?: string;
+  needed?: string[];
+}
+export interface CaseClockBody {
+  action: (typeof CLOCK_ACTIONS)[number];
+  reason?: string;
+  days?: number;
+  note?: string;
+}
+export interface CaseStepBody {
+  step: (typeof STEPS)[number];
+  opinion: (typeof OPINIONS)[number];
+  note?: string;
+}
+export interface CaseCloseBody {
+  result: CloseResult;
+  license?: string;
+  doc?: Uint8Array;
+  note?: string;
+}
+export interface CaseDeliverBody {
+  via: (typeof DELIVER_VIAS)[number];
+  tracking?: string;
+}
+export interface CaseEvaluateBody {
+  score: number;
+  channel: (typeof EVALUATE_CHANNELS)[number];
+  note?: string;
+}
+export interface CaseSuperviseBody {
+  action: (typeof SUPERVISE_ACTIONS)[number];
+  alert?: string;
+  note?: string;
+}
 
 function bad(kind: string, field: string, expected: string): never {
   throw new ProtocolError('BODY_INVALID', `${kind} body.${field}: expected ${expected}`, `body.${field}`);
 }
 
 /** A case text field: non-empty, at most `chars` code points and 1,024 UTF-8 bytes (§C.3). */
-export const isCaseText = (v: unknown, chars = MAX_CASE_TEXT_CHARS): v is string =>
-  typeof v === 'string' && v.length > 0 && [...v].length <= chars && utf8(v).length <= MAX_CASE_TEXT_BYTES;
+export const isCaseText = (v: unknown, chars = MAX_CASE_TEXT_CHARS): v is string => typeof v === 'string' && v.length > 0 && [...v].length <= chars && utf8(v).length <= MAX_CASE_TEXT_BYTES;
 const isHash = (v: unknown): v is Uint8Array => v instanceof Uint8Array && v.length === 32;
 const isUintIn = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 const oneOf = (list: readonly string[]) => (v: unknown) => typeof v === 'string' && list.includes(v);
@@ -78,7 +124,12 @@ const quote = (list: readonly string[]) => list.map((x) => `"${x}"`).join(', ');
 const hashList = (v: unknown, lo: number): v is Uint8Array[] => Array.isArray(v) && v.length >= lo && v.length <= MAX_HASH_LIST && v.every(isHash);
 
 type Check = (v: unknown) => boolean;
-interface Field { name: string; required: boolean; check: Check; expected: string }
+interface Field {
+  name: string;
+  required: boolean;
+  check: Check;
+  expected: string;
+}
 const f = (name: string, required: boolean, check: Check, expected: string): Field => ({ name, required, check, expected });
 const TEXT = 'a non-empty text of at most 256 characters and 1024 UTF-8 bytes';
 const NOTE = f('note', false, isCaseText, TEXT);
@@ -87,14 +138,19 @@ const TRACKING = f('tracking', false, isCaseText, TEXT);
 function checkMaterial(kind: string, v: unknown, i: number): void {
   const at = `materials[${i}]`;
   if (!isMap(v)) bad(kind, at, 'a map {name, doc, form, original, ? level, ? license}');
-  checkFields(kind, v, [
-    f('name', true, isCaseText, TEXT),
-    f('doc', true, isHash, 'the 32-byte SHA-256 of the file or scan'),
-    f('form', true, oneOf(MATERIAL_FORMS), quote(MATERIAL_FORMS)),
-    f('original', true, (x) => typeof x === 'boolean', 'true or false'),
-    f('level', false, oneOf(MATERIAL_LEVELS), quote(MATERIAL_LEVELS)),
-    f('license', false, isCaseText, 'an e-licence identifier (text)'),
-  ], `${at}.`);
+  checkFields(
+    kind,
+    v,
+    [
+      f('name', true, isCaseText, TEXT),
+      f('doc', true, isHash, 'the 32-byte SHA-256 of the file or scan'),
+      f('form', true, oneOf(MATERIAL_FORMS), quote(MATERIAL_FORMS)),
+      f('original', true, (x) => typeof x === 'boolean', 'true or false'),
+      f('level', false, oneOf(MATERIAL_LEVELS), quote(MATERIAL_LEVELS)),
+      f('license', false, isCaseText, 'an e-licence identifier (text)'),
+    ],
+    `${at}.`,
+  );
 }
 
 const SCHEMAS: Record<CaseKind, Field[]> = {
@@ -104,8 +160,18 @@ const SCHEMAS: Record<CaseKind, Field[]> = {
     f('mode', true, oneOf(CASE_MODES), quote(CASE_MODES)),
     f('serial', true, isCaseText, TEXT),
     f('applicant', true, isHash, 'the 32-byte applicant commitment'),
-    f('handlers', true, (v) => Array.isArray(v) && v.length >= 1 && v.length <= MAX_JOINT_HANDLERS && v.every((h, i) => isMemberId(h) && (i === 0 || (v[i - 1] as string) < (h as string))), 'sorted unique member ids'),
-    f('limit', true, (v) => isMap(v) && Object.keys(v).every((k) => k === 'days' || k === 'calendar') && isUintIn(v.days, 1, MAX_LIMIT_DAYS) && oneOf(LIMIT_CALENDARS)(v.calendar), '{days: 1..3650, calendar: "working" or "natural"}'),
+    f(
+      'handlers',
+      true,
+      (v) => Array.isArray(v) && v.length >= 1 && v.length <= MAX_JOINT_HANDLERS && v.every((h, i) => isMemberId(h) && (i === 0 || (v[i - 1] as string) < (h as string))),
+      'sorted unique member ids',
+    ),
+    f(
+      'limit',
+      true,
+      (v) => isMap(v) && Object.keys(v).every((k) => k === 'days' || k === 'calendar') && isUintIn(v.days, 1, MAX_LIMIT_DAYS) && oneOf(LIMIT_CALENDARS)(v.calendar),
+      '{days: 1..3650, calendar: "working" or "natural"}',
+    ),
     f('materials', true, (v) => Array.isArray(v) && v.length <= MAX_MATERIALS, `0..${MAX_MATERIALS} materials`),
   ],
   'case.handoff': [
@@ -116,11 +182,7 @@ const SCHEMAS: Record<CaseKind, Field[]> = {
     TRACKING,
     NOTE,
   ],
-  'case.receipt': [
-    f('complete', true, (v) => typeof v === 'boolean', 'true or false'),
-    f('missing', false, (v) => hashList(v, 1), `1..${MAX_HASH_LIST} 32-byte document hashes`),
-    NOTE,
-  ],
+  'case.receipt': [f('complete', true, (v) => typeof v === 'boolean', 'true or false'), f('missing', false, (v) => hashList(v, 1), `1..${MAX_HASH_LIST} 32-byte document hashes`), NOTE],
   'case.accept': [
     f('decision', true, oneOf(ACCEPT_DECISIONS), quote(ACCEPT_DECISIONS)),
     f('reason', false, isCaseText, TEXT),
@@ -162,7 +224,16 @@ function checkFields(kind: string, body: CborMap, schema: Field[], prefix = ''):
 
 /** refs of each kind, exactly (§C.3): `case.open` has none; `case.receipt` has [case, handoff]; the others [case]. */
 export const CASE_REFS: Record<CaseKind, number> = {
-  'case.open': 0, 'case.handoff': 1, 'case.receipt': 2, 'case.accept': 1, 'case.clock': 1, 'case.step': 1, 'case.close': 1, 'case.deliver': 1, 'case.evaluate': 1, 'case.supervise': 1,
+  'case.open': 0,
+  'case.handoff': 1,
+  'case.receipt': 2,
+  'case.accept': 1,
+  'case.clock': 1,
+  'case.step': 1,
+  'case.close': 1,
+  'case.deliver': 1,
+  'case.evaluate': 1,
+  'case.supervise': 1,
 };
 
 /**

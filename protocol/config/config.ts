@@ -101,7 +101,9 @@ function checkMember(x: unknown, i: number): Member {
 /** Whether n is a valid calendar date written YYYYMMDD (proleptic Gregorian, years 1900..9999). */
 export function isDateNumber(n: unknown): n is number {
   if (!isUint(n) || n < 19000101 || n > 99991231) return false;
-  const y = Math.floor(n / 10000), m = Math.floor(n / 100) % 100, d = n % 100;
+  const y = Math.floor(n / 10000),
+    m = Math.floor(n / 100) % 100,
+    d = n % 100;
   if (m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
@@ -209,9 +211,7 @@ export interface ConfigInput {
 
 /** Build a config: members sorted by id, roles sorted, default quorums filled in. */
 export function buildConfig(input: ConfigInput): Config {
-  const members = [...input.members]
-    .map((m) => ({ ...m, addrs: [...m.addrs], roles: [...new Set(m.roles)].sort() as MemberRole[] }))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const members = [...input.members].map((m) => ({ ...m, addrs: [...m.addrs], roles: [...new Set(m.roles)].sort() as MemberRole[] })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const witnesses = members.filter((m) => m.roles.includes('witness')).length;
   const cfg: Config = {
     v: 1,

@@ -76,7 +76,9 @@ export class MemoryView implements LedgerView {
   }
 
   actorInForce(author: string, actorId: string, seq: number): ActorInForce | undefined {
-    const last = this.orgActors(author, seq).filter((e) => (e.record.body as unknown as OrgActorBody).id === actorId).at(-1);
+    const last = this.orgActors(author, seq)
+      .filter((e) => (e.record.body as unknown as OrgActorBody).id === actorId)
+      .at(-1);
     return last ? orgActorOf(last.record.body as unknown as OrgActorBody) : undefined;
   }
 

@@ -40,7 +40,8 @@ export function decide(facts: readonly DocFact[]): Decision {
   const live = regs.filter((r) => !revokeOf(r));
   if (live.length === 0) {
     const rs = regs.map((r) => revokeOf(r)!);
-    if (rs.every((r) => r.final) && regs.every((r) => r.final)) return { outcome: 'revoked', why: `revoked by ${[...new Set(rs.map((r) => r.author))].join(', ')}${rs[0]!.reason ? `: ${rs[0]!.reason}` : ''}`, records: rs.map((r) => r.id) };
+    if (rs.every((r) => r.final) && regs.every((r) => r.final))
+      return { outcome: 'revoked', why: `revoked by ${[...new Set(rs.map((r) => r.author))].join(', ')}${rs[0]!.reason ? `: ${rs[0]!.reason}` : ''}`, records: rs.map((r) => r.id) };
     return { outcome: 'pending', why: 'revoked, but the revocation is not final yet', records: rs.map((r) => r.id) };
   }
   const kinds = new Set(live.map((r) => `${r.author}\n${r.type ?? ''}`));

@@ -3,8 +3,7 @@ import type { MemoryView } from './memory-view.js';
 import { checkDomain, DomainRefused, proposedOf } from './rules.js';
 
 /** Records in the order the rules see them: logs have no global order, so record time, then (author, seq). */
-export const byRecordTime = (a: Envelope, b: Envelope) =>
-  a.record.ts - b.record.ts || (a.record.author < b.record.author ? -1 : a.record.author > b.record.author ? 1 : a.record.seq - b.record.seq);
+export const byRecordTime = (a: Envelope, b: Envelope) => a.record.ts - b.record.ts || (a.record.author < b.record.author ? -1 : a.record.author > b.record.author ? 1 : a.record.seq - b.record.seq);
 
 /**
  * Decide which records count: each, in record-time order, is checked against

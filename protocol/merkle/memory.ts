@@ -1,8 +1,5 @@
 import { fail } from '../errors.js';
-import {
-  consistencyFrom, consistencyNeeded, inclusionFrom, inclusionNeeded, storedHashesFrom, storedHashesNeeded,
-  treeHashFrom, treeHashNeeded, type HashReader,
-} from './tlog.js';
+import { consistencyFrom, consistencyNeeded, inclusionFrom, inclusionNeeded, storedHashesFrom, storedHashesNeeded, treeHashFrom, treeHashNeeded, type HashReader } from './tlog.js';
 
 /**
  * A log's stored hashes in memory, built with the same stored-hash functions

@@ -141,7 +141,10 @@ function fold(hs: Uint8Array[]): Uint8Array {
 }
 
 function runPlan(plan: Plan, hashes: Uint8Array[]): Uint8Array[] {
-  checkHashes(hashes, plan.reduce((s, g) => s + g.length, 0));
+  checkHashes(
+    hashes,
+    plan.reduce((s, g) => s + g.length, 0),
+  );
   let at = 0;
   return plan.map((g) => fold(hashes.slice(at, (at += g.length))));
 }

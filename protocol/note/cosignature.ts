@@ -38,11 +38,7 @@ export function cosignatureTime(sig: Signature): number {
   }
 }
 
-export function verifyCosignature(
-  checkpointText: string,
-  sig: Signature,
-  vkey: { name: string; pub: Uint8Array },
-): { ok: true; time: number } | { ok: false } {
+export function verifyCosignature(checkpointText: string, sig: Signature, vkey: { name: string; pub: Uint8Array }): { ok: true; time: number } | { ok: false } {
   if (sig.name !== vkey.name || sig.sig.length !== SIG_BYTES) return { ok: false };
   if (!equalBytes(sig.keyId, keyId(vkey.name, KEY_TYPE_COSIGNATURE, vkey.pub))) return { ok: false };
   let time: number;

@@ -106,10 +106,5 @@ export function signNote(text: string, name: string, key: SigningKey): Signature
 
 /** True when `sig` is a valid type-0x01 signature by (name, pub) over `text`. */
 export function verifyNoteSignature(text: string, sig: Signature, vkey: { name: string; pub: Uint8Array }): boolean {
-  return (
-    sig.name === vkey.name &&
-    sig.sig.length === 64 &&
-    equalBytes(sig.keyId, keyId(vkey.name, KEY_TYPE_ED25519, vkey.pub)) &&
-    verify(vkey.pub, utf8(text), sig.sig)
-  );
+  return sig.name === vkey.name && sig.sig.length === 64 && equalBytes(sig.keyId, keyId(vkey.name, KEY_TYPE_ED25519, vkey.pub)) && verify(vkey.pub, utf8(text), sig.sig);
 }

@@ -14,9 +14,20 @@ export interface PolicyInput {
   groupName?: string;
 }
 
-export interface PolicyLog { vkey: Vkey; url?: string }
-export interface PolicyWitness { name: string; vkey: Vkey; url?: string }
-export interface PolicyGroup { name: string; threshold: number; members: string[] }
+export interface PolicyLog {
+  vkey: Vkey;
+  url?: string;
+}
+export interface PolicyWitness {
+  name: string;
+  vkey: Vkey;
+  url?: string;
+}
+export interface PolicyGroup {
+  name: string;
+  threshold: number;
+  members: string[];
+}
 export interface Policy {
   logs: PolicyLog[];
   witnesses: PolicyWitness[];
@@ -74,8 +85,14 @@ export function renderPolicy(input: PolicyInput): string {
     if (w.id === group || ids.has(w.id)) bad(`duplicate policy name ${JSON.stringify(w.id)}`);
     ids.add(w.id);
   }
-  checkDistinctKeys(input.logs.map((l) => l.pub), 'logs');
-  checkDistinctKeys(input.witnesses.map((w) => w.pub), 'witnesses');
+  checkDistinctKeys(
+    input.logs.map((l) => l.pub),
+    'logs',
+  );
+  checkDistinctKeys(
+    input.witnesses.map((w) => w.pub),
+    'witnesses',
+  );
   const vkey = (name: string, pub: Uint8Array, type: number): string => {
     try {
       return formatVkey(name, pub, type);

@@ -3,7 +3,7 @@ import { encodeCanonical, isMap, type CborMap } from '../cbor.js';
 import { checkEnrollableKey } from '../crypto.js';
 import { ProtocolError } from '../errors.js';
 import { isActorId, isMemberId } from '../names.js';
-import { CASE_KINDS, checkCaseBody, isCaseKind, STEPS } from '../cases/schema.js';
+import { CASE_KINDS, checkCaseBody, isCaseKind, type STEPS } from '../cases/schema.js';
 
 /** Actor roles (§5.2, §5.3), in their sorted order. The case roles request the case.* kinds (CASES.md §C.2). */
 export type ActorRole = 'admin' | 'approver' | 'caseworker' | 'registrar' | 'supervisor';
@@ -60,15 +60,51 @@ export const DOC_CLASSES = ['public', 'internal', 'restricted'] as const;
 export const MAX_META_BYTES = 4 * 1024;
 const MAX_TEXT = 1024;
 
-export interface OrgActorBody { id: string; key: Uint8Array; roles: ActorRole[]; active: boolean }
-export interface DocRegisterBody { doc: Uint8Array; type: string; title?: string; class: (typeof DOC_CLASSES)[number]; owner?: string; meta?: CborMap }
-export interface DocApproveBody { doc: Uint8Array; decision: 'approve' | 'reject'; role: string; reason?: string }
-export interface DocRevokeBody { doc: Uint8Array; reason: string }
-export interface DocShareBody { doc: Uint8Array; to: string; purpose: string; until?: number }
-export interface DocAccessBody { doc: Uint8Array; purpose: string }
-export interface GovProposeBody { config: Uint8Array }
-export interface GovApproveBody { config: Uint8Array; sig: Uint8Array }
-export interface EvidenceForkBody { a: Uint8Array; b: Uint8Array }
+export interface OrgActorBody {
+  id: string;
+  key: Uint8Array;
+  roles: ActorRole[];
+  active: boolean;
+}
+export interface DocRegisterBody {
+  doc: Uint8Array;
+  type: string;
+  title?: string;
+  class: (typeof DOC_CLASSES)[number];
+  owner?: string;
+  meta?: CborMap;
+}
+export interface DocApproveBody {
+  doc: Uint8Array;
+  decision: 'approve' | 'reject';
+  role: string;
+  reason?: string;
+}
+export interface DocRevokeBody {
+  doc: Uint8Array;
+  reason: string;
+}
+export interface DocShareBody {
+  doc: Uint8Array;
+  to: string;
+  purpose: string;
+  until?: number;
+}
+export interface DocAccessBody {
+  doc: Uint8Array;
+  purpose: string;
+}
+export interface GovProposeBody {
+  config: Uint8Array;
+}
+export interface GovApproveBody {
+  config: Uint8Array;
+  sig: Uint8Array;
+}
+export interface EvidenceForkBody {
+  a: Uint8Array;
+  b: Uint8Array;
+}
 
 function bad(kind: string, field: string, expected: string): never {
   throw new ProtocolError('BODY_INVALID', `${kind} body.${field}: expected ${expected}`, `body.${field}`);
@@ -77,7 +113,10 @@ function bad(kind: string, field: string, expected: string): never {
 type Field = { name: string; required: boolean; check: (v: unknown) => boolean; expected: string };
 
 const bytesN = (n: number) => (v: unknown) => v instanceof Uint8Array && v.length === n;
-const text = (max = MAX_TEXT) => (v: unknown) => typeof v === 'string' && v.length > 0 && utf8(v).length <= max;
+const text =
+  (max = MAX_TEXT) =>
+  (v: unknown) =>
+    typeof v === 'string' && v.length > 0 && utf8(v).length <= max;
 const f = (name: string, required: boolean, check: Field['check'], expected: string): Field => ({ name, required, check, expected });
 const DOC = f('doc', true, bytesN(32), 'the 32-byte SHA-256 of the document');
 
@@ -85,7 +124,12 @@ const SCHEMAS: Record<Exclude<Kind, (typeof CASE_KINDS)[number]>, Field[]> = {
   'org.actor': [
     f('id', true, isActorId, 'an actor id'),
     f('key', true, bytesN(32), 'a 32-byte Ed25519 public key'),
-    f('roles', true, (v) => Array.isArray(v) && v.every((r, i) => ACTOR_ROLES.includes(r as ActorRole) && (i === 0 || (v[i - 1] as string) < (r as string))), `sorted unique roles among ${ACTOR_ROLES.join(', ')}`),
+    f(
+      'roles',
+      true,
+      (v) => Array.isArray(v) && v.every((r, i) => ACTOR_ROLES.includes(r as ActorRole) && (i === 0 || (v[i - 1] as string) < (r as string))),
+      `sorted unique roles among ${ACTOR_ROLES.join(', ')}`,
+    ),
     f('active', true, (v) => typeof v === 'boolean', 'true or false'),
   ],
   'doc.register': [

@@ -48,7 +48,12 @@ beforeAll(async () => {
   const dirs = [tempDir(), tempDir(), tempDir()];
   ledgers = await Promise.all([A, B, C].map((m, i) => Ledger.open({ path: dirs[i]!.path, genesis, self: { id: m.id, seed: m.seed }, now: () => t })));
   const [a, b, c] = ledgers as [Ledger, Ledger, Ledger];
-  for (const [l, m] of [[a, A], [b, B], [c, C]] as const) await l.append(firstAdmin(m));
+  for (const [l, m] of [
+    [a, A],
+    [b, B],
+    [c, C],
+  ] as const)
+    await l.append(firstAdmin(m));
   await a.append(submission(net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'zz.cw', key: publicKeyOf(cwSeed), roles: ['caseworker'], active: true }, undefined, t));
   await b.append(submission(net, B.id, 'admin', B.adminSeed, 'org.actor', { id: 'hd.ap', key: publicKeyOf(hdSeed), roles: ['approver', 'caseworker'], active: true }, undefined, t));
   const sync = async () => {
@@ -57,8 +62,14 @@ beforeAll(async () => {
   const byA = (kind: string, body: CborMap, refs?: Uint8Array[]) => a.append(submission(net, A.id, 'zz.cw', cwSeed, kind, body, refs, t));
   const byB = (kind: string, body: CborMap, refs?: Uint8Array[]) => b.append(submission(net, B.id, 'hd.ap', hdSeed, kind, body, refs, t));
   const open = await byA('case.open', {
-    item: '11410100MB1234567X4000111001', name: '道路运输经营许可', mode: 'proxy', serial: 'ZZ-2026-0001', applicant: H(1), handlers: [B.id],
-    limit: { days: 3, calendar: 'working' }, materials: [{ name: '申请表', doc: H(2), form: 'paper', original: true }],
+    item: '11410100MB1234567X4000111001',
+    name: '道路运输经营许可',
+    mode: 'proxy',
+    serial: 'ZZ-2026-0001',
+    applicant: H(1),
+    handlers: [B.id],
+    limit: { days: 3, calendar: 'working' },
+    materials: [{ name: '申请表', doc: H(2), form: 'paper', original: true }],
   });
   caseId = Buffer.from(open.id).toString('hex');
   t += 3_600_000;
@@ -96,7 +107,7 @@ afterAll(async () => {
 });
 
 describe('tongban case show|list and verify --bundle of a case bundle (real processes)', () => {
-  it('case show and case list print the node\'s report and lists, loading neither node/, libp2p, fastify nor LevelDB', async () => {
+  it("case show and case list print the node's report and lists, loading neither node/, libp2p, fastify nor LevelDB", async () => {
     const show = await run(['case', 'show', caseId, '--node', url, '--as-of', '2026-11-26T09:00:00+08:00']);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain(`case ${caseId}`);

@@ -33,7 +33,23 @@ beforeAll(async () => {
   const ports = await freePorts(8);
   members.forEach(([home, id, name, region], i) => {
     url[home] = `http://127.0.0.1:${ports[4 + i]}`;
-    ok(['init', '--home', home, '--consortium', 'crossprov.gov.example', '--id', id, '--name', name, '--region', region, '--listen', `/ip4/127.0.0.1/tcp/${ports[i]}`, '--api', `127.0.0.1:${ports[4 + i]}`]);
+    ok([
+      'init',
+      '--home',
+      home,
+      '--consortium',
+      'crossprov.gov.example',
+      '--id',
+      id,
+      '--name',
+      name,
+      '--region',
+      region,
+      '--listen',
+      `/ip4/127.0.0.1/tcp/${ports[i]}`,
+      '--api',
+      `127.0.0.1:${ports[4 + i]}`,
+    ]);
   });
   const created = ok(['consortium', 'create', '--out', 'genesis.cbor', 'bj/join-request.json', 'sh/join-request.json', 'ha/join-request.json']);
   expect(created).toMatch(/network id [0-9a-f]{64}/);
@@ -64,7 +80,9 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     ok(['operator', 'add', '--home', 'bj', '--id', 'li.na', '--roles', 'registrar', '--out', 'li.na.key', '--actor', 'bj/keys/admin.key']);
     ok(['operator', 'add', '--home', 'ha', '--id', 'wang.fang', '--roles', 'approver', '--out', 'wang.fang.key', '--actor', 'ha/keys/admin.key']);
     writeFileSync(join(cwd, 'cert.txt'), '户口迁移证明\n编号: 2026-110108-000123\n');
-    const reg = JSON.parse(ok(['doc', 'register', 'cert.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'household-transfer', '--title', '户口迁移证明', '--json', '--wait', 'final', '--wait-timeout', '20000']));
+    const reg = JSON.parse(
+      ok(['doc', 'register', 'cert.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'household-transfer', '--title', '户口迁移证明', '--json', '--wait', 'final', '--wait-timeout', '20000']),
+    );
     expect(reg.doc).toMatch(/^[0-9a-f]{64}$/);
     expect(reg).toMatchObject({ state: 'final', finalAt: expect.any(Number) });
     expect(tongban(['doc', 'register', 'cert.txt', '--home', 'bj', '--actor', 'li.na.key', '--type', 'x', '--wait', 'soon'], cwd).code).toBe(2);
@@ -137,10 +155,14 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     copyFileSync(join(cwd, 'genesis.cbor'), join(cwd, 'gd', 'genesis.cbor'));
     procs.gd = startNode('gd', cwd);
     await waitHealthy(url.gd!);
-    await until(async () => {
-      const st = await getJson(`${url.gd}/v1/status`);
-      return st.admitted && st.logs.every((l: { size: number; finalSize: number }) => l.size > 0 && l.finalSize === l.size);
-    }, 30_000, 'newcomer admitted, replicated, final');
+    await until(
+      async () => {
+        const st = await getJson(`${url.gd}/v1/status`);
+        return st.admitted && st.logs.every((l: { size: number; finalSize: number }) => l.size > 0 && l.finalSize === l.size);
+      },
+      30_000,
+      'newcomer admitted, replicated, final',
+    );
   }, 90_000);
 
   it('produces every documented exit code', async () => {
@@ -169,6 +191,6 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     expect(broken.stderr).not.toMatch(/\n\s+at /);
     const start = tongban(['start', '--home', 'ha'], cwd);
     expect(start.code).toBe(7);
-    expect(start.stderr).toMatch(/damaged: stored config of epoch 0[^]*Way out: move the data directory/);
+    expect(start.stderr).toMatch(/damaged: stored config of epoch 0[\s\S]*Way out: move the data directory/);
   }, 60_000);
 });

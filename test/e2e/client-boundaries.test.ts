@@ -56,8 +56,14 @@ describe('client commands (real processes)', () => {
       const r = spied(args);
       expect(r.code, `tongban ${args.join(' ')}\n${r.stderr}`).toBeLessThanOrEqual(1); // verify may say pending (1)
       // The spy works: the command's own module was loaded.
-      expect(r.loaded.some((u) => u.includes('/dist/cli/commands/')), args.join(' ')).toBe(true);
-      expect(r.loaded.filter((u) => FORBIDDEN.some((f) => f.test(u))), `tongban ${args.join(' ')}`).toEqual([]);
+      expect(
+        r.loaded.some((u) => u.includes('/dist/cli/commands/')),
+        args.join(' '),
+      ).toBe(true);
+      expect(
+        r.loaded.filter((u) => FORBIDDEN.some((f) => f.test(u))),
+        `tongban ${args.join(' ')}`,
+      ).toEqual([]);
     }
   });
 

@@ -34,10 +34,18 @@ describe('crash safety', () => {
     expect(existsSync(new URL('../../dist/ledger/index.js', import.meta.url)), 'dist/ must be built (npm run build)').toBe(true);
     const dir = tempDir();
     const cfgPath = join(dir.path, 'child.json');
-    writeFileSync(cfgPath, JSON.stringify({
-      path: join(dir.path, 'store'), id: A.id, seed: toHex(A.seed), adminSeed: toHex(A.adminSeed),
-      registrarSeed: toHex(new Uint8Array(32).fill(0x77)), net: toHex(net), genesis: toHex(genesis),
-    }));
+    writeFileSync(
+      cfgPath,
+      JSON.stringify({
+        path: join(dir.path, 'store'),
+        id: A.id,
+        seed: toHex(A.seed),
+        adminSeed: toHex(A.adminSeed),
+        registrarSeed: toHex(new Uint8Array(32).fill(0x77)),
+        net: toHex(net),
+        genesis: toHex(genesis),
+      }),
+    );
     const acked = new Map<number, string>();
     try {
       for (let round = 0; round < 20; round++) {

@@ -40,7 +40,26 @@ describe('webhooks from node.yaml (real process)', () => {
     await new Promise<void>((ok) => server!.listen(0, '127.0.0.1', ok));
     const hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
 
-    const init = tongban(['init', '--home', 'bj', '--consortium', 'crossprov.gov.example', '--id', 'bj-haidian', '--name', '北京市海淀区', '--region', '110108', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0'], cwd);
+    const init = tongban(
+      [
+        'init',
+        '--home',
+        'bj',
+        '--consortium',
+        'crossprov.gov.example',
+        '--id',
+        'bj-haidian',
+        '--name',
+        '北京市海淀区',
+        '--region',
+        '110108',
+        '--listen',
+        '/ip4/127.0.0.1/tcp/0',
+        '--api',
+        '127.0.0.1:0',
+      ],
+      cwd,
+    );
     expect(init.code, init.stderr).toBe(0);
     expect(tongban(['consortium', 'create', '--out', 'genesis.cbor', 'bj/join-request.json'], cwd).code).toBe(0);
     const yaml = join(cwd, 'bj', 'node.yaml');

@@ -123,7 +123,20 @@ describe('fault scenarios (real processes, real TCP on loopback)', () => {
     const head = decodeEnvelope(Buffer.from(log.records.at(-1).envelope, 'base64'));
     const seed = seedOfKeyFile(join(A.home, 'keys', 'ledger.key'));
     const fork = (tag: number) =>
-      sealRecord(encodeRecord({ v: 1, net: head.record.net, author: A.id, seq: head.record.seq + 1, prev: head.id, epoch: 0, ts: Date.now(), kind: 'evidence.fork', body: { a: Uint8Array.of(tag), b: Uint8Array.of(tag) } }), seed).bytes;
+      sealRecord(
+        encodeRecord({
+          v: 1,
+          net: head.record.net,
+          author: A.id,
+          seq: head.record.seq + 1,
+          prev: head.id,
+          epoch: 0,
+          ts: Date.now(),
+          kind: 'evidence.fork',
+          body: { a: Uint8Array.of(tag), b: Uint8Array.of(tag) },
+        }),
+        seed,
+      ).bytes;
     // The scenario impersonates A with A's keys: node 1 is served one record, node 2 the other.
     const ids = protocolIds(head.record.net);
     const { serveRpc } = await import('../../node/p2p/rpc.js');
@@ -133,13 +146,18 @@ describe('fault scenarios (real processes, real TCP on loopback)', () => {
     try {
       const envs = log.records.map((r: { envelope: string }) => new Uint8Array(Buffer.from(r.envelope, 'base64')));
       const view = (peer: string) => [...envs, fork(peer === n.members[1]!.peerId ? 1 : 2)];
-      await serveRpc(fake, ids.sync, async (req, from) => {
-        const mine = view(from.toString());
-        if (req.t === 'range') return { envelopes: mine.slice(req.from as number, (req.from as number) + (req.limit as number)) };
-        const tree = new MemoryTree();
-        for (const e of mine) tree.append(decodeEnvelope(e).id);
-        return { heads: [{ author: A.id, size: mine.length, rootSize: mine.length, root: tree.root() }] };
-      }, { maxBytes: 8 << 20, timeoutMs: 10_000, maxInboundStreams: 32 });
+      await serveRpc(
+        fake,
+        ids.sync,
+        async (req, from) => {
+          const mine = view(from.toString());
+          if (req.t === 'range') return { envelopes: mine.slice(req.from as number, (req.from as number) + (req.limit as number)) };
+          const tree = new MemoryTree();
+          for (const e of mine) tree.append(decodeEnvelope(e).id);
+          return { heads: [{ author: A.id, size: mine.length, rootSize: mine.length, root: tree.root() }] };
+        },
+        { maxBytes: 8 << 20, timeoutMs: 10_000, maxInboundStreams: 32 },
+      );
       await serveRpc(fake, ids.governance, async () => ({ configs: [] }), { maxBytes: 1 << 20, timeoutMs: 10_000, maxInboundStreams: 32 });
       for (const i of [1, 2]) await fake.dial(multiaddr(`/ip4/127.0.0.1/tcp/${n.members[i]!.p2pPort}/p2p/${n.members[i]!.peerId}`)).catch(() => undefined);
       const t0 = Date.now();
@@ -159,7 +177,7 @@ describe('fault scenarios (real processes, real TCP on loopback)', () => {
     await until(async () => (await n.api(3, `/v1/records/${r.body.id}`)).final === true, 30_000, 'honest record final');
   }, 120_000);
 
-  it('tamper: a changed byte in a stopped node\'s store is named by audit; peers are unaffected; the bad data is not served as valid', async () => {
+  it("tamper: a changed byte in a stopped node's store is named by audit; peers are unaffected; the bad data is not served as valid", async () => {
     const n = await testnet(membersFor(3));
     const c0 = await clerk(n, 0);
     const r = await register(n, 0, c0, 1);
@@ -208,12 +226,31 @@ describe('fault scenarios (real processes, real TCP on loopback)', () => {
     }
   }, 60_000);
 
-  it('join and leave: a sixth member joins and catches up; a removed member\'s node signs nothing more', async () => {
+  it("join and leave: a sixth member joins and catches up; a removed member's node signs nothing more", async () => {
     const n = await testnet();
     const sixth = { id: 'sc-chengdu', name: '四川省成都市', region: '510100' };
     const [p2p, api] = [await (await import('../../testnet/network.js')).freePort(), await (await import('../../testnet/network.js')).freePort()];
     const home = join(n.dir, sixth.id);
-    cli(['init', '--home', home, '--consortium', 'local.tongban.test', '--id', sixth.id, '--name', sixth.name, '--region', sixth.region, '--listen', `/ip4/127.0.0.1/tcp/${p2p}`, '--api', `127.0.0.1:${api}`], n.dir);
+    cli(
+      [
+        'init',
+        '--home',
+        home,
+        '--consortium',
+        'local.tongban.test',
+        '--id',
+        sixth.id,
+        '--name',
+        sixth.name,
+        '--region',
+        sixth.region,
+        '--listen',
+        `/ip4/127.0.0.1/tcp/${p2p}`,
+        '--api',
+        `127.0.0.1:${api}`,
+      ],
+      n.dir,
+    );
     const govern = async (args: string[], approvers: number[]) => {
       const p = JSON.parse(cli(['governance', 'propose', '--home', n.members[0]!.home, '--actor', join(n.members[0]!.home, 'keys', 'admin.key'), ...args, '--json'], n.dir).stdout).proposal;
       for (const i of approvers) {
@@ -229,10 +266,17 @@ describe('fault scenarios (real processes, real TCP on loopback)', () => {
     const { spawn } = await import('node:child_process');
     const proc = spawn(process.execPath, [(await import('../helpers/cli.js')).BIN, 'start', '--home', home, '--genesis', n.genesis], { stdio: 'ignore' });
     try {
-      await until(async () => {
-        const s = (await fetch(`http://127.0.0.1:${api}/v1/status`).then((r) => r.json(), () => undefined)) as { admitted: boolean; logs: { size: number; finalSize: number }[] } | undefined;
-        return !!s && s.admitted && s.logs.length === 6 && s.logs.every((l) => l.size > 0 && l.finalSize === l.size);
-      }, 40_000, 'the sixth member admitted, caught up and final');
+      await until(
+        async () => {
+          const s = (await fetch(`http://127.0.0.1:${api}/v1/status`).then(
+            (r) => r.json(),
+            () => undefined,
+          )) as { admitted: boolean; logs: { size: number; finalSize: number }[] } | undefined;
+          return !!s && s.admitted && s.logs.length === 6 && s.logs.every((l) => l.size > 0 && l.finalSize === l.size);
+        },
+        40_000,
+        'the sixth member admitted, caught up and final',
+      );
       // remove zj-hangzhou (member 4) while it is down: its later records never become final
       await n.stop(4);
       await govern(['--remove', n.members[4]!.id], [0, 1, 2, 3]);

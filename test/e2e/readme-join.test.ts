@@ -91,11 +91,15 @@ describe('README: a member joins (the walkthrough as written)', () => {
     expect(readFileSync(join(work, 'gd', 'node.yaml'), 'utf8')).toContain(bjPeer);
 
     // The newcomer is admitted and holds every log, final.
-    await until(() => {
-      const r = tongban(['status', '--home', 'gd', '--json'], work);
-      if (r.code !== 0) return false;
-      const st = JSON.parse(r.stdout) as { epoch: number; admitted: boolean; logs: { author: string; size: number; finalSize: number }[] };
-      return st.epoch === 1 && st.admitted && st.logs.length === 4 && st.logs.every((l) => l.size > 0 && l.finalSize === l.size);
-    }, 60_000, 'gd admitted, replicated and final');
+    await until(
+      () => {
+        const r = tongban(['status', '--home', 'gd', '--json'], work);
+        if (r.code !== 0) return false;
+        const st = JSON.parse(r.stdout) as { epoch: number; admitted: boolean; logs: { author: string; size: number; finalSize: number }[] };
+        return st.epoch === 1 && st.admitted && st.logs.length === 4 && st.logs.every((l) => l.size > 0 && l.finalSize === l.size);
+      },
+      60_000,
+      'gd admitted, replicated and final',
+    );
   }, 180_000);
 });

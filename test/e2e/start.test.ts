@@ -13,8 +13,14 @@ afterAll(() => dir.cleanup());
 describe('tongban start', () => {
   it('exits with the usage code, naming the ledger key or the peer id that differs', () => {
     expect(existsSync(BIN), 'dist/ must be built').toBe(true);
-    for (const [home, id, region] of [['bj', 'bj-haidian', '110108'], ['sh', 'sh-pudong', '310115']]) {
-      expect(tongban(['init', '--home', home!, '--consortium', 'crossprov.gov.example', '--id', id!, '--name', id!, '--region', region!, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0'], cwd).code).toBe(0);
+    for (const [home, id, region] of [
+      ['bj', 'bj-haidian', '110108'],
+      ['sh', 'sh-pudong', '310115'],
+    ]) {
+      expect(
+        tongban(['init', '--home', home!, '--consortium', 'crossprov.gov.example', '--id', id!, '--name', id!, '--region', region!, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0'], cwd)
+          .code,
+      ).toBe(0);
     }
     expect(tongban(['consortium', 'create', '--out', 'genesis.cbor', 'bj/join-request.json', 'sh/join-request.json'], cwd).code).toBe(0);
     copyFileSync(join(cwd, 'bj/keys/ledger.key'), join(cwd, 'bj-ledger.key'));
@@ -32,8 +38,32 @@ describe('tongban start', () => {
   it('a founder started alone signs nothing until its peers answer (status says why); --accept-empty-log lets a new member start alone', async () => {
     const [p2p, api] = await freePorts(2);
     const url = `http://127.0.0.1:${api}`;
-    for (const [home, id, region] of [['hb', 'hb-wuhan', '420100'], ['sc', 'sc-chengdu', '510100']]) {
-      expect(tongban(['init', '--home', home!, '--consortium', 'solo.gov.example', '--id', id!, '--name', id!, '--region', region!, '--listen', `/ip4/127.0.0.1/tcp/${home === 'hb' ? p2p : 0}`, '--api', home === 'hb' ? `127.0.0.1:${api}` : '127.0.0.1:0'], cwd).code).toBe(0);
+    for (const [home, id, region] of [
+      ['hb', 'hb-wuhan', '420100'],
+      ['sc', 'sc-chengdu', '510100'],
+    ]) {
+      expect(
+        tongban(
+          [
+            'init',
+            '--home',
+            home!,
+            '--consortium',
+            'solo.gov.example',
+            '--id',
+            id!,
+            '--name',
+            id!,
+            '--region',
+            region!,
+            '--listen',
+            `/ip4/127.0.0.1/tcp/${home === 'hb' ? p2p : 0}`,
+            '--api',
+            home === 'hb' ? `127.0.0.1:${api}` : '127.0.0.1:0',
+          ],
+          cwd,
+        ).code,
+      ).toBe(0);
     }
     expect(tongban(['consortium', 'create', '--out', 'solo.cbor', 'hb/join-request.json', 'sc/join-request.json'], cwd).code).toBe(0);
     let p = startNode('hb', cwd, 'solo.cbor');

@@ -121,7 +121,15 @@ export class Scenario {
     const note = (env: Envelope): Note => {
       if (proof) return proof(env);
       const a = env.record.author;
-      if (!whole.has(a)) whole.set(a, this.checkpoint(a, this.logs.get(a)!.length, this.members.map((m) => m.id)));
+      if (!whole.has(a))
+        whole.set(
+          a,
+          this.checkpoint(
+            a,
+            this.logs.get(a)!.length,
+            this.members.map((m) => m.id),
+          ),
+        );
       return whole.get(a)!;
     };
     return selected.map((env) => {

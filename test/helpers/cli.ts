@@ -38,7 +38,10 @@ export async function waitHealthy(url: string, timeoutMs = 20_000): Promise<void
 export async function waitReady(url: string, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    const st = (await fetch(`${url}/v1/status`).then((r) => r.json(), () => undefined)) as { appendRefused?: unknown } | undefined;
+    const st = (await fetch(`${url}/v1/status`).then(
+      (r) => r.json(),
+      () => undefined,
+    )) as { appendRefused?: unknown } | undefined;
     if (st && !st.appendRefused) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -20,7 +20,14 @@ describe('node config: webhooks', () => {
   it('names the field that is wrong', () => {
     const hook = (fields: string) => `webhooks:\n  - ${fields.split('\n').join('\n    ')}\n`;
     const ok = { url: 'url: http://127.0.0.1:9000/h', types: 'types: [case.closed]', secret: 'secret: 0123456789abcdef' };
-    const bad = (o: Partial<typeof ok>) => () => parse(hook(Object.values({ ...ok, ...o }).filter(Boolean).join('\n')));
+    const bad = (o: Partial<typeof ok>) => () =>
+      parse(
+        hook(
+          Object.values({ ...ok, ...o })
+            .filter(Boolean)
+            .join('\n'),
+        ),
+      );
     expect(bad({ types: 'types: [case.nope]' })).toThrow(/node config field webhooks\.0\.types\.0/);
     expect(bad({ types: 'types: []' })).toThrow(/node config field webhooks\.0\.types/);
     expect(bad({ url: 'url: ftp://x/y' })).toThrow(/node config field webhooks\.0\.url/);

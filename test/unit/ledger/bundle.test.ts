@@ -52,7 +52,13 @@ describe('bundle export (ledger/bundle.ts)', () => {
         return [`${r.author}/${r.seq}`, Number(parseTlogProof(e.proof).checkpoint.text.split('\n')[1])];
       });
       // seq 0..2 were first final at size 3 (not the newer size-5 checkpoint); 3..4 at 5.
-      expect(sizes).toEqual([[`${A.id}/0`, 3], [`${A.id}/1`, 3], [`${A.id}/2`, 3], [`${A.id}/3`, 5], [`${A.id}/4`, 5]]);
+      expect(sizes).toEqual([
+        [`${A.id}/0`, 3],
+        [`${A.id}/1`, 3],
+        [`${A.id}/2`, 3],
+        [`${A.id}/3`, 5],
+        [`${A.id}/4`, 5],
+      ]);
       expect(built.bundle.configs).toHaveLength(a.chain.length);
       const r = verifyBundle(built.bytes, net);
       expect([r.proofs, r.outcome]).toEqual(['sound', 'pending']);

@@ -42,7 +42,13 @@ async function pair() {
     await a.acceptForeign(B.id, await b.envelopeBytes(B.id, a.size(B.id), 100));
   };
   const openBody = (serial: string, item = 'ITEM-1') => ({
-    item, name: '道路运输经营许可', mode: 'proxy', serial, applicant: H(1), handlers: [B.id], limit: { days: 2, calendar: 'working' },
+    item,
+    name: '道路运输经营许可',
+    mode: 'proxy',
+    serial,
+    applicant: H(1),
+    handlers: [B.id],
+    limit: { days: 2, calendar: 'working' },
     materials: [{ name: '申请表', doc: H(2), form: 'paper', original: true }],
   });
   return { a, b, byA, byB, sync, openBody, set: (iso: string) => (t = Date.parse(iso)), close: () => Promise.all([a.close(), b.close()]) };
@@ -154,7 +160,7 @@ describe('case indexes (ledger/cases.ts)', () => {
     }
   });
 
-  it('records of a case that arrive before its case.open (another author\'s log) wait under the case id and count once it arrives', async () => {
+  it("records of a case that arrive before its case.open (another author's log) wait under the case id and count once it arrives", async () => {
     const x = await pair();
     const dir = tempDir();
     dirs.push(dir);
@@ -227,8 +233,16 @@ describe('case indexes (ledger/cases.ts)', () => {
             if (action !== 'extend') paused = action === 'pause';
           }
           const s: CaseSummary = {
-            id: new Uint8Array(32), opener: 'a', handlers: ['b'], item: 'I', serial: 'S', state: paused ? 'paused' : 'in-progress', openTs: base,
-            limit: { days, calendar: natural ? 'natural' : 'working' }, accept: [new Uint8Array(32).fill(0xaa), base + accept], clocks: hist,
+            id: new Uint8Array(32),
+            opener: 'a',
+            handlers: ['b'],
+            item: 'I',
+            serial: 'S',
+            state: paused ? 'paused' : 'in-progress',
+            openTs: base,
+            limit: { days, calendar: natural ? 'natural' : 'working' },
+            accept: [new Uint8Array(32).fill(0xaa), base + accept],
+            clocks: hist,
           };
           const now = Math.max(base + t, at);
           const lb = redFrom(s);

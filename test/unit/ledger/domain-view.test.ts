@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
-import { checkDomain, DomainRefused, type Proposed } from '../../../protocol/domain/index.js';
+import { checkDomain, type DomainRefused, type Proposed } from '../../../protocol/domain/index.js';
 import { Ledger } from '../../../ledger/index.js';
 import { domainView } from '../../../ledger/domain-view.js';
 import { firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
@@ -22,8 +22,8 @@ async function open(m: typeof A): Promise<Ledger> {
   return Ledger.open({ path: dir.path, genesis, self: { id: m.id, seed: m.seed } });
 }
 
-describe('the API\'s view of the store (ledger/domain-view.ts)', () => {
-  it('sees what a report counts: a peer\'s second registration of one document is held but does not count', async () => {
+describe("the API's view of the store (ledger/domain-view.ts)", () => {
+  it("sees what a report counts: a peer's second registration of one document is held but does not count", async () => {
     const [a, b] = await Promise.all([open(A), open(B)]);
     try {
       // A's ledger appends directly (no API rules): two registrations of one document by A.
@@ -35,7 +35,15 @@ describe('the API\'s view of the store (ledger/domain-view.ts)', () => {
       await b.append(submission(net, B.id, 'admin', B.adminSeed, 'org.actor', { id: 'wang.fang', key: publicKeyOf(approverSeed), roles: ['approver'], active: true }));
       await b.acceptForeign(A.id, await a.envelopeBytes(A.id, 0, 100));
       expect(await b.docRecords(doc)).toHaveLength(2);
-      const approve = (ref: Uint8Array): Proposed => ({ author: B.id, seq: b.size(B.id), epoch: 0, kind: 'doc.approve', body: { doc, decision: 'approve', role: 'review' }, refs: [ref], actor: 'wang.fang' });
+      const approve = (ref: Uint8Array): Proposed => ({
+        author: B.id,
+        seq: b.size(B.id),
+        epoch: 0,
+        kind: 'doc.approve',
+        body: { doc, decision: 'approve', role: 'review' },
+        refs: [ref],
+        actor: 'wang.fang',
+      });
       const ok = approve(first.id);
       checkDomain(await domainView(b, b.governance, ok), ok);
       const bad = approve(second.id);

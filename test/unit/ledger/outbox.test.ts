@@ -50,10 +50,12 @@ describe('event outbox', () => {
     l.store.write = async () => {
       throw new Error('disk full');
     };
-    await expect(o.write(async (w) => {
-      w.add(ev(2));
-      w.cursor('rec/x', 9);
-    })).rejects.toThrow('disk full');
+    await expect(
+      o.write(async (w) => {
+        w.add(ev(2));
+        w.cursor('rec/x', 9);
+      }),
+    ).rejects.toThrow('disk full');
     l.store.write = write;
     expect(o.lastId).toBe(1);
     expect(await o.cursor('rec/x')).toBeUndefined();
@@ -82,7 +84,7 @@ describe('event outbox', () => {
     await l.close();
   });
 
-  it('numbers a new store\'s events from its creation time, so ids keep growing across a store rebuilt from peers', async () => {
+  it("numbers a new store's events from its creation time, so ids keep growing across a store rebuilt from peers", async () => {
     const before = Date.now() * 1000;
     const l = await open();
     const o = await Outbox.open(l);

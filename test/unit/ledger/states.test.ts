@@ -80,7 +80,12 @@ describe('write transactions and the event bus', () => {
       throw new Error('disk full');
     };
     await expect(b.cosign(A.id, 2)).rejects.toThrow('disk full');
-    expect(b.checkpoints.list(A.id).find((x) => x.checkpoint.size === 2)!.cosigners.has(B.id)).toBe(false);
+    expect(
+      b.checkpoints
+        .list(A.id)
+        .find((x) => x.checkpoint.size === 2)!
+        .cosigners.has(B.id),
+    ).toBe(false);
     await a.append(submission(net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'wang.fang', key: publicKeyOf(registrarSeed), roles: ['registrar'], active: true }));
     await expect(b.acceptForeign(A.id, await a.envelopeBytes(A.id, 2, 10))).rejects.toThrow('disk full');
     expect(b.size(A.id)).toBe(2);

@@ -31,7 +31,12 @@ function hashTree(path: string): string[] {
   return readdirSync(path, { recursive: true, encoding: 'utf8' })
     .filter((n) => statSync(join(path, n)).isFile())
     .sort()
-    .map((n) => `${n} ${createHash('sha256').update(readFileSync(join(path, n))).digest('hex')}`);
+    .map(
+      (n) =>
+        `${n} ${createHash('sha256')
+          .update(readFileSync(join(path, n)))
+          .digest('hex')}`,
+    );
 }
 
 /** A stopped store with a few hundred records, some in table files and some only in the write-ahead log. */
@@ -40,7 +45,19 @@ async function stoppedStore(path: string, reopen = true): Promise<void> {
   await l.append(firstAdmin(A));
   await l.append(submission(net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(registrarSeed), roles: ['registrar'], active: true }));
   const more = () =>
-    Promise.all(Array.from({ length: 100 }, (_, i) => l.append(submission(net, A.id, 'li.na', registrarSeed, 'doc.register', { doc: createHash('sha256').update(`${l.size(A.id)}-${i}`).digest(), type: 'permit', class: 'public' }))));
+    Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        l.append(
+          submission(net, A.id, 'li.na', registrarSeed, 'doc.register', {
+            doc: createHash('sha256')
+              .update(`${l.size(A.id)}-${i}`)
+              .digest(),
+            type: 'permit',
+            class: 'public',
+          }),
+        ),
+      ),
+    );
   await more();
   await l.signCheckpoint();
   await l.close();

@@ -25,7 +25,10 @@ beforeAll(async () => {
   url = await t.nodes[0]!.startApi('127.0.0.1', 0);
   const A = t.members[0]!;
   await until(() => t.nodes[0]!.ledger.size(A.id) === 1);
-  for (const [id, seed, active] of [['li.na', reg, true], ['zhao.off', off, false]] as const) {
+  for (const [id, seed, active] of [
+    ['li.na', reg, true],
+    ['zhao.off', off, false],
+  ] as const) {
     const r = await post(json(submission(t.net, A.id, 'admin', A.adminSeed, 'org.actor', { id, key: publicKeyOf(seed), roles: ['registrar'], active })));
     expect(r.status).toBe(201);
   }
@@ -130,7 +133,7 @@ describe('HTTP API: 201 means it counts (domain rules, protocol/domain)', () => 
     await until(() => nb.ledger.size(B().id) === 1);
     await nb.ledger.append(submission(t.net, B().id, 'admin', B().adminSeed, 'org.actor', { id: 'zhou.reg', key: publicKeyOf(regB), roles: ['registrar'], active: true }));
     await nb.ledger.append(submission(t.net, B().id, 'zhou.reg', regB, 'doc.register', { doc: d(0x60), type: 'permit', class: 'public' }));
-    await until(async () => (await t.nodes[0]!.ledger.docRecords(d(0x60))).length === 1, 20_000, 'B\'s registration at A');
+    await until(async () => (await t.nodes[0]!.ledger.docRecords(d(0x60))).length === 1, 20_000, "B's registration at A");
   }, 30_000);
 
   it('refuses each record that would not count, with a 4xx naming the rule; a duplicate is 409 with the standing id', async () => {
@@ -145,7 +148,11 @@ describe('HTTP API: 201 means it counts (domain rules, protocol/domain)', () => 
     expect(await refusal(sub('li.na', reg, 'doc.share', { doc: d(0x61), to: 'xz-nowhere', purpose: 'p' }, [regId]))).toEqual([422, 'SHARE_NOT_MEMBER', undefined]);
     expect(await refusal(sub('wang.fang', appr, 'doc.approve', { doc: d(0x62), decision: 'approve', role: 'review' }, [d(0x62)]))).toEqual([422, 'REF_UNKNOWN', undefined]);
     expect(await refusal(sub('wang.fang', appr, 'doc.register', { doc: d(0x63), type: 'permit', class: 'public' }))).toEqual([403, 'ACTOR_ROLE', undefined]);
-    expect(await refusal(sub('admin', A().adminSeed, 'org.actor', { id: 'li.na2', key: publicKeyOf(reg), roles: ['registrar'], active: true }))).toEqual([409, 'ACTOR_KEY_TAKEN', expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    expect(await refusal(sub('admin', A().adminSeed, 'org.actor', { id: 'li.na2', key: publicKeyOf(reg), roles: ['registrar'], active: true }))).toEqual([
+      409,
+      'ACTOR_KEY_TAKEN',
+      expect.stringMatching(/^[0-9a-f]{64}$/),
+    ]);
     expect(t.nodes[0]!.ledger.size(A().id)).toBe(before);
 
     const ok = await post(sub('wang.fang', appr, 'doc.approve', { doc: d(0x61), decision: 'approve', role: 'review' }, [regId]));
@@ -179,7 +186,11 @@ describe('HTTP API: 201 means it counts (domain rules, protocol/domain)', () => 
   it('the governance-signing route checks actors through the shared rules, nonce included', async () => {
     const gsign = async (actor: string, seed: Uint8Array, nonce?: Uint8Array) => {
       const s = signRequest({ net: t.net, author: A().id, kind: 'gov.sign', body: { config: d(0x72) }, nonce }, actor, seed);
-      const res = await fetch(`${url}/v1/governance/approvals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request: toBase64(s.bytes), actor, sig: toBase64(s.actor.sig) }) });
+      const res = await fetch(`${url}/v1/governance/approvals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ request: toBase64(s.bytes), actor, sig: toBase64(s.actor.sig) }),
+      });
       return [res.status, ((await res.json()) as { code: string }).code];
     };
     expect(await gsign('li.na', reg)).toEqual([403, 'ACTOR_ROLE']);

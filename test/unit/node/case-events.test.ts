@@ -62,8 +62,14 @@ describe('case events (ledger level)', () => {
     const { outbox, s } = await source(hd);
     s.start();
     const open = await by(zz, ZZ, 'cw', 'case.open', {
-      item: '11410100MB1234567X4000111001', name: '道路运输经营许可', mode: 'proxy', serial: 'ZZ-1', applicant: H(1), handlers: [HD.id],
-      limit: { days: 5, calendar: 'working' }, materials: [{ name: '申请表', doc: H(2), form: 'electronic', original: false }],
+      item: '11410100MB1234567X4000111001',
+      name: '道路运输经营许可',
+      mode: 'proxy',
+      serial: 'ZZ-1',
+      applicant: H(1),
+      handlers: [HD.id],
+      limit: { days: 5, calendar: 'working' },
+      materials: [{ name: '申请表', doc: H(2), form: 'electronic', original: false }],
     });
     const id = open.id;
     const handoff = await by(zz, ZZ, 'cw', 'case.handoff', { to: HD.id, purpose: 'handle', via: 'network', materials: [H(2)] }, [id]);
@@ -107,7 +113,14 @@ describe('case events (ledger level)', () => {
     const { outbox, s } = await source(zz);
     s.start();
     const open = await by(zz, ZZ, 'cw', 'case.open', {
-      item: 'X1', name: 'n', mode: 'proxy', serial: 'ZZ-2', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'natural' }, materials: [],
+      item: 'X1',
+      name: 'n',
+      mode: 'proxy',
+      serial: 'ZZ-2',
+      applicant: H(1),
+      handlers: [HD.id],
+      limit: { days: 3, calendar: 'natural' },
+      materials: [],
     });
     await by(zz, ZZ, 'cw', 'case.handoff', { to: HD.id, purpose: 'handle', via: 'network', materials: [H(3)] }, [open.id]);
     // ZZ is not a handler: its accept does not count (the ledger takes it; only the node's C.4 check would refuse it)
@@ -124,7 +137,14 @@ describe('case events (ledger level)', () => {
     let { outbox, s } = await source(hd);
     s.start();
     const open = await by(hd, HD, 'cw', 'case.open', {
-      item: 'X1', name: 'n', mode: 'online', serial: 'HD-1', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [],
+      item: 'X1',
+      name: 'n',
+      mode: 'online',
+      serial: 'HD-1',
+      applicant: H(1),
+      handlers: [HD.id],
+      limit: { days: 3, calendar: 'working' },
+      materials: [],
     });
     await s.idle();
     await s.stop();
@@ -148,7 +168,14 @@ describe('case events (ledger level)', () => {
     let { outbox, s } = await source(hd);
     s.start();
     const open = await by(hd, HD, 'cw', 'case.open', {
-      item: 'X1', name: 'n', mode: 'online', serial: 'HD-9', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'natural' }, materials: [],
+      item: 'X1',
+      name: 'n',
+      mode: 'online',
+      serial: 'HD-9',
+      applicant: H(1),
+      handlers: [HD.id],
+      limit: { days: 3, calendar: 'natural' },
+      materials: [],
     });
     const accept = await by(hd, HD, 'ap', 'case.accept', { decision: 'accept' }, [open.id]);
     await s.idle();
@@ -167,7 +194,14 @@ describe('case events (ledger level)', () => {
 
   it('a derivation whose write fails loses nothing: it is tried again from the cursors', async () => {
     const open = await by(hd, HD, 'cw', 'case.open', {
-      item: 'X1', name: 'n', mode: 'online', serial: 'HD-5', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [],
+      item: 'X1',
+      name: 'n',
+      mode: 'online',
+      serial: 'HD-5',
+      applicant: H(1),
+      handlers: [HD.id],
+      limit: { days: 3, calendar: 'working' },
+      materials: [],
     });
     await by(hd, HD, 'ap', 'case.accept', { decision: 'accept' }, [open.id]);
     const write = hd.store.write.bind(hd.store);
@@ -196,9 +230,27 @@ describe('case events (ledger level)', () => {
     const at = () => Date.now() - back;
     await old.append(firstAdmin(ZZ));
     await old.append(submission(net, ZZ.id, 'admin', ZZ.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }, undefined, at()));
-    const open = await old.append(submission(net, ZZ.id, 'cw', cw, 'case.open', {
-      item: 'X1', name: 'n', mode: 'proxy', serial: 'ZZ-7', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [],
-    }, undefined, at()));
+    const open = await old.append(
+      submission(
+        net,
+        ZZ.id,
+        'cw',
+        cw,
+        'case.open',
+        {
+          item: 'X1',
+          name: 'n',
+          mode: 'proxy',
+          serial: 'ZZ-7',
+          applicant: H(1),
+          handlers: [HD.id],
+          limit: { days: 3, calendar: 'working' },
+          materials: [],
+        },
+        undefined,
+        at(),
+      ),
+    );
     const { outbox, s } = await source(hd);
     s.start();
     await hd.acceptForeign(ZZ.id, await old.envelopeBytes(ZZ.id, 0, 100));

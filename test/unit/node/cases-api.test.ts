@@ -74,8 +74,14 @@ async function witnessAll() {
 }
 
 const openBody = (serial: string) => ({
-  item: '11410100MB1234567X4000111001', name: '道路运输经营许可', mode: 'proxy', serial, applicant: H(1), handlers: [B.id],
-  limit: { days: 3, calendar: 'working' }, materials: [{ name: '申请表', doc: H(2), form: 'paper', original: true }],
+  item: '11410100MB1234567X4000111001',
+  name: '道路运输经营许可',
+  mode: 'proxy',
+  serial,
+  applicant: H(1),
+  handlers: [B.id],
+  limit: { days: 3, calendar: 'working' },
+  materials: [{ name: '申请表', doc: H(2), form: 'paper', original: true }],
 });
 
 beforeEach(async () => {
@@ -83,7 +89,12 @@ beforeEach(async () => {
   dirs = [tempDir(), tempDir(), tempDir()];
   const open = (m: typeof A, i: number) => Ledger.open({ path: dirs[i]!.path, genesis, self: { id: m.id, seed: m.seed }, now: () => t });
   [a, b, c] = await Promise.all([open(A, 0), open(B, 1), open(C, 2)]);
-  for (const [l, m] of [[a, A], [b, B], [c, C]] as const) await l.append(firstAdmin(m));
+  for (const [l, m] of [
+    [a, A],
+    [b, B],
+    [c, C],
+  ] as const)
+    await l.append(firstAdmin(m));
   await a.append(submission(net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'zz.cw', key: publicKeyOf(cwSeed), roles: ['caseworker'], active: true }, undefined, t));
   await b.append(submission(net, B.id, 'admin', B.adminSeed, 'org.actor', { id: 'hd.ap', key: publicKeyOf(hdSeed), roles: ['approver', 'caseworker'], active: true }, undefined, t));
   await c.append(submission(net, C.id, 'admin', C.adminSeed, 'org.actor', { id: 'pd.sup', key: publicKeyOf(supSeed), roles: ['supervisor'], active: true }, undefined, t));
@@ -195,7 +206,16 @@ describe('GET /v1/cases, /v1/cases/:id, /v1/cases/by-serial, /v1/cases/:id/bundl
     expect(await list(`?light=red&asOf=${encodeURIComponent('2026-12-01T09:00:00+08:00')}`)).toEqual([c1]);
     expect(await list(`?light=yellow&asOf=${Date.parse('2026-11-30T09:00:00+08:00')}`)).toEqual([c1]);
     const full = await get(appB, '/v1/cases?state=in-progress');
-    expect(full.body.cases[0]).toMatchObject({ case: c1, opener: A.id, handlers: [B.id], state: 'in-progress', light: 'green', overdue: 0, acceptedAt: '2026-11-25T10:00:00.000+08:00', closedAt: null });
+    expect(full.body.cases[0]).toMatchObject({
+      case: c1,
+      opener: A.id,
+      handlers: [B.id],
+      state: 'in-progress',
+      light: 'green',
+      overdue: 0,
+      acceptedAt: '2026-11-25T10:00:00.000+08:00',
+      closedAt: null,
+    });
     const p1 = await get(appB, '/v1/cases?limit=1');
     expect([p1.body.cases.map((x: { case: string }) => x.case), typeof p1.body.next]).toEqual([[c1], 'string']);
     const p2 = await get(appB, `/v1/cases?limit=1&cursor=${p1.body.next}`);
@@ -207,7 +227,18 @@ describe('GET /v1/cases, /v1/cases/:id, /v1/cases/by-serial, /v1/cases/:id/bundl
     const { c1 } = await twoCases();
     at('2026-11-25T12:00:00+08:00');
     const r = await get(appB, `/v1/cases/${c1}`);
-    expect(r.body).toMatchObject({ case: c1, serial: 'ZZ-1', state: 'in-progress', light: 'green', counted: 0, allowed: 3, remaining: 3, due: '2026-11-30T23:59:59.999+08:00', asOf: '2026-11-25T12:00:00.000+08:00', warnings: [] });
+    expect(r.body).toMatchObject({
+      case: c1,
+      serial: 'ZZ-1',
+      state: 'in-progress',
+      light: 'green',
+      counted: 0,
+      allowed: 3,
+      remaining: 3,
+      due: '2026-11-30T23:59:59.999+08:00',
+      asOf: '2026-11-25T12:00:00.000+08:00',
+      warnings: [],
+    });
     expect(r.body.timeline[0]).toMatchObject({ kind: 'case.open', member: A.id, actor: 'zz.cw', item: '11410100MB1234567X4000111001', final: false, witnessed: null });
     expect(r.body.clock.text).toContain('due 2026-11-30T23:59:59.999+08:00');
     const late = await get(appB, `/v1/cases/${c1}?asOf=${encodeURIComponent('2026-12-02T09:00:00+08:00')}`);

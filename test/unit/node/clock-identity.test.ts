@@ -32,7 +32,7 @@ describe('start-up identity check', () => {
 });
 
 describe('clock skew', () => {
-  it('a node whose clock is 10 minutes ahead measures it against peers\' signed times, shows it, and refuses to append (503 CLOCK_SKEW)', async () => {
+  it("a node whose clock is 10 minutes ahead measures it against peers' signed times, shows it, and refuses to append (503 CLOCK_SKEW)", async () => {
     t = await testNet(3);
     const C = t.members[2]!;
     await Promise.all([0, 1].map((i) => t!.start(i)));
@@ -41,13 +41,22 @@ describe('clock skew', () => {
     for (const s of c.safety!.skew.current()) expect(s.skewMs).toBeGreaterThan(TEN_MINUTES - 5_000);
     // its first administrator was never signed with a time its peers reject
     expect(c.ledger.size(C.id)).toBe(0);
-    await expect(c.ledger.append(submission(t.net, C.id, 'admin', C.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(reg), roles: ['registrar'], active: true }, undefined, Date.now() + TEN_MINUTES))).rejects.toMatchObject({ code: 'CLOCK_SKEW' });
+    await expect(
+      c.ledger.append(submission(t.net, C.id, 'admin', C.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(reg), roles: ['registrar'], active: true }, undefined, Date.now() + TEN_MINUTES)),
+    ).rejects.toMatchObject({ code: 'CLOCK_SKEW' });
     const url = await c.startApi('127.0.0.1', 0);
     const sub = submission(t.net, C.id, 'admin', C.adminSeed, 'org.actor', { id: 'wu.fang', key: publicKeyOf(reg), roles: ['registrar'], active: true }, undefined, Date.now() + TEN_MINUTES);
-    const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request: Buffer.from(sub.request).toString('base64'), actor: sub.actor, sig: Buffer.from(sub.sig).toString('base64') }) });
+    const res = await fetch(`${url}/v1/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request: Buffer.from(sub.request).toString('base64'), actor: sub.actor, sig: Buffer.from(sub.sig).toString('base64') }),
+    });
     expect(res.status).toBe(503);
     expect(((await res.json()) as { code: string }).code).toBe('CLOCK_SKEW');
-    const st = (await (await fetch(`${url}/v1/status`)).json()) as { appendRefused: { code: string; message: string } | null; clockSkew: { maxSeconds: number; peers: { member: string; seconds: number }[] } };
+    const st = (await (await fetch(`${url}/v1/status`)).json()) as {
+      appendRefused: { code: string; message: string } | null;
+      clockSkew: { maxSeconds: number; peers: { member: string; seconds: number }[] };
+    };
     expect(st.appendRefused?.code).toBe('CLOCK_SKEW');
     expect(st.appendRefused?.message).toMatch(/ahead of 2 of 2 peers/);
     expect(st.clockSkew.maxSeconds).toBeGreaterThan(595);
@@ -62,7 +71,7 @@ describe('clock skew', () => {
     await until(() => a.ledger.size(t!.members[0]!.id) === 1, 10_000, 'honest first admin');
   }, 60_000);
 
-  it('a peer\'s time counts only when signed by its ledger key over this exchange\'s nonce', () => {
+  it("a peer's time counts only when signed by its ledger key over this exchange's nonce", () => {
     const net = new Uint8Array(32).fill(5);
     const [a, b] = [testMember(0), testMember(1)];
     const nonce = new Uint8Array(16).fill(1);

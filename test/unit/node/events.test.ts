@@ -155,7 +155,7 @@ describe('server-sent events (GET /v1/events)', () => {
 });
 
 describe('server-sent events: bounded buffering', () => {
-  it('a client that does not read is closed, not buffered for, and does not hold up the node\'s stop', async () => {
+  it("a client that does not read is closed, not buffered for, and does not hold up the node's stop", async () => {
     t = memoryNet(1);
     const node = await t.start(0, { options: { sseHeartbeatMs: 20, sseMaxBufferBytes: 1 << 30 } });
     const url = await node.startApi('127.0.0.1', 0);
@@ -286,7 +286,7 @@ describe('webhooks', () => {
     expect(metrics).toMatch(/tongban_webhook_events_skipped_total\{webhook="0:http:\/\/127\.0\.0\.1:\d+"\} [1-9]/);
   });
 
-  it('two nodes in process: a case opened at one member and handed to the other reaches the other\'s webhook over replication', async () => {
+  it("two nodes in process: a case opened at one member and handed to the other reaches the other's webhook over replication", async () => {
     const { r, until } = await receiver();
     r.down = false;
     t = memoryNet(2);
@@ -297,9 +297,18 @@ describe('webhooks', () => {
     for (const n of [hd, pd]) await untilNode(() => !n.ledger.appendGuard?.(), 10_000, 'own-log recovery');
     const cw = new Uint8Array(32).fill(0x63);
     await pd.ledger.append(submission(t.net, PD.id, 'admin', PD.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }));
-    const open = await pd.ledger.append(submission(t.net, PD.id, 'cw', cw, 'case.open', {
-      item: 'X1', name: 'n', mode: 'proxy', serial: 'PD-1', applicant: new Uint8Array(32).fill(1), handlers: [HD.id], limit: { days: 5, calendar: 'working' }, materials: [],
-    }));
+    const open = await pd.ledger.append(
+      submission(t.net, PD.id, 'cw', cw, 'case.open', {
+        item: 'X1',
+        name: 'n',
+        mode: 'proxy',
+        serial: 'PD-1',
+        applicant: new Uint8Array(32).fill(1),
+        handlers: [HD.id],
+        limit: { days: 5, calendar: 'working' },
+        materials: [],
+      }),
+    );
     const handoff = await pd.ledger.append(submission(t.net, PD.id, 'cw', cw, 'case.handoff', { to: HD.id, purpose: 'handle', via: 'network', materials: [new Uint8Array(32).fill(2)] }, [open.id]));
     // replicated to HD and final there (quorum 2 of 2): HD's outbox and HD's webhook have the case, the hand-off to HD, and finality
     const evs = await outboxUntil(hd, (e) => e.some((x) => x.type === 'record.final' && x.data.author === PD.id && x.data.seq === handoff.seq));

@@ -34,7 +34,11 @@ describe('replication, witnessing, finality and forks in process (in-memory netw
     const add2 = await registrar(t, 2);
     for (let k = 0; k < 10; k++) await Promise.all([add0(k), add2(100 + k)]);
     const [a, c] = [t.members[0]!.id, t.members[2]!.id];
-    await until(all(t, (n) => n.ledger.size(a) === 12 && n.ledger.size(c) === 12 && n.ledger.finalSize(a) === 12 && n.ledger.finalSize(c) === 12), 10_000, 'replication and finality everywhere');
+    await until(
+      all(t, (n) => n.ledger.size(a) === 12 && n.ledger.size(c) === 12 && n.ledger.finalSize(a) === 12 && n.ledger.finalSize(c) === 12),
+      10_000,
+      'replication and finality everywhere',
+    );
     const report = verifyBundle((await t.nodes[3]!.ledger.buildBundle(new Uint8Array(32).fill(3))).bytes, t.net);
     const shown = JSON.stringify(report, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
     expect(report.proofs, shown).toBe('sound');
@@ -46,7 +50,11 @@ describe('replication, witnessing, finality and forks in process (in-memory netw
     await Promise.all([0, 1, 2, 3].map((i) => t!.start(i)));
     const add = await registrar(t, 0);
     const a = t.members[0]!.id;
-    await until(all(t, (n) => n.ledger.finalSize(a) === 2), 10_000, 'registrar final');
+    await until(
+      all(t, (n) => n.ledger.finalSize(a) === 2),
+      10_000,
+      'registrar final',
+    );
     t.hub.partition([t.peer(0), t.peer(1)], [t.peer(2), t.peer(3)]);
     const r = await add(1);
     // A and B hold the record, but two cosignatures are below the quorum of three.
@@ -54,7 +62,11 @@ describe('replication, witnessing, finality and forks in process (in-memory netw
     expect(t.nodes[0]!.ledger.isFinal(a, r.seq, 0)).toBe(false);
     expect(t.nodes[2]!.ledger.size(a)).toBe(2);
     t.hub.heal();
-    await until(all(t, (n) => n.ledger.size(a) === 3 && n.ledger.isFinal(a, r.seq, 0)), 10_000, 'final everywhere after healing');
+    await until(
+      all(t, (n) => n.ledger.size(a) === 3 && n.ledger.isFinal(a, r.seq, 0)),
+      10_000,
+      'final everywhere after healing',
+    );
   });
 
   it('a dropped peer catches up when its links come back: nothing lost or duplicated', async () => {
@@ -79,12 +91,19 @@ describe('replication, witnessing, finality and forks in process (in-memory netw
     await Promise.all([0, 1, 2, 3].map((i) => t!.start(i)));
     const A = t.members[0]!;
     await registrar(t, 0);
-    await until(all(t, (n) => n.ledger.finalSize(A.id) === 2), 10_000, 'A replicated and final');
+    await until(
+      all(t, (n) => n.ledger.finalSize(A.id) === 2),
+      10_000,
+      'A replicated and final',
+    );
     await t.stop(0);
     t.hub.partition([t.peer(1)], [t.peer(2), t.peer(3)]);
     const head = t.nodes[1]!.ledger.head(A.id)!;
     const fork = (tag: number) =>
-      sealRecord(encodeRecord({ v: 1, net: t!.net, author: A.id, seq: 2, prev: head.id, epoch: 0, ts: head.ts + 1, kind: 'evidence.fork', body: { a: Uint8Array.of(tag), b: Uint8Array.of(tag) } }), A.seed).bytes;
+      sealRecord(
+        encodeRecord({ v: 1, net: t!.net, author: A.id, seq: 2, prev: head.id, epoch: 0, ts: head.ts + 1, kind: 'evidence.fork', body: { a: Uint8Array.of(tag), b: Uint8Array.of(tag) } }),
+        A.seed,
+      ).bytes;
     await t.nodes[1]!.ledger.acceptForeign(A.id, [fork(1)]);
     await t.nodes[2]!.ledger.acceptForeign(A.id, [fork(2)]);
     expect([1, 2, 3].some((i) => t!.nodes[i]!.ledger.isForked(A.id))).toBe(false);
@@ -106,7 +125,11 @@ describe('replication, witnessing, finality and forks in process (in-memory netw
     await until(() => t!.nodes[0]!.ledger.finalSize(b) === 32, 10_000, 'final among the first three');
     const d = await t.start(3);
     await until(() => [0, 1, 2].every((i) => d.ledger.size(t!.members[i]!.id) === t!.nodes[i]!.ledger.size(t!.members[i]!.id)), 10_000, 'late joiner backfilled');
-    await until(all(t, (n) => n.ledger.finalSize(t!.members[3]!.id) === 1), 10_000, 'late joiner first record final everywhere');
+    await until(
+      all(t, (n) => n.ledger.finalSize(t!.members[3]!.id) === 1),
+      10_000,
+      'late joiner first record final everywhere',
+    );
     // finality of the logs it fetched comes with the checkpoint notes in the heads, right after the records
     await until(() => [0, 1, 2].every((i) => d.ledger.finalSize(t!.members[i]!.id) === t!.nodes[i]!.ledger.size(t!.members[i]!.id)), 10_000, 'backfilled logs final at the late joiner');
   });

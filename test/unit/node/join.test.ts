@@ -53,7 +53,12 @@ describe('governance over the network', () => {
       logger: pino({ level: 'silent' }),
       options: { antiEntropyMs: 1000 },
     });
-    extra.push({ stop: async () => { await d.stop(); dir.cleanup(); } });
+    extra.push({
+      stop: async () => {
+        await d.stop();
+        dir.cleanup();
+      },
+    });
     await until(() => d.ledger.epoch === 1 && d.ledger.size(D.id) === 1, 20_000, 'newcomer admitted');
     await until(() => M.every((m, i) => d.ledger.size(m.id) === t!.nodes[i]!.ledger.size(m.id)), 20_000, 'newcomer replicated all logs');
     await until(() => d.ledger.finalSize(D.id) === 1 && t!.nodes[0]!.ledger.finalSize(D.id) === 1, 20_000, 'newcomer records final');

@@ -91,7 +91,18 @@ describe('own-log recovery policy', () => {
   it('with acceptEmptyLog an empty log starts at once; a non-empty one still waits', () => {
     const mk = (held: number) => {
       const s = setup(3, held, {});
-      const r = new OwnLogRecovery({ ledger: { self: { id: s.ids[0]! }, config: buildConfig({ consortium: CONSORTIUM, epoch: 0, members: [0, 1, 2].map((i) => testMember(i).member) }), size: () => held, recoverOwn: async () => ({ accepted: 0 }), addCheckpoint: async () => ({ status: 'known' }) }, peers: { heads: async () => [], range: async () => [] }, log, acceptEmptyLog: true });
+      const r = new OwnLogRecovery({
+        ledger: {
+          self: { id: s.ids[0]! },
+          config: buildConfig({ consortium: CONSORTIUM, epoch: 0, members: [0, 1, 2].map((i) => testMember(i).member) }),
+          size: () => held,
+          recoverOwn: async () => ({ accepted: 0 }),
+          addCheckpoint: async () => ({ status: 'known' }),
+        },
+        peers: { heads: async () => [], range: async () => [] },
+        log,
+        acceptEmptyLog: true,
+      });
       r.start();
       return r.recovered;
     };

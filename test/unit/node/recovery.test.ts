@@ -149,12 +149,20 @@ describe('own-log recovery after a lost or restored store', () => {
     await expect(a.ledger.cosign(B, cp.checkpoint.size)).rejects.toMatchObject({ code: 'RECOVERING' });
     const m = t.members[0]!;
     const sub = submission(t.net, m.id, 'admin', m.adminSeed, 'org.actor', { id: 'x', key: publicKeyOf(reg), roles: ['registrar'], active: true });
-    const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request: Buffer.from(sub.request).toString('base64'), actor: sub.actor, sig: Buffer.from(sub.sig).toString('base64') }) });
+    const res = await fetch(`${url}/v1/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request: Buffer.from(sub.request).toString('base64'), actor: sub.actor, sig: Buffer.from(sub.sig).toString('base64') }),
+    });
     expect(res.status).toBe(503);
     expect(((await res.json()) as { code: string }).code).toBe('RECOVERING');
     // nor does it sign a governance approval: an approval given before the loss may not be known yet
     const gov = submission(t.net, m.id, 'admin', m.adminSeed, 'gov.sign', { config: new Uint8Array(32).fill(7) });
-    const g = await fetch(`${url}/v1/governance/approvals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request: Buffer.from(gov.request).toString('base64'), actor: gov.actor, sig: Buffer.from(gov.sig).toString('base64') }) });
+    const g = await fetch(`${url}/v1/governance/approvals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request: Buffer.from(gov.request).toString('base64'), actor: gov.actor, sig: Buffer.from(gov.sig).toString('base64') }),
+    });
     expect(g.status).toBe(503);
     const st = (await (await fetch(`${url}/v1/status`)).json()) as { appendRefused: { code: string } | null };
     expect(st.appendRefused?.code).toBe('RECOVERING');

@@ -18,7 +18,7 @@ describe('removal through governance', () => {
     const M = t.members;
     const D = M[3]!;
     const [n0, n1] = [t.nodes[0]!, t.nodes[1]!];
-    await until(() => [0, 1, 2].every((i) => t!.nodes[i]!.ledger.finalSize(D.id) === 1), 20_000, 'D\'s first admin final everywhere');
+    await until(() => [0, 1, 2].every((i) => t!.nodes[i]!.ledger.finalSize(D.id) === 1), 20_000, "D's first admin final everywhere");
     // a record D signs that no witness cosigned (D's own node never saw it): not final when D is removed
     const head = n1.ledger.head(D.id)!;
     const signed = (seq: number, prev: Uint8Array, ts: number, tag: number) =>
@@ -42,8 +42,11 @@ describe('removal through governance', () => {
     await until(() => [0, 1, 2].every((i) => t!.nodes[i]!.host.getConnections().every((c) => c.remotePeer.toString() !== D.member.peer)), 10_000, 'D disconnected');
     // the gater now refuses D: members do not dial it, and its own attempts leave no connection behind
     await expect(n0.host.dial(peerIdFromString(D.member.peer), { signal: AbortSignal.timeout(3_000) }).then(() => 'connected')).rejects.toThrow();
-    await t.nodes[3]!.host.dial(peerIdFromString(M[0]!.member.peer), { signal: AbortSignal.timeout(3_000) }).then(() => undefined, () => undefined);
-    await until(() => n0.host.getConnections().every((c) => c.remotePeer.toString() !== D.member.peer), 10_000, 'D\'s new connection refused');
+    await t.nodes[3]!.host.dial(peerIdFromString(M[0]!.member.peer), { signal: AbortSignal.timeout(3_000) }).then(
+      () => undefined,
+      () => undefined,
+    );
+    await until(() => n0.host.getConnections().every((c) => c.remotePeer.toString() !== D.member.peer), 10_000, "D's new connection refused");
     // D's log is closed at its last final checkpoint (size 1): the later record is not served, though held
     expect(n1.ledger.closedSize(D.id)).toBe(1);
     expect(n1.ledger.size(D.id)).toBe(2);

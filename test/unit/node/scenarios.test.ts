@@ -43,11 +43,12 @@ describe('node scenarios (in-process, real TCP on 127.0.0.1)', () => {
     try {
       const target = multiaddr(t.nodes[0]!.addresses()[0]!);
       // The member's gater drops the connection once the intruder's peer id is known (after Noise).
-      await intruder.dial(target, { signal: AbortSignal.timeout(5_000) }).then(() => 'connected', () => 'refused');
+      await intruder.dial(target, { signal: AbortSignal.timeout(5_000) }).then(
+        () => 'connected',
+        () => 'refused',
+      );
       const ids = protocolIds(t.net);
-      await expect(
-        intruder.dialProtocol(peerIdFromString(t.members[0]!.member.peer), ids.sync, { signal: AbortSignal.timeout(3_000) }).then((s) => s.close()),
-      ).rejects.toBeTruthy();
+      await expect(intruder.dialProtocol(peerIdFromString(t.members[0]!.member.peer), ids.sync, { signal: AbortSignal.timeout(3_000) }).then((s) => s.close())).rejects.toBeTruthy();
       intruder.services.pubsub.subscribe(ids.heads);
       await intruder.services.pubsub.publish(ids.heads, encodeMessage({ note: 'forged' })).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 500));
@@ -85,12 +86,19 @@ describe('node scenarios (in-process, real TCP on 127.0.0.1)', () => {
     // the test signs two different records for seq 2 with A's key
     const head = t.nodes[1]!.ledger.head(A.id)!;
     const fork = (tag: number) =>
-      sealRecord(encodeRecord({ v: 1, net: t!.net, author: A.id, seq: 2, prev: head.id, epoch: 0, ts: head.ts + 1, kind: 'evidence.fork', body: { a: Uint8Array.of(tag), b: Uint8Array.of(tag) } }), A.seed).bytes;
+      sealRecord(
+        encodeRecord({ v: 1, net: t!.net, author: A.id, seq: 2, prev: head.id, epoch: 0, ts: head.ts + 1, kind: 'evidence.fork', body: { a: Uint8Array.of(tag), b: Uint8Array.of(tag) } }),
+        A.seed,
+      ).bytes;
     await t.nodes[1]!.ledger.acceptForeign(A.id, [fork(1)]);
     await t.nodes[2]!.ledger.acceptForeign(A.id, [fork(2)]);
     // Detection is two steps (the fork is known, then the evidence record is appended): wait for both.
     const evidence = async (i: number) => (await t!.nodes[i]!.ledger.byKind('evidence.fork', t!.members[i]!.id)).length;
-    await until(async () => (await Promise.all([1, 2, 3].map(async (i) => t!.nodes[i]!.ledger.isForked(A.id) && (await evidence(i)) > 0))).every(Boolean), 15_000, 'fork detected and evidence stored at every honest node');
+    await until(
+      async () => (await Promise.all([1, 2, 3].map(async (i) => t!.nodes[i]!.ledger.isForked(A.id) && (await evidence(i)) > 0))).every(Boolean),
+      15_000,
+      'fork detected and evidence stored at every honest node',
+    );
     for (const i of [1, 2, 3]) {
       const n = t.nodes[i]!;
       expect((await n.ledger.byKind('evidence.fork', t.members[i]!.id)).length).toBe(1);

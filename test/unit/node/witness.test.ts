@@ -30,10 +30,9 @@ describe('witnessing by request (authors gather cosignatures)', () => {
     const A = t.members[0]!;
     await until(() => nodes.every((n) => n.ledger.size(A.id) === 1 && n.ledger.finalSize(A.id) === 1), 20_000, 'first admin final everywhere');
     await new Promise((r) => setTimeout(r, 500));
-    const before = await Promise.all(nodes.map((n) => Promise.all([
-      counter(n, 'tongban_witness_requests_total', { direction: 'in' }),
-      counter(n, 'tongban_gossip_messages_total', { direction: 'out', reason: 'cosignature' }),
-    ])));
+    const before = await Promise.all(
+      nodes.map((n) => Promise.all([counter(n, 'tongban_witness_requests_total', { direction: 'in' }), counter(n, 'tongban_gossip_messages_total', { direction: 'out', reason: 'cosignature' })])),
+    );
     await nodes[0]!.ledger.append(submission(t.net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(reg), roles: ['registrar'], active: true }));
     for (let k = 0; k < 5; k++) {
       const r = await nodes[0]!.ledger.append(submission(t.net, A.id, 'li.na', reg, 'doc.register', { doc: new Uint8Array(32).fill(k + 1), type: 'permit', class: 'public' }));
@@ -52,7 +51,7 @@ describe('witnessing by request (authors gather cosignatures)', () => {
     const nodes = await Promise.all([0, 1, 2].map((i) => t!.start(i)));
     const [A, B] = [t.members[0]!, t.members[1]!];
     // every first admin (appended once each node has recovered its own log) is held everywhere before the forged requests
-    await until(() => nodes.every((n) => t!.members.every((m) => n.ledger.size(m.id) === 1) && n.ledger.finalSize(A.id) === 1), 20_000, 'first admins held, A\'s final');
+    await until(() => nodes.every((n) => t!.members.every((m) => n.ledger.size(m.id) === 1) && n.ledger.finalSize(A.id) === 1), 20_000, "first admins held, A's final");
     const ids = protocolIds(t.net);
     const ask = (req: Record<string, unknown>) => callRpc(nodes[1]!.host, peerIdFromString(A.member.peer), ids.witness, req as never, { maxBytes: 1 << 20, timeoutMs: 5_000 });
     await expect(ask({ note: 'not a note' })).rejects.toBeTruthy();

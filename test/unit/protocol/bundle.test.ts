@@ -49,18 +49,19 @@ describe('reproducing the bundle from the same inputs', () => {
   // The vector predates the (author, seq) order of §8 (its entries are depth-first): the same entries,
   // each with the same proof, in (author, seq) order, byte for byte.
   it('gives the same entries, in (author, seq) order', async () => {
-    const trees = Object.fromEntries(authors.map((a) => {
-      const t = new MemoryTree();
-      for (const env of logs[a]!) t.append(env.id);
-      return [a, t];
-    }));
+    const trees = Object.fromEntries(
+      authors.map((a) => {
+        const t = new MemoryTree();
+        for (const env of logs[a]!) t.append(env.id);
+        return [a, t];
+      }),
+    );
     const all = authors.flatMap((a) => logs[a]!);
     const doc = fromHex(cv.document.sha256);
     const docRecords = all.filter((e) => e.record.kind.startsWith('doc.') && toHex(e.record.body.doc as Uint8Array) === toHex(doc));
     const selected = await selectBundleRecords(docRecords, {
       byId: (id) => all.find((e) => toHex(e.id) === toHex(id)),
-      actorRecords: (author, actorId, seq) =>
-        logs[author]!.filter((e) => e.record.kind === 'org.actor' && (e.record.body as unknown as OrgActorBody).id === actorId && e.record.seq < seq),
+      actorRecords: (author, actorId, seq) => logs[author]!.filter((e) => e.record.kind === 'org.actor' && (e.record.body as unknown as OrgActorBody).id === actorId && e.record.seq < seq),
     });
     const configsOf = cv.configs.map((c: { hex: string; approvals?: { member: string; sigHex: string }[] }) => ({
       bytes: fromHex(c.hex),
@@ -84,7 +85,17 @@ describe('reproducing the bundle from the same inputs', () => {
     };
     const sorted = encodeBundle({ ...vectorBundle, entries: [...vectorBundle.entries].sort((a, b) => (key(a) < key(b) ? -1 : 1)) });
     expect(toHex(bytes)).toBe(toHex(sorted));
-    expect(selected.map((e) => `${e.record.author}/${e.record.seq}`)).toEqual(['bj-haidian/0', 'bj-haidian/1', 'bj-haidian/2', 'bj-haidian/4', 'ha-zhengzhou/0', 'ha-zhengzhou/1', 'ha-zhengzhou/2', 'sh-pudong/0', 'sh-pudong/2']);
+    expect(selected.map((e) => `${e.record.author}/${e.record.seq}`)).toEqual([
+      'bj-haidian/0',
+      'bj-haidian/1',
+      'bj-haidian/2',
+      'bj-haidian/4',
+      'ha-zhengzhou/0',
+      'ha-zhengzhou/1',
+      'ha-zhengzhou/2',
+      'sh-pudong/0',
+      'sh-pudong/2',
+    ]);
     expect(toHex(encodeBundle(decodeBundle(bundleBytes)))).toBe(cv.bundleHex);
     // Either order verifies the same.
     expect(verifyBundle(bytes, net).events).toEqual(verifyBundle(bundleBytes, net).events);

@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../protocol/bytes.js';
 import { decodeCanonical, encodeCanonical } from '../../../protocol/cbor.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
-import {
-  approveConfig, buildConfig, configId, createJoinRequest, decodeConfig, defaultQuorum, encodeConfig, parseJoinRequest, verifyConfigChain,
-} from '../../../protocol/config/index.js';
+import { approveConfig, buildConfig, configId, createJoinRequest, decodeConfig, defaultQuorum, encodeConfig, parseJoinRequest, verifyConfigChain } from '../../../protocol/config/index.js';
 import { ProtocolError } from '../../../protocol/errors.js';
 import { cv, founders, genesis, ledgerSeed, memberOfVector, net } from './consortium-helpers.js';
 
@@ -50,14 +48,24 @@ describe('consortium configs (vectors/consortium.json)', () => {
     const cfg1 = buildConfig({ consortium: cv.consortium, epoch: 1, prev: new Uint8Array(32), members: [...founders, 'gd-guangzhou'].map(memberOfVector) });
     const bytes = encodeConfig(cfg1);
     const approvals = founders.map((m) => ({ member: m, sig: approveConfig(configId(bytes), ledgerSeed(m)) }));
-    expect(() => verifyConfigChain(net, [{ bytes: fromHex(cv.configs[0].hex), approvals: [] }, { bytes, approvals }])).toThrow(
-      expect.objectContaining({ code: 'CONFIG_CHAIN' }),
-    );
+    expect(() =>
+      verifyConfigChain(net, [
+        { bytes: fromHex(cv.configs[0].hex), approvals: [] },
+        { bytes, approvals },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'CONFIG_CHAIN' }));
   });
 });
 
 describe('default quorums (§4)', () => {
-  it.each([[1, 1], [3, 2], [4, 3], [5, 4], [7, 5], [34, 23]])('n=%i → %i', (n, q) => {
+  it.each([
+    [1, 1],
+    [3, 2],
+    [4, 3],
+    [5, 4],
+    [7, 5],
+    [34, 23],
+  ])('n=%i → %i', (n, q) => {
     expect(defaultQuorum(n)).toBe(q);
   });
 });

@@ -8,7 +8,11 @@ import { Scenario } from '../../helpers/bundle-scenario.js';
 /** A scenario whose records all count so far, viewed as the node that holds them. */
 function held(s: Scenario): MemoryView {
   const all = [...s.logs.values()].flat();
-  const v = new MemoryView([s.config], [s.net], all.filter((e) => e.record.kind === 'org.actor'));
+  const v = new MemoryView(
+    [s.config],
+    [s.net],
+    all.filter((e) => e.record.kind === 'org.actor'),
+  );
   for (const e of all) v.add(e);
   return v;
 }
@@ -37,7 +41,13 @@ function world() {
 }
 
 const propose = (s: Scenario, author: string, kind: string, body: Record<string, unknown>, refs?: Uint8Array[], actor = 'x'): Proposed => ({
-  author, seq: next(s, author), epoch: 0, kind, body: body as never, actor, ...(refs ? { refs } : {}),
+  author,
+  seq: next(s, author),
+  epoch: 0,
+  kind,
+  body: body as never,
+  actor,
+  ...(refs ? { refs } : {}),
 });
 
 describe('domain rules (protocol/domain): each refused with its rule, duplicates name the standing record', () => {
@@ -55,7 +65,11 @@ describe('domain rules (protocol/domain): each refused with its rule, duplicates
   const cases: [string, DomainRule, (w: ReturnType<typeof world>) => Proposed, ((w: ReturnType<typeof world>) => Envelope)?][] = [
     ['an unknown kind asked by an actor', 'KIND_UNKNOWN', ({ s, A }) => propose(s, A, 'doc.stamp', { doc })],
     ['an approval of a registration not held', 'REF_UNKNOWN', ({ s, B }) => propose(s, B, 'doc.approve', { doc, decision: 'approve', role: 'review' }, [new Uint8Array(32).fill(7)])],
-    ['an approval that refers to another document\'s registration', 'REF_UNKNOWN', ({ s, B, reg }) => propose(s, B, 'doc.approve', { doc: new Uint8Array(32).fill(2), decision: 'approve', role: 'review' }, [reg.id])],
+    [
+      "an approval that refers to another document's registration",
+      'REF_UNKNOWN',
+      ({ s, B, reg }) => propose(s, B, 'doc.approve', { doc: new Uint8Array(32).fill(2), decision: 'approve', role: 'review' }, [reg.id]),
+    ],
     ['a revoke by a member that does not own the registration', 'REVOKE_NOT_OWNER', ({ s, B, reg }) => propose(s, B, 'doc.revoke', { doc, reason: 'no' }, [reg.id])],
     ['a share to a non-member', 'SHARE_NOT_MEMBER', ({ s, A, reg }) => propose(s, A, 'doc.share', { doc, to: 'xz-nowhere', purpose: 'p' }, [reg.id])],
     ['a share of a document not registered', 'REF_UNKNOWN', ({ s, A }) => propose(s, A, 'doc.share', { doc: new Uint8Array(32).fill(3), to: 'sh-pudong', purpose: 'p' })],
@@ -126,7 +140,7 @@ describe('domain rules (protocol/domain): each refused with its rule, duplicates
     expect(refused(v, propose(s, A, 'gov.approve', { config: s.net, sig: approveConfig(s.net, s.member(0).seed) })).rule).toBe('CONFIG_ADOPTED');
   });
 
-  it('a peer\'s unknown kind, even with an actor, is still accepted by receivers (§5.1); only this node\'s API refuses it', () => {
+  it("a peer's unknown kind, even with an actor, is still accepted by receivers (§5.1); only this node's API refuses it", () => {
     const { s, A } = world();
     const log = s.logs.get(A)!;
     const head = log.at(-1)!;

@@ -12,7 +12,7 @@ describe('FinalityPolicy (one per epoch, tlog-policy semantics)', () => {
   const [A, B, C, D] = ids as [string, string, string, string];
   const policy = FinalityPolicy.of(s.config);
 
-  it('is built once per config, with the epoch\'s witnesses and quorum', () => {
+  it("is built once per config, with the epoch's witnesses and quorum", () => {
     expect(FinalityPolicy.of(s.config)).toBe(policy);
     expect([policy.epoch, policy.needed, policy.witnesses.map((w) => w.id)]).toEqual([0, 3, [...ids].sort()]);
   });
@@ -24,7 +24,17 @@ describe('FinalityPolicy (one per epoch, tlog-policy semantics)', () => {
     const twice = cosign(n.text, originOf(CONSORTIUM, B), s.member(1).seed, 200);
     expect(policy.check({ text: n.text, sigs: [...n.sigs, extra, twice] })).toMatchObject({ count: 2, needed: 3, final: false, witnessed: null });
     const q = s.checkpoint(A, 1, [D, B, C], [400, 100, 250]);
-    expect(policy.check(q)).toEqual({ counted: [{ id: B, time: 100_000 }, { id: C, time: 250_000 }, { id: D, time: 400_000 }], count: 3, needed: 3, final: true, witnessed: 400_000 });
+    expect(policy.check(q)).toEqual({
+      counted: [
+        { id: B, time: 100_000 },
+        { id: C, time: 250_000 },
+        { id: D, time: 400_000 },
+      ],
+      count: 3,
+      needed: 3,
+      final: true,
+      witnessed: 400_000,
+    });
   });
 
   it('a known witness line that does not verify is an error, not noise', () => {

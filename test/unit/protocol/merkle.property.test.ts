@@ -1,8 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  MemoryTree, consistencyProof, inclusionProof, leafHash, splitStoredHashIndex, storedHashCount, storedHashIndex, treeHash,
-  verifyConsistency, verifyInclusion, type HashReader,
+  MemoryTree,
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  splitStoredHashIndex,
+  storedHashCount,
+  storedHashIndex,
+  treeHash,
+  verifyConsistency,
+  verifyInclusion,
+  type HashReader,
 } from '../../../protocol/merkle/index.js';
 
 const flipBit = (h: Uint8Array, bit: number): Uint8Array => {

@@ -2,9 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../protocol/bytes.js';
 import { cryptoBackend, sha256, useCrypto } from '../../../protocol/crypto.js';
 import {
-  EMPTY_ROOT, MemoryTree, consistencyFrom, consistencyNeeded, consistencyProof, inclusionFrom, inclusionNeeded, inclusionProof,
-  leafHash, nodeHash, rootFromInclusion, splitStoredHashIndex, storedHashCount, storedHashIndex, storedHashes, storedHashesFrom,
-  storedHashesNeeded, treeHash, treeHashFrom, treeHashNeeded, verifyConsistency, verifyInclusion, type HashReader,
+  EMPTY_ROOT,
+  MemoryTree,
+  consistencyFrom,
+  consistencyNeeded,
+  consistencyProof,
+  inclusionFrom,
+  inclusionNeeded,
+  inclusionProof,
+  leafHash,
+  nodeHash,
+  rootFromInclusion,
+  splitStoredHashIndex,
+  storedHashCount,
+  storedHashIndex,
+  storedHashes,
+  storedHashesFrom,
+  storedHashesNeeded,
+  treeHash,
+  treeHashFrom,
+  treeHashNeeded,
+  verifyConsistency,
+  verifyInclusion,
+  type HashReader,
 } from '../../../protocol/merkle/index.js';
 import { vector } from './fixtures.js';
 
@@ -83,8 +103,25 @@ describe('RFC 6962 vectors from Go sumdb/tlog (merkle.json)', () => {
       const root = fromHex(v.roots[t.size - 1]);
       expect(hex(tree.inclusionProof(t.index, t.size))).toEqual(t.path);
       expect(hex(await inclusionProof(t.index, t.size, log.reader))).toEqual(t.path);
-      expect(verifyInclusion(leafHashes[t.index]!, t.index, t.size, t.path.map((h: string) => fromHex(h)), root)).toBe(true);
-      expect(toHex(rootFromInclusion(leafHashes[t.index]!, t.index, t.size, t.path.map((h: string) => fromHex(h)))!)).toBe(toHex(root));
+      expect(
+        verifyInclusion(
+          leafHashes[t.index]!,
+          t.index,
+          t.size,
+          t.path.map((h: string) => fromHex(h)),
+          root,
+        ),
+      ).toBe(true);
+      expect(
+        toHex(
+          rootFromInclusion(
+            leafHashes[t.index]!,
+            t.index,
+            t.size,
+            t.path.map((h: string) => fromHex(h)),
+          )!,
+        ),
+      ).toBe(toHex(root));
     }
   });
   it('consistency proofs: equal to Go and verifying', async () => {
@@ -264,11 +301,23 @@ describe('verifiers are total: malformed input is false/null, never a throw', ()
   });
   it('inclusion', () => {
     const cases: [unknown, unknown, unknown, unknown, unknown][] = [
-      [leaves[5], -1, 12, p, root], [leaves[5], 5.5, 12, p, root], [leaves[5], 5, 12.5, p, root], [leaves[5], NaN, 12, p, root],
-      [leaves[5], '5', 12, p, root], [leaves[5], 12, 12, p, root], [leaves[5], 5, 2 ** 53, p, root],
-      [leaves[5]!.subarray(1), 5, 12, p, root], [leaves[5], 5, 12, p, root.subarray(1)], [leaves[5], 5, 12, p, null],
-      [leaves[5], 5, 12, [...p.slice(1), p[0]!.subarray(1)], root], [leaves[5], 5, 12, [...p, 'x'], root], [leaves[5], 5, 12, 'p', root],
-      [leaves[5], 5, 12, null, root], [undefined, 5, 12, p, root], [leaves[5], 5, 12, [...p, root], root], [leaves[5], 5, 12, p.slice(1), root],
+      [leaves[5], -1, 12, p, root],
+      [leaves[5], 5.5, 12, p, root],
+      [leaves[5], 5, 12.5, p, root],
+      [leaves[5], NaN, 12, p, root],
+      [leaves[5], '5', 12, p, root],
+      [leaves[5], 12, 12, p, root],
+      [leaves[5], 5, 2 ** 53, p, root],
+      [leaves[5]!.subarray(1), 5, 12, p, root],
+      [leaves[5], 5, 12, p, root.subarray(1)],
+      [leaves[5], 5, 12, p, null],
+      [leaves[5], 5, 12, [...p.slice(1), p[0]!.subarray(1)], root],
+      [leaves[5], 5, 12, [...p, 'x'], root],
+      [leaves[5], 5, 12, 'p', root],
+      [leaves[5], 5, 12, null, root],
+      [undefined, 5, 12, p, root],
+      [leaves[5], 5, 12, [...p, root], root],
+      [leaves[5], 5, 12, p.slice(1), root],
       [leaves[5], 5, 12, Array(65).fill(root), root],
     ];
     for (const [l, i, s, pr, r] of cases) {
@@ -278,10 +327,21 @@ describe('verifiers are total: malformed input is false/null, never a throw', ()
   });
   it('consistency', () => {
     const cases: [unknown, unknown, unknown, unknown, unknown][] = [
-      [-1, 12, root7, root, c], [7.5, 12, root7, root, c], [7, 12.5, root7, root, c], [13, 12, root7, root, c], [7, 2 ** 53, root7, root, c],
-      [7, 12, root7.subarray(1), root, c], [7, 12, root7, root.subarray(1), c], [7, 12, root7, root, [...c.slice(1), c[0]!.subarray(1)]],
-      [7, 12, root7, root, null], [7, 12, root7, root, [...c, root]], [7, 12, root7, root, c.slice(1)], [7, 12, root7, root, []],
-      [7, 12, root7, root, Array(65).fill(root)], ['7', 12, root7, root, c], [7, 12, undefined, root, c],
+      [-1, 12, root7, root, c],
+      [7.5, 12, root7, root, c],
+      [7, 12.5, root7, root, c],
+      [13, 12, root7, root, c],
+      [7, 2 ** 53, root7, root, c],
+      [7, 12, root7.subarray(1), root, c],
+      [7, 12, root7, root.subarray(1), c],
+      [7, 12, root7, root, [...c.slice(1), c[0]!.subarray(1)]],
+      [7, 12, root7, root, null],
+      [7, 12, root7, root, [...c, root]],
+      [7, 12, root7, root, c.slice(1)],
+      [7, 12, root7, root, []],
+      [7, 12, root7, root, Array(65).fill(root)],
+      ['7', 12, root7, root, c],
+      [7, 12, undefined, root, c],
     ];
     for (const [m, n, a, b, pr] of cases) expect(verifyConsistency(any(m), any(n), any(a), any(b), any(pr))).toBe(false);
   });

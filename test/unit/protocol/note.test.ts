@@ -62,7 +62,7 @@ describe('note.json', () => {
   it('parses and verifies the Go sumdb/note doc example', () => {
     const n = parseNote(nv.goDocNote.note);
     const vk = parseVkey(nv.goDocNote.vkey);
-    expect(n.text).toBe('If you think cryptography is the answer to your problem,\nthen you don\'t know what your problem is.\n');
+    expect(n.text).toBe("If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n");
     expect(n.sigs).toHaveLength(1);
     expect(n.sigs[0]!.name).toBe('PeterNeumann');
     expect(toHex(n.sigs[0]!.keyId)).toBe('c74f20a3');
@@ -113,11 +113,7 @@ describe('note.json', () => {
     const p = parseTlogProof(nv.tlogProof.proof);
     expect(toHex(p.extra!)).toBe(nv.tlogProof.leafHex);
     expect(p.index).toBe(5);
-    expect(p.path.map(toBase64)).toEqual([
-      'vBoGQ7EuTS18d5GPROD095qDi2z57FtcKD4fTYhZnms=',
-      'yoVOoSjtBQtBs1/8G4e46yveRh6eO1WW7Oa51ZdaCuA=',
-      '037kGJdt2VdTwcc4Yrk5j6Kiz5tP8P3+izDNlSCWFLc=',
-    ]);
+    expect(p.path.map(toBase64)).toEqual(['vBoGQ7EuTS18d5GPROD095qDi2z57FtcKD4fTYhZnms=', 'yoVOoSjtBQtBs1/8G4e46yveRh6eO1WW7Oa51ZdaCuA=', '037kGJdt2VdTwcc4Yrk5j6Kiz5tP8P3+izDNlSCWFLc=']);
     expect(formatNote(p.checkpoint)).toBe(cp.cosignedNote);
     expect(formatTlogProof(p)).toBe(nv.tlogProof.proof);
     const c = parseCheckpoint(p.checkpoint.text);
@@ -183,7 +179,10 @@ describe('policy', () => {
   });
 
   it('reads comments, blank lines, tabs, URLs, any/all and nested groups', () => {
-    const [a, b, c] = cv.policyEpoch1.split('\n').filter((l: string) => l.startsWith('witness ')).map((l: string) => l.split(' ')[2]);
+    const [a, b, c] = cv.policyEpoch1
+      .split('\n')
+      .filter((l: string) => l.startsWith('witness '))
+      .map((l: string) => l.split(' ')[2]);
     const text = `# test\n\n  witness A ${a} https://a.example/\nwitness\tB ${b}\nwitness C ${c}\ngroup AB any A B\ngroup top all AB C \nquorum top\n`;
     const p = parsePolicy(text);
     expect(p.witnesses[0]!.url).toBe('https://a.example/');
@@ -223,7 +222,7 @@ describe('policy', () => {
     rejects('POLICY_INVALID', () => renderPolicy({ ...input(ids), groupName: 'bj-haidian' }));
     const i = input(ids);
     rejects('POLICY_INVALID', () => renderPolicy({ ...i, witnesses: [...i.witnesses, { ...i.witnesses[0]!, id: 'other' }] }));
-    rejects('POLICY_INVALID', () => renderPolicy({ ...i, witnesses: [{ ...i.witnesses[0]!, id: 'none' }] , threshold: 1 }));
+    rejects('POLICY_INVALID', () => renderPolicy({ ...i, witnesses: [{ ...i.witnesses[0]!, id: 'none' }], threshold: 1 }));
   });
 });
 

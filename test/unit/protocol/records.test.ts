@@ -2,8 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../protocol/bytes.js';
 import { encodeCanonical, type CborMap } from '../../../protocol/cbor.js';
 import {
-  acceptRecord, decodeEnvelope, encodeRecord, RecordRejected, sealRecord, signRequest, MAX_ENVELOPE_BYTES,
-  type AcceptContext, type Envelope, type Record as LedgerRecord, type RuleCode,
+  acceptRecord,
+  decodeEnvelope,
+  encodeRecord,
+  RecordRejected,
+  sealRecord,
+  signRequest,
+  MAX_ENVELOPE_BYTES,
+  type AcceptContext,
+  type Envelope,
+  type Record as LedgerRecord,
+  type RuleCode,
 } from '../../../protocol/records/index.js';
 import { actorSeed, contextFor, cv, envelopes, ledgerSeed, net } from './consortium-helpers.js';
 
@@ -43,19 +52,18 @@ describe('records of vectors/consortium.json', () => {
 });
 
 /** Build bj-haidian's next record (seq 5) and let a test break exactly one rule. */
-function next(opts: {
-  record?: Partial<LedgerRecord>;
-  actor?: string | null;
-  actorKey?: Uint8Array;
-  at?: number;
-  signer?: Uint8Array;
-  kind?: string;
-  body?: CborMap;
-  refs?: Uint8Array[];
-} = {}): Uint8Array {
+function next(
+  opts: { record?: Partial<LedgerRecord>; actor?: string | null; actorKey?: Uint8Array; at?: number; signer?: Uint8Array; kind?: string; body?: CborMap; refs?: Uint8Array[] } = {},
+): Uint8Array {
   const head = logs['bj-haidian']!.at(-1)!;
   const base: LedgerRecord = {
-    v: 1, net, author: 'bj-haidian', seq: 5, prev: head.id, epoch: 0, ts: head.record.ts + 1000,
+    v: 1,
+    net,
+    author: 'bj-haidian',
+    seq: 5,
+    prev: head.id,
+    epoch: 0,
+    ts: head.record.ts + 1000,
     kind: opts.kind ?? 'doc.register',
     body: opts.body ?? { doc: new Uint8Array(32).fill(7), type: 'permit', class: 'public' },
     refs: opts.refs,
@@ -112,7 +120,16 @@ describe('acceptance rules (§5.1, §5.3): each test breaks exactly one rule', (
   it('UNKNOWN_EPOCH', () => expectRule('UNKNOWN_EPOCH', next({ record: { epoch: 7 } })));
   it('NOT_AUTHOR', () => {
     const bytes = sealRecord(
-      encodeRecord({ v: 1, net, author: 'gd-guangzhou', seq: 0, epoch: 0, ts: now, kind: 'org.actor', body: { id: 'admin', key: fromHex('8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c'), roles: ['admin'], active: true } }),
+      encodeRecord({
+        v: 1,
+        net,
+        author: 'gd-guangzhou',
+        seq: 0,
+        epoch: 0,
+        ts: now,
+        kind: 'org.actor',
+        body: { id: 'admin', key: fromHex('8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c'), roles: ['admin'], active: true },
+      }),
       ledgerSeed('gd-guangzhou'),
     ).bytes;
     expectRule('NOT_AUTHOR', bytes, contextFor(logs, now), null);

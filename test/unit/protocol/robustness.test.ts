@@ -70,10 +70,13 @@ describe('robustness under random mutation', () => {
       fc.property(fc.integer({ min: 0, max: allEnvs.length - 1 }), mutation, (i, m) => {
         const env = allEnvs[i]!;
         const bytes = mutate(env.bytes, m);
-        const head = env.record.seq === 0 ? null : (() => {
-          const p = logs[env.record.author]![env.record.seq - 1]!;
-          return { seq: p.record.seq, id: p.id, epoch: p.record.epoch, ts: p.record.ts };
-        })();
+        const head =
+          env.record.seq === 0
+            ? null
+            : (() => {
+                const p = logs[env.record.author]![env.record.seq - 1]!;
+                return { seq: p.record.seq, id: p.id, epoch: p.record.epoch, ts: p.record.ts };
+              })();
         typed(() => {
           const ok = acceptRecord(ctx, head, decodeEnvelope(bytes));
           // anything accepted must be the original, byte for byte

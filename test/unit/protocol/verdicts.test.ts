@@ -32,7 +32,19 @@ describe('verdicts: proofs and decision are two answers', () => {
     expect([r.outcome, r.stands]).toEqual(['approved', true]);
     expect(r.decision.records).toEqual([toHex(ok.id)]);
     const ev = r.events.find((e) => e.kind === 'doc.approve')!;
-    expect(ev).toMatchObject({ author: B, member: `member ${B}`, region: '310115', actor: 'wang.fang', actorRoles: ['approver'], role: 'review', decision: 'approve', final: true, witnesses: 3, quorum: 2, counts: true });
+    expect(ev).toMatchObject({
+      author: B,
+      member: `member ${B}`,
+      region: '310115',
+      actor: 'wang.fang',
+      actorRoles: ['approver'],
+      role: 'review',
+      decision: 'approve',
+      final: true,
+      witnesses: 3,
+      quorum: 2,
+      counts: true,
+    });
     expect(ev.witnessed).toEqual(expect.any(Number));
   });
 
@@ -71,7 +83,10 @@ describe('verdicts: proofs and decision are two answers', () => {
     const r = await verify(s, (env) => s.checkpoint(env.record.author, s.logs.get(env.record.author)!.length, env.record.author === A0(s) ? all : [B]));
     sound(r);
     expect(r.outcome).toBe('pending');
-    expect(r.events.filter((e) => e.kind === 'doc.approve').map((e) => [e.final, e.witnesses, e.quorum, e.witnessed])).toEqual([[false, 1, 2, null], [false, 1, 2, null]]);
+    expect(r.events.filter((e) => e.kind === 'doc.approve').map((e) => [e.final, e.witnesses, e.quorum, e.witnessed])).toEqual([
+      [false, 1, 2, null],
+      [false, 1, 2, null],
+    ]);
   });
 
   it('conflict: one document registered by two members, listed', async () => {
@@ -164,13 +179,18 @@ describe('PROTOCOL.md change list, as the verifier applies it', () => {
 
   it('the org.actor in force before the record must be active and hold the role', async () => {
     const { s, B, reg } = world();
-    s.by(B, 'admin', 'org.actor', { id: 'wang.fang', key: s.logs.get(B)!.find((e) => e.record.kind === 'org.actor' && e.record.body.id === 'wang.fang')!.record.body.key, roles: ['registrar'], active: true });
+    s.by(B, 'admin', 'org.actor', {
+      id: 'wang.fang',
+      key: s.logs.get(B)!.find((e) => e.record.kind === 'org.actor' && e.record.body.id === 'wang.fang')!.record.body.key,
+      roles: ['registrar'],
+      active: true,
+    });
     s.by(B, 'wang.fang', 'doc.approve', { doc, decision: 'approve', role: 'review' }, [reg.id]);
     const r = await verify(s);
     expect(r.problems.map((p) => p.message.match(/\[(\w+)\]$/)?.[1])).toEqual(['ACTOR_ROLE']);
   });
 
-  it('entries come sorted by (author, seq) with every org.actor version of each actor, back to each log\'s first record', async () => {
+  it("entries come sorted by (author, seq) with every org.actor version of each actor, back to each log's first record", async () => {
     const { s, A, B, reg } = world();
     const key = s.logs.get(A)!.find((e) => e.record.body.id === 'li.na')!.record.body.key;
     s.by(A, 'admin', 'org.actor', { id: 'li.na', key, roles: ['admin', 'registrar'], active: true });
@@ -188,16 +208,21 @@ describe('PROTOCOL.md change list, as the verifier applies it', () => {
     expect([r.proofs, r.problems.map((p) => p.code)]).toEqual(['unsound', ['DUPLICATE_ENTRY']]);
   });
 
-  it('finality in a bundle is by each entry\'s own proof checkpoint', async () => {
+  it("finality in a bundle is by each entry's own proof checkpoint", async () => {
     const { s, A, reg } = world();
     s.by(A, 'li.na', 'doc.share', { doc, to: s.member(1).id, purpose: 'check' }, [reg.id]);
     const all = s.members.map((m) => m.id);
     const size = s.logs.get(A)!.length;
     const early = s.checkpoint(A, reg.record.seq + 1, all);
     const late = s.checkpoint(A, size, [A]);
-    const r = await verify(s, (env) => (env.record.author === A && env.record.seq <= reg.record.seq ? early : env.record.author === A ? late : s.checkpoint(env.record.author, s.logs.get(env.record.author)!.length, all)));
+    const r = await verify(s, (env) =>
+      env.record.author === A && env.record.seq <= reg.record.seq ? early : env.record.author === A ? late : s.checkpoint(env.record.author, s.logs.get(env.record.author)!.length, all),
+    );
     sound(r);
-    expect(r.events.map((e) => [e.kind, e.final])).toEqual([['doc.register', true], ['doc.share', false]]);
+    expect(r.events.map((e) => [e.kind, e.final])).toEqual([
+      ['doc.register', true],
+      ['doc.share', false],
+    ]);
   });
 
   it('two checkpoints of one log with one size and different roots make the bundle unsound [FORK]', async () => {
@@ -236,7 +261,7 @@ describe('PROTOCOL.md change list, as the verifier applies it', () => {
     expect(r.problems[0]!.message).toContain('does not verify');
   });
 
-  it('witnessed = the quorum-th earliest counted cosignature time; proven to = the earliest over logs of each newest quorum checkpoint\'s witnessed time', async () => {
+  it("witnessed = the quorum-th earliest counted cosignature time; proven to = the earliest over logs of each newest quorum checkpoint's witnessed time", async () => {
     const { s, A, B, reg } = world();
     s.by(B, 'wang.fang', 'doc.approve', { doc, decision: 'approve', role: 'review' }, [reg.id]);
     const ids = s.members.map((m) => m.id);
@@ -248,8 +273,14 @@ describe('PROTOCOL.md change list, as the verifier applies it', () => {
       return a === A ? s.checkpoint(a, n, ids, [t0 + 30, t0 + 10, t0 + 20]) : s.checkpoint(a, n, ids, [t0 + 5, t0 + 50, t0 + 40]);
     });
     sound(r);
-    expect(r.events.map((e) => [e.author, e.witnessed])).toEqual([[A, (t0 + 20) * 1000], [B, (t0 + 40) * 1000]]);
-    expect(r.logs.map((l) => [l.author, l.witnessed])).toEqual([[A, (t0 + 20) * 1000], [B, (t0 + 40) * 1000]]);
+    expect(r.events.map((e) => [e.author, e.witnessed])).toEqual([
+      [A, (t0 + 20) * 1000],
+      [B, (t0 + 40) * 1000],
+    ]);
+    expect(r.logs.map((l) => [l.author, l.witnessed])).toEqual([
+      [A, (t0 + 20) * 1000],
+      [B, (t0 + 40) * 1000],
+    ]);
     expect(r.provenTo).toBe((t0 + 20) * 1000);
     expect(r.asOf).toBe((t0 + 50) * 1000);
   });

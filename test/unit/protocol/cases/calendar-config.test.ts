@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../../protocol/bytes.js';
 import { decodeCanonical, encodeCanonical, type CborMap } from '../../../../protocol/cbor.js';
 import { buildConfig, checkConfig, decodeConfig, encodeConfig } from '../../../../protocol/config/index.js';
-import { ProtocolError } from '../../../../protocol/errors.js';
+import type { ProtocolError } from '../../../../protocol/errors.js';
 import { cv, genesis } from '../consortium-helpers.js';
 
 const base = () => decodeCanonical(encodeConfig(genesis())) as CborMap;

@@ -34,8 +34,14 @@ function story() {
     return e;
   };
   const open = by('2026-11-25T09:00:00+08:00', ZZ, 'zz.cw', 'case.open', {
-    item: '11410100MB1234567X4000111001', name: '道路运输经营许可', mode: 'proxy', serial: 'ZZ-2026-0001', applicant: H(1), handlers: [HD],
-    limit: { days: 5, calendar: 'working' }, materials: [{ name: '申请表', doc: H(2), form: 'paper', original: true }],
+    item: '11410100MB1234567X4000111001',
+    name: '道路运输经营许可',
+    mode: 'proxy',
+    serial: 'ZZ-2026-0001',
+    applicant: H(1),
+    handlers: [HD],
+    limit: { days: 5, calendar: 'working' },
+    materials: [{ name: '申请表', doc: H(2), form: 'paper', original: true }],
   });
   const id = open.id;
   const post = by('2026-11-25T10:00:00+08:00', ZZ, 'zz.cw', 'case.handoff', { to: HD, purpose: 'handle', via: 'post', materials: [H(2)], tracking: 'EMS0001' }, [id]);
@@ -56,7 +62,13 @@ function story() {
 }
 
 /** Each record proved by the checkpoint right after it, cosigned 30 s later by every member (witnessed on time). */
-const prompt = (s: Scenario) => (env: Envelope) => s.checkpoint(env.record.author, env.record.seq + 1, s.members.map((m) => m.id), s.members.map((_, i) => Math.floor(env.record.ts / 1000) + 30 + i));
+const prompt = (s: Scenario) => (env: Envelope) =>
+  s.checkpoint(
+    env.record.author,
+    env.record.seq + 1,
+    s.members.map((m) => m.id),
+    s.members.map((_, i) => Math.floor(env.record.ts / 1000) + 30 + i),
+  );
 
 const held = (recs: Envelope[]): HeldRecord[] => recs.map((env) => ({ env, final: true, witnessed: env.record.ts + 31_000 }));
 const ctx = (s: Scenario) => ({ calendar: new WorkCalendar(undefined, 0), regionOf: (m: string) => s.members.find((x) => x.id === m)?.region });
@@ -67,11 +79,29 @@ describe('case report (CASES.md §C.6)', () => {
     const { s, HD, ZZ, id, recs } = story();
     const r = caseReport(id, held(recs), ctx(s), LATER)!;
     expect(r).toMatchObject({
-      case: toHex(id), item: '11410100MB1234567X4000111001', mode: 'proxy', serial: 'ZZ-2026-0001', opener: ZZ, handlers: [HD],
-      state: 'closed', result: 'issued', acceptedAt: '2026-11-27T10:00:00.000+08:00', closedAt: '2026-12-04T15:00:00.000+08:00',
+      case: toHex(id),
+      item: '11410100MB1234567X4000111001',
+      mode: 'proxy',
+      serial: 'ZZ-2026-0001',
+      opener: ZZ,
+      handlers: [HD],
+      state: 'closed',
+      result: 'issued',
+      acceptedAt: '2026-11-27T10:00:00.000+08:00',
+      closedAt: '2026-12-04T15:00:00.000+08:00',
       // 11-30 counted, 12-01 and 12-02 paused, 12-03 and 12-04 counted: 3 of 5 by the close; due 12-08
-      counted: 3, allowed: 5, remaining: 2, paused: 2, due: '2026-12-08T23:59:59.999+08:00', light: null, overdue: null, lateDays: 0,
-      ignored: [], alerts: [], asOf: '2027-01-10T00:00:00.000+08:00', calendarEpoch: 0,
+      counted: 3,
+      allowed: 5,
+      remaining: 2,
+      paused: 2,
+      due: '2026-12-08T23:59:59.999+08:00',
+      light: null,
+      overdue: null,
+      lateDays: 0,
+      ignored: [],
+      alerts: [],
+      asOf: '2027-01-10T00:00:00.000+08:00',
+      calendarEpoch: 0,
     });
     expect(r.clock!.text).toContain('accepted 2026-11-27 (not counted)');
     expect(r.hops).toEqual([
@@ -99,7 +129,16 @@ describe('case report (CASES.md §C.6)', () => {
     s.enrol(HD, 'hd.cw', ['caseworker']);
     s.enrol(HD, 'hd.ap', ['approver']);
     s.clock = at('2026-11-27T09:00:00+08:00');
-    const open = s.by(HD, 'hd.cw', 'case.open', { item: 'X1', name: '全程网办', mode: 'online', serial: 'HD-1', applicant: H(1), handlers: [HD], limit: { days: 5, calendar: 'working' }, materials: [] });
+    const open = s.by(HD, 'hd.cw', 'case.open', {
+      item: 'X1',
+      name: '全程网办',
+      mode: 'online',
+      serial: 'HD-1',
+      applicant: H(1),
+      handlers: [HD],
+      limit: { days: 5, calendar: 'working' },
+      materials: [],
+    });
     const acc = s.by(HD, 'hd.ap', 'case.accept', { decision: 'accept' }, [open.id]);
     const r = caseReport(open.id, held([open, acc]), ctx(s), at('2026-12-09T12:00:00+08:00'))!;
     expect(r).toMatchObject({ state: 'in-progress', light: 'red', overdue: 3, counted: 8, remaining: -3, lateDays: null });
@@ -140,7 +179,7 @@ describe('case report (CASES.md §C.6)', () => {
   });
 
   it('rounds hop hours half up to one decimal', () => {
-    expect(hoursOf(3 * 360_000 / 2)).toBe(0.2); // 0.15 h
+    expect(hoursOf((3 * 360_000) / 2)).toBe(0.2); // 0.15 h
     expect(hoursOf(359_999)).toBe(0.1);
     expect(hoursOf(179_999)).toBe(0);
   });
@@ -155,7 +194,12 @@ describe('case bundles (§C.6) verified offline', () => {
     expect(v.problems).toEqual([]);
     expect(v.proofs).toBe('sound');
     expect(v.provenTo).not.toBeNull();
-    const direct = caseReport(id, recs.map((env) => ({ env, final: true, witnessed: v.entries.find((e) => e.id === toHex(env.id))!.witnessed })), ctx(s), LATER);
+    const direct = caseReport(
+      id,
+      recs.map((env) => ({ env, final: true, witnessed: v.entries.find((e) => e.id === toHex(env.id))!.witnessed })),
+      ctx(s),
+      LATER,
+    );
     expect(v.report).toEqual(direct);
     expect(v.report!.state).toBe('closed');
     expect(v.report!.timeline.every((x) => x.final && !x.lateEntry)).toBe(true);
@@ -166,7 +210,10 @@ describe('case bundles (§C.6) verified offline', () => {
     const cfg1 = buildConfig({ consortium: s.config.consortium, epoch: 1, prev: s.net, members: s.config.members, calendar: { off: [20261130], on: [] } });
     const bytes1 = encodeConfig(cfg1);
     const approvals = s.members.map((m) => ({ member: m.id, sig: approveConfig(configId(bytes1), m.seed) }));
-    const bytes = await s.caseBundle(id, prompt(s), [{ bytes: s.genesis, approvals: [] }, { bytes: bytes1, approvals }]);
+    const bytes = await s.caseBundle(id, prompt(s), [
+      { bytes: s.genesis, approvals: [] },
+      { bytes: bytes1, approvals },
+    ]);
     const v = verifyCaseBundle(bytes, s.net, LATER);
     expect(v.proofs).toBe('sound');
     expect(v.report).toMatchObject({ calendarEpoch: 1, counted: 2, due: '2026-12-09T23:59:59.999+08:00' });

@@ -3,7 +3,7 @@ import { toHex } from '../../../../protocol/bytes.js';
 import type { CborMap } from '../../../../protocol/cbor.js';
 import { foldCase, orderCaseRecords } from '../../../../protocol/cases/rules.js';
 import { checkDomain, DomainRefused, MemoryView, type LedgerView } from '../../../../protocol/domain/index.js';
-import { checkRecordAlone, RecordRejected, type Envelope } from '../../../../protocol/records/index.js';
+import { checkRecordAlone, type RecordRejected, type Envelope } from '../../../../protocol/records/index.js';
 import { Scenario } from '../../../helpers/bundle-scenario.js';
 
 const H = (b: number) => new Uint8Array(32).fill(b);
@@ -34,10 +34,21 @@ function world() {
 
 function view(s: Scenario, withCases = true): LedgerView {
   const all = [...s.logs.values()].flat();
-  const v = new MemoryView([s.config], [s.net], all.filter((e) => e.record.kind === 'org.actor'));
+  const v = new MemoryView(
+    [s.config],
+    [s.net],
+    all.filter((e) => e.record.kind === 'org.actor'),
+  );
   for (const e of all) v.add(e);
   if (withCases) return v;
-  return { configFor: (e) => v.configFor(e), docRecords: (d) => v.docRecords(d), actorInForce: (...a) => v.actorInForce(...a), keyHolders: (...a) => v.keyHolders(...a), govVotes: (i) => v.govVotes(i), adopted: (i) => v.adopted(i) };
+  return {
+    configFor: (e) => v.configFor(e),
+    docRecords: (d) => v.docRecords(d),
+    actorInForce: (...a) => v.actorInForce(...a),
+    keyHolders: (...a) => v.keyHolders(...a),
+    govVotes: (i) => v.govVotes(i),
+    adopted: (i) => v.adopted(i),
+  };
 }
 
 /** The rule the authoring node names for this request, or undefined when it may be appended. */

@@ -21,7 +21,10 @@ const VALID: Record<string, { body: CborMap; refs?: Uint8Array[] }> = {
       applicant: H(1),
       handlers: ['bj-haidian'],
       limit: { days: 20, calendar: 'working' },
-      materials: [{ name: '身份证', doc: H(2), form: 'paper', original: true, level: 'A' }, { name: '营业执照', doc: H(3), form: 'electronic', original: false, license: 'LIC-1' }],
+      materials: [
+        { name: '身份证', doc: H(2), form: 'paper', original: true, level: 'A' },
+        { name: '营业执照', doc: H(3), form: 'electronic', original: false, license: 'LIC-1' },
+      ],
     },
   },
   'case.handoff': { body: { to: 'bj-haidian', purpose: 'handle', via: 'post', materials: [H(2)], tracking: 'EMS1234', note: '纸质材料' }, refs: CASE },
