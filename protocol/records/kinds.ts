@@ -31,7 +31,7 @@ export const KIND_ROLE: Record<Kind, ActorRole | 'any' | 'node' | 'step'> = {
   'case.open': 'caseworker',
   'case.handoff': 'caseworker',
   'case.receipt': 'caseworker',
-  'case.accept': 'approver',
+  'case.accept': 'caseworker',
   'case.clock': 'approver',
   'case.step': 'step',
   'case.close': 'approver',

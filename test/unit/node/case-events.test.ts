@@ -76,7 +76,7 @@ describe('case events (ledger level)', () => {
     await replicate();
     await s.idle();
     await by(hd, HD, 'cw', 'case.receipt', { complete: true }, [id, handoff.id]);
-    await by(hd, HD, 'ap', 'case.accept', { decision: 'accept' }, [id]);
+    await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [id]);
     await s.idle();
     let evs = await all(outbox);
     expect(types(evs)).toEqual(['case.opened', 'case.handoff', 'case.updated', 'case.updated', 'case.alert']);
@@ -124,7 +124,7 @@ describe('case events (ledger level)', () => {
     });
     await by(zz, ZZ, 'cw', 'case.handoff', { to: HD.id, purpose: 'handle', via: 'network', materials: [H(3)] }, [open.id]);
     // ZZ is not a handler: its accept does not count (the ledger takes it; only the node's C.4 check would refuse it)
-    const bad = await by(zz, ZZ, 'ap', 'case.accept', { decision: 'accept' }, [open.id]);
+    const bad = await by(zz, ZZ, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
     await s.idle();
     const evs = await all(outbox);
     expect(types(evs)).toEqual(['case.opened', 'case.updated', 'case.updated']);
@@ -148,7 +148,7 @@ describe('case events (ledger level)', () => {
     });
     await s.idle();
     await s.stop();
-    await by(hd, HD, 'ap', 'case.accept', { decision: 'accept' }, [open.id]);
+    await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
     await by(hd, HD, 'ap', 'case.step', { step: 'review', opinion: 'agree' }, [open.id]);
     ({ outbox, s } = await source(hd));
     s.start();
@@ -177,7 +177,7 @@ describe('case events (ledger level)', () => {
       limit: { days: 3, calendar: 'natural' },
       materials: [],
     });
-    const accept = await by(hd, HD, 'ap', 'case.accept', { decision: 'accept' }, [open.id]);
+    const accept = await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
     await s.idle();
     await s.stop();
     // due: the end of the 3rd natural day after the acceptance day; the node's clock is moved to 40 ms before the next day starts
@@ -203,7 +203,7 @@ describe('case events (ledger level)', () => {
       limit: { days: 3, calendar: 'working' },
       materials: [],
     });
-    await by(hd, HD, 'ap', 'case.accept', { decision: 'accept' }, [open.id]);
+    await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
     const write = hd.store.write.bind(hd.store);
     let failed = 0;
     hd.store.write = async (...args) => {

@@ -46,7 +46,7 @@ function story() {
   const id = open.id;
   const post = by('2026-11-25T10:00:00+08:00', ZZ, 'zz.cw', 'case.handoff', { to: HD, purpose: 'handle', via: 'post', materials: [H(2)], tracking: 'EMS0001' }, [id]);
   by('2026-11-27T09:30:00+08:00', HD, 'hd.cw', 'case.receipt', { complete: true }, [id, post.id]);
-  by('2026-11-27T10:00:00+08:00', HD, 'hd.ap', 'case.accept', { decision: 'accept' }, [id]);
+  by('2026-11-27T10:00:00+08:00', HD, 'hd.cw', 'case.accept', { decision: 'accept' }, [id]);
   by('2026-12-01T10:00:00+08:00', HD, 'hd.ap', 'case.clock', { action: 'pause', reason: 'inspection' }, [id]);
   by('2026-12-02T09:00:00+08:00', HD, 'hd.ap', 'case.clock', { action: 'resume' }, [id]);
   by('2026-12-03T09:00:00+08:00', HD, 'hd.cw', 'case.step', { step: 'undertake', opinion: 'agree' }, [id]);
@@ -139,16 +139,16 @@ describe('case report (CASES.md §C.6)', () => {
       limit: { days: 5, calendar: 'working' },
       materials: [],
     });
-    const acc = s.by(HD, 'hd.ap', 'case.accept', { decision: 'accept' }, [open.id]);
+    const acc = s.by(HD, 'hd.cw', 'case.accept', { decision: 'accept' }, [open.id]);
     const r = caseReport(open.id, held([open, acc]), ctx(s), at('2026-12-09T12:00:00+08:00'))!;
     expect(r).toMatchObject({ state: 'in-progress', light: 'red', overdue: 3, counted: 8, remaining: -3, lateDays: null });
     expect(ZZ).toBeDefined();
-    const fix = s.by(HD, 'hd.ap', 'case.accept', { decision: 'correct', reason: '补正', needed: ['材料'] }, [open.id]);
+    const fix = s.by(HD, 'hd.cw', 'case.accept', { decision: 'correct', reason: '补正', needed: ['材料'] }, [open.id]);
     const t = at('2027-01-01T00:00:00+08:00');
     // the accept came first: the correction is accept-twice and ignored
     expect(caseReport(open.id, held([open, acc, fix]), ctx(s), t)!.ignored).toEqual([{ id: toHex(fix.id), rule: 'accept-twice' }]);
     expect(caseReport(open.id, held([open, fix]), ctx(s), t)).toMatchObject({ state: 'awaiting-correction', light: null });
-    const no = s.by(HD, 'hd.ap', 'case.accept', { decision: 'refuse', reason: '不予受理' }, [open.id]);
+    const no = s.by(HD, 'hd.cw', 'case.accept', { decision: 'refuse', reason: '不予受理' }, [open.id]);
     expect(caseReport(open.id, held([open, no]), ctx(s), t)).toMatchObject({ state: 'refused', light: null, counted: null, lateDays: null, closedAt: expect.stringMatching(/\+08:00$/) });
   });
 

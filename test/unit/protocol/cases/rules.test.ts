@@ -212,8 +212,9 @@ describe('actor roles for case kinds (§C.2, §5.3)', () => {
     expect(roleRule(s, s.by(HD, 'hd.cw', 'case.step', { step: 'approve', opinion: 'agree' }, [id]))).toBe('ACTOR_ROLE');
     expect(roleRule(s, s.by(HD, 'hd.ap', 'case.step', { step: 'review', opinion: 'agree' }, [id]))).toBeUndefined();
     expect(roleRule(s, s.by(HD, 'hd.ap', 'case.step', { step: 'undertake', opinion: 'agree' }, [id]))).toBe('ACTOR_ROLE');
-    expect(roleRule(s, s.by(HD, 'hd.cw', 'case.accept', ACCEPT, [id]))).toBe('ACTOR_ROLE');
-    expect(roleRule(s, s.by(HD, 'hd.ap', 'case.accept', ACCEPT, [id]))).toBeUndefined();
+    // C.2: accepting is the caseworker's at the handling office, not the approver's.
+    expect(roleRule(s, s.by(HD, 'hd.ap', 'case.accept', ACCEPT, [id]))).toBe('ACTOR_ROLE');
+    expect(roleRule(s, s.by(HD, 'hd.cw', 'case.accept', ACCEPT, [id]))).toBeUndefined();
     expect(roleRule(s, s.by(PD, 'pd.cw', 'case.supervise', { action: 'claim' }, [id]))).toBe('ACTOR_ROLE');
     expect(roleRule(s, s.by(PD, 'pd.sup', 'case.supervise', { action: 'claim' }, [id]))).toBeUndefined();
   });

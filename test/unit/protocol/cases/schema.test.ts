@@ -152,7 +152,9 @@ describe('case roles (§C.2)', () => {
   it('maps every case kind to the role that may request it, a step to the role of its step', () => {
     expect(KIND_ROLE['case.open']).toBe('caseworker');
     for (const k of ['case.handoff', 'case.receipt', 'case.deliver', 'case.evaluate']) expect(roleNeeded(k)).toBe('caseworker');
-    for (const k of ['case.accept', 'case.clock', 'case.close']) expect(roleNeeded(k)).toBe('approver');
+    // C.2: accepting or refusing at the window is the caseworker's; the clock and the close are the approver's.
+    expect(roleNeeded('case.accept')).toBe('caseworker');
+    for (const k of ['case.clock', 'case.close']) expect(roleNeeded(k)).toBe('approver');
     expect(roleNeeded('case.supervise')).toBe('supervisor');
     expect(roleNeeded('case.step', { step: 'undertake' })).toBe('caseworker');
     expect(roleNeeded('case.step', { step: 'review' })).toBe('approver');
