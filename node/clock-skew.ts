@@ -20,7 +20,8 @@ const NONCE_BYTES = 16;
  * a fresh nonce, so a relay can neither forge nor replay a peer's time.
  */
 function timeMessage(net: Uint8Array, nonce: Uint8Array, time: number): Uint8Array {
-  return concat(utf8('tongban-time/v1\n'), net, nonce, u64be(time));
+  // NUL-separated like the other messages the ledger key signs (§3): never a signed note's text.
+  return concat(utf8('tongban/v1/time\x00'), net, nonce, u64be(time));
 }
 
 export function timeRequest(nonce: Uint8Array): CborMap {
