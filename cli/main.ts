@@ -209,14 +209,20 @@ caseWrite('handoff', 'hand the case to another member (case.handoff)', 'tongban 
     .option('--material <file|sha256>', 'a document sent (repeatable; default: the materials of the case.open)', many)
     .option('--note <text>'),
 );
-caseWrite('receive', "acknowledge a handoff addressed to this member (case.receipt); the receiver of a 'handle' handoff becomes a handler", 'tongban case receive $CASE --home ./bj --actor hd.cw.key [--missing form.pdf]', (c) =>
-  c
-    .option('--handoff <id>', 'the handoff (default: the newest one to this member without a receipt)')
-    .option('--missing <file|sha256>', 'a material that did not arrive: the receipt says incomplete (repeatable)', many)
-    .option('--note <text>'),
+caseWrite(
+  'receive',
+  "acknowledge a handoff addressed to this member (case.receipt); the receiver of a 'handle' handoff becomes a handler",
+  'tongban case receive $CASE --home ./bj --actor hd.cw.key [--missing form.pdf]',
+  (c) =>
+    c
+      .option('--handoff <id>', 'the handoff (default: the newest one to this member without a receipt)')
+      .option('--missing <file|sha256>', 'a material that did not arrive: the receipt says incomplete (repeatable)', many)
+      .option('--note <text>'),
 );
 caseWrite('accept', 'accept the case (case.accept, decision accept): the clock starts', 'tongban case accept $CASE --home ./bj --actor hd.ap.key', (c) => c);
-caseWrite('refuse', 'refuse the case (case.accept, decision refuse)', 'tongban case refuse $CASE --home ./bj --actor hd.ap.key --reason "不属于受理范围"', (c) => c.option('--reason <text>', 'why (required)'));
+caseWrite('refuse', 'refuse the case (case.accept, decision refuse)', 'tongban case refuse $CASE --home ./bj --actor hd.ap.key --reason "不属于受理范围"', (c) =>
+  c.option('--reason <text>', 'why (required)'),
+);
 caseWrite('correct', 'ask the applicant for correction (case.accept, decision correct)', 'tongban case correct $CASE --home ./bj --actor hd.ap.key --reason "材料不全" --needed 营业执照副本', (c) =>
   c.option('--reason <text>', 'why (required)').option('--needed <text>', 'a material needed (repeatable)', many),
 );
@@ -224,9 +230,14 @@ caseWrite('pause', 'pause the clock (case.clock, action pause)', 'tongban case p
   c.option('--reason <r>', `${PAUSE_REASONS_TEXT} (required)`).option('--note <text>'),
 );
 caseWrite('resume', 'resume the paused clock (case.clock, action resume)', 'tongban case resume $CASE --home ./bj --actor hd.ap.key', (c) => c.option('--note <text>'));
-caseWrite('extend', 'extend the time limit (case.clock, action extend)', 'tongban case extend $CASE --home ./bj --actor hd.ap.key --days 10', (c) => c.option('--days <n>', 'extra days, 1..3650 (required)').option('--note <text>'));
-caseWrite('step', 'record a decision step (case.step): undertake (caseworker), review or approve (approver)', 'tongban case step $CASE --home ./bj --actor hd.ap.key --step review --opinion agree', (c) =>
-  c.option('--step <step>', 'undertake, review or approve (required)').option('--opinion <o>', 'agree (default), disagree or return').option('--note <text>'),
+caseWrite('extend', 'extend the time limit (case.clock, action extend)', 'tongban case extend $CASE --home ./bj --actor hd.ap.key --days 10', (c) =>
+  c.option('--days <n>', 'extra days, 1..3650 (required)').option('--note <text>'),
+);
+caseWrite(
+  'step',
+  'record a decision step (case.step): undertake (caseworker), review or approve (approver)',
+  'tongban case step $CASE --home ./bj --actor hd.ap.key --step review --opinion agree',
+  (c) => c.option('--step <step>', 'undertake, review or approve (required)').option('--opinion <o>', 'agree (default), disagree or return').option('--note <text>'),
 );
 caseWrite('close', 'close the case with its result (case.close)', 'tongban case close $CASE --home ./bj --actor hd.ap.key --result issued --license 110108-2026-000123', (c) =>
   c
@@ -245,7 +256,7 @@ caseWrite('supervise', 'record supervision (case.supervise; any member, supervis
   c.option('--action <a>', 'claim, feedback, flag or clear (required)').option('--alert <code>', 'a light or alert code').option('--note <text>'),
 );
 example(
-  target(cases.command('bundle').description("download the case bundle (GET /v1/cases/:id/bundle) for offline verification"))
+  target(cases.command('bundle').description('download the case bundle (GET /v1/cases/:id/bundle) for offline verification'))
     .argument('<case-id>')
     .requiredOption('--out <file>', 'bundle file to write')
     .option('--json')

@@ -4,7 +4,7 @@ import type { CborMap } from '../../protocol/cbor.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { newApplicantCommitment } from '../../protocol/cases/applicant.js';
 import {
-  ACCEPT_DECISIONS,
+  type ACCEPT_DECISIONS,
   CASE_MODES,
   CLOSE_RESULTS,
   DELIVER_VIAS,
@@ -316,7 +316,14 @@ export async function caseWrite(cmd: CaseWrite, id: string | undefined, o: CaseW
   }
   if (extra?.handoff) out.handoff = extra.handoff;
   if (o.json) return printJson(out);
-  const detail = kind === 'case.accept' ? `decision ${String(body.decision)}` : kind === 'case.clock' ? `action ${String(body.action)}` : kind === 'case.step' ? `${String(body.step)}, ${String(body.opinion)}` : '';
+  const detail =
+    kind === 'case.accept'
+      ? `decision ${String(body.decision)}`
+      : kind === 'case.clock'
+        ? `action ${String(body.action)}`
+        : kind === 'case.step'
+          ? `${String(body.step)}, ${String(body.opinion)}`
+          : '';
   process.stdout.write(`${DONE[cmd]} case ${caseId} as ${r.author}/${r.seq} (${kind}${detail ? `, ${detail}` : ''})\nrecord ${r.id}\n`);
 }
 

@@ -124,7 +124,8 @@ describe('tongban case open … deliver (two real nodes, real processes)', () =>
     expect(acc).toMatchObject({ action: 'accept', kind: 'case.accept', case: id });
     const again = run(['case', 'refuse', id, '--home', 'bj', '--actor', 'hd.ap.key', '--reason', '不符合条件']);
     expect([again.code, again.stderr]).toEqual([2, expect.stringMatching(/accept-twice/)]);
-    for (const step of ['undertake', 'review', 'approve']) expect(ok(['case', 'step', id, '--home', 'bj', '--actor', 'hd.ap.key', '--step', step])).toMatch(new RegExp(`\\(case\\.step, ${step}, agree\\)`));
+    for (const step of ['undertake', 'review', 'approve'])
+      expect(ok(['case', 'step', id, '--home', 'bj', '--actor', 'hd.ap.key', '--step', step])).toMatch(new RegExp(`\\(case\\.step, ${step}, agree\\)`));
     const cl = json(['case', 'close', id, '--home', 'bj', '--actor', 'hd.ap.key', '--result', 'issued', '--license', '110108-2026-000123', '--wait', 'final']);
     expect(cl).toMatchObject({ action: 'close', kind: 'case.close', case: id, state: 'final' });
 
@@ -135,17 +136,7 @@ describe('tongban case open … deliver (two real nodes, real processes)', () =>
 
     const r = JSON.parse(ok(['case', 'show', id, '--home', 'zz', '--json']));
     expect(r).toMatchObject({ case: id, mode: 'proxy', serial: 'ZZ-2026-0001', opener: 'ha-zhengzhou', handlers: ['bj-haidian'], state: 'closed', result: 'issued', ignored: [] });
-    expect(r.timeline.map((e: { kind: string }) => e.kind)).toEqual([
-      'case.open',
-      'case.handoff',
-      'case.receipt',
-      'case.accept',
-      'case.step',
-      'case.step',
-      'case.step',
-      'case.close',
-      'case.deliver',
-    ]);
+    expect(r.timeline.map((e: { kind: string }) => e.kind)).toEqual(['case.open', 'case.handoff', 'case.receipt', 'case.accept', 'case.step', 'case.step', 'case.step', 'case.close', 'case.deliver']);
     expect(r.hops).toEqual([expect.objectContaining({ from: 'ha-zhengzhou', to: 'bj-haidian', purpose: 'handle', via: 'post' })]);
     expect(r.hops[0].received).not.toBeNull();
 

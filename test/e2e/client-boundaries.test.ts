@@ -71,7 +71,30 @@ describe('client commands (real processes)', () => {
     ok(['operator', 'add', '--home', 'a', '--id', 'cw.one', '--roles', 'caseworker,approver,supervisor', '--out', 'cw.one.key', '--actor', 'a/keys/admin.key']);
     writeFileSync(join(cwd, 'form.txt'), 'form\n');
     const actor = ['--home', 'a', '--actor', 'cw.one.key'];
-    const open = spied(['case', 'open', ...actor, '--item', 'X1', '--name', 'n', '--mode', 'online', '--serial', 'B-1', '--handler', 'aa-one', '--days', '5', '--id-type', '111', '--id-number', 'A1', '--material', 'f=form.txt', '--json']);
+    const open = spied([
+      'case',
+      'open',
+      ...actor,
+      '--item',
+      'X1',
+      '--name',
+      'n',
+      '--mode',
+      'online',
+      '--serial',
+      'B-1',
+      '--handler',
+      'aa-one',
+      '--days',
+      '5',
+      '--id-type',
+      '111',
+      '--id-number',
+      'A1',
+      '--material',
+      'f=form.txt',
+      '--json',
+    ]);
     expect(open.code, open.stderr).toBe(0);
     const id = JSON.parse(open.stdout).case as string;
     const runs: string[][] = [
@@ -97,6 +120,9 @@ describe('client commands (real processes)', () => {
         `tongban ${args.join(' ')}`,
       ).toEqual([]);
     }
+    // a document bundle is not a case bundle: a usage error that says what to run
+    const doc = spied(['case', 'verify', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor']);
+    expect([doc.code, doc.stderr]).toEqual([2, expect.stringMatching(/is a document bundle, not a case bundle: verify it with tongban verify --bundle/)]);
   });
 
   it('config errors exit with the usage code (2) and name the field, for start and the client commands', () => {
