@@ -156,7 +156,7 @@ const report = (c: NodeClient, id: string) => c.json<CaseReport>(`/v1/cases/${id
 /** The handoff a `case receive` acknowledges: the newest one addressed to this member that has no receipt yet (else the newest addressed to it). */
 function handoffFor(r: CaseReport, me: string): string {
   const mine = r.timeline.filter((e: TimelineEntry) => e.kind === 'case.handoff' && e.to === me && !e.ignored);
-  if (!mine.length) throw new CliError(`case ${r.case} has no handoff to ${me} on this node (not yet replicated? try again, or name it with --handoff ID)`, EXIT.NOT_STANDING);
+  if (!mine.length) throw new CliError(`case ${r.case} has no handoff to ${me} on this node (not yet replicated? try again, or name it with --handoff ID)`, EXIT.USAGE);
   const open = mine.filter((e) => r.hops.some((h) => h.to === me && h.sent === e.ts && h.received === null));
   return (open.at(-1) ?? mine.at(-1)!).id;
 }
@@ -296,7 +296,9 @@ export async function caseWrite(cmd: CaseWrite, id: string | undefined, o: CaseW
     }
     if (o.json) return printJson(out);
     const QR = (await import('qrcode')).default;
-    const code = await QR.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
+    // On a TTY the terminal renderer (its own black-on-white colours, readable on a dark screen); piped or printed,
+    // plain block characters with no escape codes.
+    const code = process.stdout.isTTY ? await QR.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'M' }) : await QR.toString(text, { type: 'utf8', errorCorrectionLevel: 'M' });
     process.stdout.write(
       [
         `opened case ${caseId} as ${r.author}/${r.seq} (case.open)`,

@@ -102,6 +102,7 @@ describe('tongban case open … deliver (two real nodes, real processes)', () =>
     expect(slip).toMatch(/salt +[0-9a-f]{32}/);
     expect(slip).toMatch(/QR text +tongban-case:[0-9a-f]{64}\?salt=[0-9a-f]{32}/);
     expect(slip).toMatch(/[▀▄█]/);
+    expect(slip).not.toContain('\x1b['); // piped: no colour escapes
     // a repeated serial is refused by the authoring node, naming the rule
     const dup = run([...open, ...who, '--serial', 'ZZ-2026-0001']);
     expect([dup.code, dup.stderr]).toEqual([2, expect.stringMatching(/duplicate-serial/)]);
