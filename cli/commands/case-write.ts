@@ -252,6 +252,8 @@ async function build(cmd: CaseWrite, id: string | undefined, o: CaseWriteOptions
 /** The option a schema field is given by, so a body the schema refuses is reported as the option to fix. */
 const OPTION_OF: Record<string, string> = {
   item: '--item',
+  handlers: '--handler',
+  limit: '--days',
   name: '--name',
   serial: '--serial',
   materials: '--material',

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import { checkCaseBody } from '../../../protocol/cases/schema.js';
-import { CASE_WRITES, parseMaterial, receiptText } from '../../../cli/commands/case-write.js';
+import { CASE_WRITES, caseWrite, parseMaterial, receiptText } from '../../../cli/commands/case-write.js';
+import { writeKeyFile } from '../../../cli/keyfile.js';
 import { CliError } from '../../../cli/io.js';
 import { tempDir } from '../../helpers/consortium.js';
 
@@ -46,5 +47,31 @@ describe('case write commands: option parsing', () => {
         .map(([c]) => c),
     ).toEqual(['pause', 'resume', 'extend']);
     expect(new Set(Object.values(CASE_WRITES)).size).toBe(10);
+  });
+
+  it('usage errors name the option, before anything is sent (the node URL here answers nothing)', async () => {
+    const key = join(dir.path, 'cw.key');
+    writeKeyFile(key, 'actor', 'cw');
+    const base = { node: 'http://127.0.0.1:9', actor: key };
+    const open = { ...base, item: 'X', name: 'n', serial: 's', handler: ['bj-haidian'], days: '3', idType: '111', idNumber: 'A1' };
+    const fails = async (p: Promise<unknown>) => {
+      const e = await p.then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(CliError);
+      expect((e as CliError).exitCode).toBe(2);
+      return (e as Error).message;
+    };
+    expect(await fails(caseWrite('open', undefined, { ...open, mode: 'joint' }))).toMatch(/^--handler: .*2\.\.16 handlers/);
+    expect(await fails(caseWrite('open', undefined, { ...open, days: '0' }))).toMatch(/^--days: a whole number 1\.\.3650/);
+    expect(await fails(caseWrite('open', undefined, { ...open, serial: undefined }))).toMatch(/case open needs --serial/);
+    expect(await fails(caseWrite('open', undefined, { ...open, name: 'x'.repeat(257) }))).toMatch(/^--name: /);
+    expect(await fails(caseWrite('accept', 'nope', base))).toMatch(/nope is not a case id/);
+    expect(await fails(caseWrite('refuse', 'ab'.repeat(32), base))).toMatch(/case refuse needs --reason/);
+    expect(await fails(caseWrite('pause', 'ab'.repeat(32), { ...base, reason: 'lunch' }))).toMatch(/--reason: one of hearing, inspection/);
+    expect(await fails(caseWrite('deliver', 'ab'.repeat(32), { ...base, via: 'post' }))).toMatch(/--via post needs --tracking/);
+    expect(await fails(caseWrite('evaluate', 'ab'.repeat(32), { ...base, score: '6', channel: 'web' }))).toMatch(/--score: a whole number 1\.\.5/);
+    expect(await fails(caseWrite('supervise', 'ab'.repeat(32), { ...base, action: 'flag', alert: 'purple' }))).toMatch(/^--alert: /);
   });
 });
