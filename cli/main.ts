@@ -142,7 +142,8 @@ example(
   'tongban bundle cert.pdf --home ./sh --out cert.bundle --tlog-proofs ./proofs',
 );
 
-const cases = program.command('case').description('cases (办件): reports and lists from a node (CASES.md)');
+const cases = program.command('case').description('cases (办件): open and work a case, reports and lists from a node, case bundles (CASES.md)');
+const PAUSE_REASONS_TEXT = 'hearing, inspection, appraisal, expert, correction or other';
 example(
   target(cases.command('show').description('the case report: state, light, the deadline arithmetic, timeline (every record the node holds, final or not), hops, alerts'))
     .argument('<case-id>')
@@ -165,6 +166,115 @@ example(
     .option('--json')
     .action(async (o) => (await import('./commands/case.js')).caseList(o)),
   'tongban case list --home ./bj --light red --member bj-haidian --role handler',
+);
+
+// The caseworker's write commands (CASES.md §C.3): one record each, signed with the official's key.
+const caseWrite = (name: string, desc: string, ex: string, extra: (c: Command) => Command, withId = true) => {
+  let c = waits(target(cases.command(name).description(desc)));
+  if (withId) c = c.argument('<case-id>');
+  return example(
+    extra(c.requiredOption('--actor <key>', "the official's key file").option('--json', 'machine-readable output')).action(async (...args: unknown[]) => {
+      const o = args[withId ? 1 : 0] as never;
+      await (await import('./commands/case-write.js')).caseWrite(name as never, withId ? (args[0] as string) : undefined, o);
+    }),
+    ex,
+  );
+};
+const many = (v: string, prev: string[] = []) => [...prev, v];
+caseWrite(
+  'open',
+  "open a case (case.open) and print the applicant's receipt slip: case id, serial, item, salt and a QR code (tongban-case:<case id>?salt=<hex>); the ID number is hashed here with a fresh salt and never leaves this machine",
+  'tongban case open --home ./ha --actor zz.cw.key --item 11410100MB1234567X4000111001 --name 道路运输经营许可 --mode proxy --serial ZZ-2026-0001 --handler bj-haidian --days 20 --id-type 111 --id-number 41010219900101123X --material 申请表=form.pdf,paper --qr slip.png',
+  (c) =>
+    c
+      .option('--item <code>', 'service item code (事项编码)')
+      .option('--name <name>', 'service item name')
+      .option('--mode <mode>', 'online, proxy or joint (default proxy)')
+      .option('--serial <serial>', "the receiving office's application number (unique per member)")
+      .option('--handler <member>', 'a handling office (repeat for --mode joint)', many)
+      .option('--days <n>', 'promised time limit in days (1..3650)')
+      .option('--calendar <c>', 'working or natural days (default working)')
+      .option('--id-type <code>', "the applicant's certificate-type code")
+      .option('--id-number <number>', "the applicant's certificate number, upper-case, no spaces (hashed locally, never sent)")
+      .option('--material <spec>', 'NAME=FILE|SHA256[,paper|electronic][,original|copy][,level=A..D][,license=ID] (repeatable; files are hashed locally)', many)
+      .option('--qr <file>', 'also write the receipt QR code as PNG'),
+  false,
+);
+caseWrite('handoff', 'hand the case to another member (case.handoff)', 'tongban case handoff $CASE --home ./ha --actor zz.cw.key --to bj-haidian --via post --tracking SF1234567890', (c) =>
+  c
+    .option('--to <member>', 'the receiving member')
+    .option('--purpose <p>', 'handle (default) or return')
+    .option('--via <via>', 'network (default), post or courier')
+    .option('--tracking <no>', 'the post or courier tracking number (exactly with post or courier)')
+    .option('--material <file|sha256>', 'a document sent (repeatable; default: the materials of the case.open)', many)
+    .option('--note <text>'),
+);
+caseWrite(
+  'receive',
+  "acknowledge a handoff addressed to this member (case.receipt); the receiver of a 'handle' handoff becomes a handler",
+  'tongban case receive $CASE --home ./bj --actor hd.cw.key [--missing form.pdf]',
+  (c) =>
+    c
+      .option('--handoff <id>', 'the handoff (default: the newest one to this member without a receipt)')
+      .option('--missing <file|sha256>', 'a material that did not arrive: the receipt says incomplete (repeatable)', many)
+      .option('--note <text>'),
+);
+caseWrite('accept', 'accept the case (case.accept, decision accept): the clock starts', 'tongban case accept $CASE --home ./bj --actor hd.ap.key', (c) => c);
+caseWrite('refuse', 'refuse the case (case.accept, decision refuse)', 'tongban case refuse $CASE --home ./bj --actor hd.ap.key --reason "不属于受理范围"', (c) =>
+  c.option('--reason <text>', 'why (required)'),
+);
+caseWrite('correct', 'ask the applicant for correction (case.accept, decision correct)', 'tongban case correct $CASE --home ./bj --actor hd.ap.key --reason "材料不全" --needed 营业执照副本', (c) =>
+  c.option('--reason <text>', 'why (required)').option('--needed <text>', 'a material needed (repeatable)', many),
+);
+caseWrite('pause', 'pause the clock (case.clock, action pause)', 'tongban case pause $CASE --home ./bj --actor hd.ap.key --reason inspection', (c) =>
+  c.option('--reason <r>', `${PAUSE_REASONS_TEXT} (required)`).option('--note <text>'),
+);
+caseWrite('resume', 'resume the paused clock (case.clock, action resume)', 'tongban case resume $CASE --home ./bj --actor hd.ap.key', (c) => c.option('--note <text>'));
+caseWrite('extend', 'extend the time limit (case.clock, action extend)', 'tongban case extend $CASE --home ./bj --actor hd.ap.key --days 10', (c) =>
+  c.option('--days <n>', 'extra days, 1..3650 (required)').option('--note <text>'),
+);
+caseWrite(
+  'step',
+  'record a decision step (case.step): undertake (caseworker), review or approve (approver)',
+  'tongban case step $CASE --home ./bj --actor hd.ap.key --step review --opinion agree',
+  (c) => c.option('--step <step>', 'undertake, review or approve (required)').option('--opinion <o>', 'agree (default), disagree or return').option('--note <text>'),
+);
+caseWrite('close', 'close the case with its result (case.close)', 'tongban case close $CASE --home ./bj --actor hd.ap.key --result issued --license 110108-2026-000123', (c) =>
+  c
+    .option('--result <r>', 'issued, returned, void, deleted, forwarded, correction-timeout or done (required)')
+    .option('--license <id>', 'the e-licence issued')
+    .option('--doc <file|sha256>', 'the result document (hashed locally)')
+    .option('--note <text>'),
+);
+caseWrite('deliver', 'record delivery of the result to the applicant (case.deliver)', 'tongban case deliver $CASE --home ./ha --actor zz.cw.key --via pickup', (c) =>
+  c.option('--via <via>', 'pickup, post or electronic (required)').option('--tracking <no>', 'the tracking number (exactly with post)'),
+);
+caseWrite('evaluate', "record the applicant's rating (case.evaluate)", 'tongban case evaluate $CASE --home ./ha --actor zz.cw.key --score 5 --channel window', (c) =>
+  c.option('--score <n>', '1..5 (required)').option('--channel <c>', 'window, web, app, sms or hotline (required)').option('--note <text>'),
+);
+caseWrite('supervise', 'record supervision (case.supervise; any member, supervisor role)', 'tongban case supervise $CASE --home ./ha --actor sup.key --action flag --alert red', (c) =>
+  c.option('--action <a>', 'claim, feedback, flag or clear (required)').option('--alert <code>', 'a light or alert code').option('--note <text>'),
+);
+example(
+  target(cases.command('bundle').description('download the case bundle (GET /v1/cases/:id/bundle) for offline verification'))
+    .argument('<case-id>')
+    .requiredOption('--out <file>', 'bundle file to write')
+    .option('--json')
+    .action(async (id, o) => (await import('./commands/case-write.js')).caseBundle(id, o)),
+  'tongban case bundle $CASE --home ./bj --out case.bundle',
+);
+example(
+  cases
+    .command('verify')
+    .description('verify a case bundle offline and print the case report; exit 0 when sound and on time, 1 when sound but red or closed late, 5 when unsound')
+    .argument('[case-id]', 'the case the bundle must be about')
+    .requiredOption('--bundle <file>', 'the case bundle')
+    .option('--genesis <file>', 'trust anchor: the consortium genesis')
+    .option('--net <id>', 'trust anchor: the network id (sha256 of genesis.cbor)')
+    .option('--as-of <instant>', 'evaluate the deadline at this instant (ISO 8601 with offset, or ms) instead of now')
+    .option('--json', 'the verification report')
+    .action(async (id, o) => set(await (await import('./commands/case-write.js')).caseVerify(id, o))),
+  'tongban case verify --bundle case.bundle --genesis genesis.cbor',
 );
 
 const gov = program.command('governance').description('membership changes: propose, approve, status');

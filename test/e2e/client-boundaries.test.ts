@@ -19,11 +19,11 @@ function ok(args: string[]) {
 }
 
 /** Run the CLI with the load spy; returns its exit code and the URLs of every module it loaded. */
-function spied(args: string[]): { code: number; stderr: string; loaded: string[] } {
+function spied(args: string[]): { code: number; stdout: string; stderr: string; loaded: string[] } {
   const file = join(cwd, `loaded-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, '');
   const r = spawnSync(process.execPath, ['--import', SPY, BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TONGBAN_LOAD_SPY: file } });
-  return { code: r.status ?? -1, stderr: r.stderr, loaded: readFileSync(file, 'utf8').split('\n').filter(Boolean) };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, loaded: readFileSync(file, 'utf8').split('\n').filter(Boolean) };
 }
 
 const FORBIDDEN = [/\/dist\/node\//, /\/node_modules\/(libp2p|@libp2p|@chainsafe|level|classic-level|abstract-level|fastify)\//];
@@ -65,6 +65,64 @@ describe('client commands (real processes)', () => {
         `tongban ${args.join(' ')}`,
       ).toEqual([]);
     }
+  });
+
+  it('the case write commands load neither node/, libp2p, fastify nor LevelDB (an online case handled by its opener)', () => {
+    ok(['operator', 'add', '--home', 'a', '--id', 'cw.one', '--roles', 'caseworker,approver,supervisor', '--out', 'cw.one.key', '--actor', 'a/keys/admin.key']);
+    writeFileSync(join(cwd, 'form.txt'), 'form\n');
+    const actor = ['--home', 'a', '--actor', 'cw.one.key'];
+    const open = spied([
+      'case',
+      'open',
+      ...actor,
+      '--item',
+      'X1',
+      '--name',
+      'n',
+      '--mode',
+      'online',
+      '--serial',
+      'B-1',
+      '--handler',
+      'aa-one',
+      '--days',
+      '5',
+      '--id-type',
+      '111',
+      '--id-number',
+      'A1',
+      '--material',
+      'f=form.txt',
+      '--json',
+    ]);
+    expect(open.code, open.stderr).toBe(0);
+    const id = JSON.parse(open.stdout).case as string;
+    const runs: string[][] = [
+      ['case', 'accept', id, ...actor],
+      ['case', 'pause', id, ...actor, '--reason', 'inspection'],
+      ['case', 'resume', id, ...actor],
+      ['case', 'extend', id, ...actor, '--days', '2'],
+      ['case', 'step', id, ...actor, '--step', 'approve'],
+      ['case', 'close', id, ...actor, '--result', 'done', '--wait', 'final'],
+      ['case', 'handoff', id, ...actor, '--to', 'aa-one', '--purpose', 'return'],
+      ['case', 'receive', id, ...actor],
+      ['case', 'deliver', id, ...actor, '--via', 'electronic'],
+      ['case', 'evaluate', id, ...actor, '--score', '5', '--channel', 'web'],
+      ['case', 'supervise', id, ...actor, '--action', 'claim'],
+      ['case', 'bundle', id, '--home', 'a', '--out', 'case.bundle'],
+      ['case', 'verify', '--bundle', 'case.bundle', '--genesis', 'genesis.cbor'],
+    ];
+    for (const args of runs) {
+      const r = spied(args);
+      expect(r.code, `tongban ${args.join(' ')}\n${r.stderr}`).toBe(0);
+      expect(
+        r.loaded.filter((u) => FORBIDDEN.some((f) => f.test(u))),
+        `tongban ${args.join(' ')}`,
+      ).toEqual([]);
+    }
+    // a document bundle is not a case bundle: a usage error that says what to run
+    const doc = spied(['case', 'verify', '--bundle', 'cert.bundle', '--genesis', 'genesis.cbor']);
+    expect([doc.code, doc.stderr]).toEqual([2, expect.stringMatching(/is a document bundle, not a case bundle: verify it with tongban verify --bundle/)]);
   });
 
   it('config errors exit with the usage code (2) and name the field, for start and the client commands', () => {
