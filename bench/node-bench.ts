@@ -116,6 +116,8 @@ export async function replication(runs: number, n: number): Promise<Figure> {
 export async function finality(seconds: number, ratePerSecond = 1000): Promise<Figure[]> {
   const net = await network(5);
   const nodes = await Promise.all([0, 1, 2, 3, 4].map(net.start));
+  // A node signs nothing until it has recovered its own log from its peers (node/recovery.ts).
+  for (const node of nodes) while (node.ledger.appendGuard?.()) await new Promise((res) => setTimeout(res, 20));
   for (const [i, node] of nodes.entries()) {
     const m = net.c.members[i]!;
     await node.ledger.append(clerkAdd(net.c.net, m.id, m.adminSeed, m.clerkSeed));

@@ -127,7 +127,7 @@ example(
     .action(async (arg, o) => {
       if (o.bundle) set((await import('./commands/verify.js')).verifyOffline(arg, o));
       else if (arg === undefined) throw new CliError('name the document (FILE or SHA256), or give --bundle', EXIT.USAGE);
-      else set(await (await import('./commands/verify.js')).verifyOnline(arg, o));
+      else set(await (await import('./commands/verify-online.js')).verifyOnline(arg, o));
     }),
   'tongban verify cert.pdf --bundle cert.bundle --genesis genesis.cbor',
 );

@@ -348,7 +348,7 @@ export async function caseBundle(id: string, o: Target & { out: string; json?: b
 /** `tongban case verify --bundle F --genesis G`: the offline case verification, with the exit codes of `verify` (0 sound and on time, 1 sound but red or closed late, 5 unsound). */
 export async function caseVerify(id: string | undefined, o: { bundle?: string; genesis?: string; net?: string; json?: boolean; asOf?: string }): Promise<number> {
   const { readFileBytes, trustAnchor } = await import('./verify.js');
-  const { isCaseBundle, verifyCaseOffline } = await import('./case.js');
+  const { isCaseBundle, verifyCaseOffline } = await import('./case-report.js');
   const bytes = readFileBytes(need(o.bundle, '--bundle FILE', 'case verify'), 'bundle');
   const net = trustAnchor(o);
   if (isCaseBundle(bytes) === false) throw usage(`${o.bundle} is a document bundle, not a case bundle: verify it with tongban verify --bundle`);

@@ -6,10 +6,7 @@ import { useCrypto } from '../../protocol/crypto.js';
 import { provinceOf } from '../../protocol/regions.js';
 import { nodeCrypto } from '../../ledger/crypto-node.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
-import { sha256 } from '../../protocol/crypto.js';
-import { genesisOf, loadHome } from '../home.js';
-import { client, type Target } from './target.js';
-import { isCaseBundle, verifyCaseOffline } from './case.js';
+import { isCaseBundle, verifyCaseOffline } from './case-report.js';
 
 /** A document named by its file (hashed locally) or by its 64-hex SHA-256. */
 export function docHash(arg: string): Uint8Array {
@@ -128,16 +125,4 @@ export function trustAnchor(opts: { genesis?: string; net?: string }): Uint8Arra
   }
   if (!opts.genesis) throw new CliError('give the trust anchor: --genesis genesis.cbor or --net NETWORK_ID', EXIT.USAGE);
   return new Uint8Array(createHash('sha256').update(readFileBytes(opts.genesis, 'genesis')).digest());
-}
-
-/** `tongban verify DOC --home DIR | --node URL`: fetch the bundle, verify it here. */
-export async function verifyOnline(arg: string, opts: Target & { genesis?: string; net?: string; json?: boolean }): Promise<number> {
-  const doc = docHash(arg);
-  // The trust anchor is never the node's word: --genesis/--net, or the genesis file of the home.
-  const anchor = opts.genesis || opts.net || !opts.home ? trustAnchor(opts) : sha256(genesisOf(loadHome(opts.home)));
-  const bytes = await client(opts).bytes(`/v1/docs/${toHex(doc)}/bundle`);
-  if (!bytes) {
-    return printReport(notFoundReport(doc, anchor), !!opts.json);
-  }
-  return verifyAndPrint(bytes, anchor, doc, !!opts.json);
 }

@@ -64,6 +64,8 @@ describe('client commands (real processes)', () => {
         r.loaded.filter((u) => FORBIDDEN.some((f) => f.test(u))),
         `tongban ${args.join(' ')}`,
       ).toEqual([]);
+      // Offline verification reads no home: not even the node.yaml reader (TypeBox, YAML), which cost it half its start-up.
+      if (args.includes('--bundle')) expect(r.loaded.filter((u) => /\/node_modules\/(@sinclair\/typebox|yaml)\//.test(u) || u.includes('/dist/cli/config.js'))).toEqual([]);
     }
   });
 
