@@ -119,6 +119,7 @@ export class EventSource implements Service {
   /** Derive every log's new records and newly final records, a batch per write, until caught up. */
   private async derive(): Promise<void> {
     const { ledger, outbox } = this.x;
+    const self = ledger.self?.id;
     for (const author of ledger.authors()) this.derived.set(author, (await outbox.cursor(REC(author))) ?? 0);
     for (const author of ledger.authors()) {
       for (;;) {
@@ -144,6 +145,11 @@ export class EventSource implements Service {
         if (final.length === 0) break;
         await this.write(async (w, cases) => {
           for (const env of final) {
+            // record.final is announced for this member's own records (what its local systems wrote) and for case
+            // records of any log; other members' finality is theirs to announce (an event and an fsync per record
+            // at every node doubled the latency to finality under load).
+            const c = caseIdOf(env);
+            if (author !== self && !c) continue;
             const finalAt = (await ledger.states.firstFinal(author, env.record.seq, env.record.epoch))?.at ?? null;
             this.add(w, {
               type: 'record.final',
@@ -152,7 +158,6 @@ export class EventSource implements Service {
               data: { author, seq: env.record.seq, kind: env.record.kind, epoch: env.record.epoch, ts: env.record.ts, finalAt },
             });
             // a case record now witnessed may raise late-entry (CASES.md §C.5)
-            const c = caseIdOf(env);
             if (c) await this.alertCheck(w, await this.cachedReport(cases, c, this.now()), c, 'final');
           }
           w.cursor(FIN(author), from + final.length);
