@@ -22,13 +22,17 @@ export async function domainView(core: LedgerCore, governance: Governance, p: Pr
   // doc.access has no domain rule: it needs no read. The records held are replayed through the rules, so the
   // API sees exactly what a report would count (a peer's record that breaks a rule is held but does not count).
   const held = doc instanceof Uint8Array && doc.length === 32 && p.kind !== 'doc.access' ? await docRecords(core, doc) : [];
-  const counted = new MemoryView(
-    core.chain.map((c) => c.config),
-    core.chain.map((c) => c.id),
-    [],
-  );
-  replay(counted, held);
-  const docs = doc instanceof Uint8Array ? counted.docRecords(doc) : [];
+  let docs: readonly Envelope[] = [];
+  // Most requests are about a document nobody holds yet: nothing to replay.
+  if (held.length > 0 && doc instanceof Uint8Array) {
+    const counted = new MemoryView(
+      core.chain.map((c) => c.config),
+      core.chain.map((c) => c.id),
+      [],
+    );
+    replay(counted, held);
+    docs = counted.docRecords(doc);
+  }
   const holders: KeyHolder[] = [];
   const key = p.body.key;
   if (p.kind === 'org.actor' && key instanceof Uint8Array) {
