@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
+import { runCaseDemo } from './demo-case.js';
 import { runDemo } from './demo.js';
 import { membersFor } from './members.js';
 import { Testnet } from './network.js';
@@ -59,6 +60,17 @@ async function main(): Promise<void> {
     say(`verdict: ${verified ? 'VERIFIED' : 'NOT VERIFIED'}; approval to finality: ${r.approvalToFinalMs} ms`);
   } catch (e) {
     say(`demo failed: ${(e as Error).message}`);
+  }
+  say('');
+  say('The cross-province case (异地代收代办: received in Zhengzhou, handled in Beijing Haidian):');
+  try {
+    const c = await runCaseDemo(net, say);
+    say('');
+    say(`case verdict: ${c.verified ? 'VERIFIED' : 'NOT VERIFIED'}`);
+    verified = verified && c.verified;
+  } catch (e) {
+    say(`case demo failed: ${(e as Error).message}`);
+    verified = false;
   }
   if (opts.once) return close(verified ? 0 : 1);
   say('');
