@@ -78,7 +78,7 @@ export function bilingualReport(r: Report): string[] {
     `办结 closed:             ${r.closedAt ?? '-'}${r.lateDays ? `, ${r.lateDays} day(s) late` : ''}`,
     `信号灯 light:            ${(r.light ?? 'none').toUpperCase()}`,
     '流程 timeline:',
-    ...r.timeline.map((e) => `  ${e.ts}  ${(STEP_LABELS[e.kind] ?? e.kind).padEnd(18)} ${e.member}${e.actor ? `/${e.actor}` : ''}  ${detail(e)}${e.final ? '' : '  (not final yet)'}`),
+    ...r.timeline.map((e) => `  ${e.ts}  ${(STEP_LABELS[e.kind] ?? e.kind).padEnd(18)} ${e.member}${e.actor ? `/${e.actor}` : ''}  ${detail(e)}${e.final ? '' : '  (not final yet)'}`.trimEnd()),
     '移交 hand-offs:',
     ...r.hops.map((h) => `  ${h.from} -> ${h.to} (${h.purpose}, ${h.via}) ${h.received ? `签收 received after ${h.hours} h` : '未签收 not received'}`),
   ];
