@@ -279,10 +279,11 @@ example(
 
 const gov = program.command('governance').description('membership changes: propose, approve, status');
 example(
-  waits(target(gov.command('propose').description('propose the next epoch with a member added or removed; prints the proposal id, the quorum and who must approve')))
+  waits(target(gov.command('propose').description('propose the next epoch with a member added or removed, or with a working calendar; prints the proposal id, the quorum and who must approve')))
     .requiredOption('--actor <key>', "an admin's key file")
     .option('--add <join-request>')
     .option('--remove <member>')
+    .option('--calendar <file>', 'a YAML or JSON file {off: [YYYYMMDD…], on: [YYYYMMDD…]}: holidays and make-up working days (CASES.md §C.5)')
     .option('--json')
     .option('--quiet', 'print only the proposal id (for scripts)')
     .action(async (o) => (await import('./commands/governance.js')).governancePropose(o)),

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fromBase64, fromHex32, toHex } from '../../protocol/bytes.js';
-import { buildConfig, configId, decodeConfig, encodeConfig, parseJoinRequest } from '../../protocol/config/index.js';
+import { buildConfig, configId, decodeConfig, encodeConfig, parseJoinRequest, type Calendar } from '../../protocol/config/index.js';
 import { actorKey } from '../home.js';
+import { parseCalendarFile } from './calendar-file.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
 import { client, type Target } from './target.js';
 
@@ -35,8 +36,22 @@ export function proposalLines(gov: Gov, id: string, approvals: string[], newMemb
   return lines;
 }
 
-export async function governancePropose(opts: Target & { actor: string; add?: string; remove?: string; json?: boolean; quiet?: boolean }): Promise<void> {
-  if (!!opts.add === !!opts.remove) throw usage('give exactly one of --add JOIN_REQUEST or --remove MEMBER');
+export async function governancePropose(opts: Target & { actor: string; add?: string; remove?: string; calendar?: string; json?: boolean; quiet?: boolean }): Promise<void> {
+  if ([opts.add, opts.remove, opts.calendar].filter((x) => x !== undefined).length !== 1) throw usage('give exactly one of --add JOIN_REQUEST, --remove MEMBER or --calendar FILE');
+  let calendar: Calendar | undefined;
+  if (opts.calendar !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.calendar, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read calendar ${opts.calendar}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT.IO);
+    }
+    try {
+      calendar = parseCalendarFile(text, opts.calendar);
+    } catch (e) {
+      throw usage((e as Error).message);
+    }
+  }
   const admin = actorKey(opts.actor);
   const c = client(opts);
   const gov = await c.json<Gov>('/v1/governance');
@@ -54,19 +69,19 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
     if (joiner.consortium !== cfg.consortium) throw usage(`the join request is for ${joiner.consortium}, not ${cfg.consortium}`);
     if (members.some((m) => m.id === joiner.member.id)) throw usage(`${joiner.member.id} is a member already`);
     members = [...members, joiner.member];
-  } else {
+  } else if (opts.remove !== undefined) {
     if (!members.some((m) => m.id === opts.remove)) throw usage(`${opts.remove} is not a member`);
     members = members.filter((m) => m.id !== opts.remove);
   }
   let bytes: Uint8Array;
   try {
-    bytes = encodeConfig(buildConfig({ consortium: cfg.consortium, epoch: cfg.epoch + 1, prev: fromHex32(current.id), members }));
+    bytes = encodeConfig(buildConfig({ consortium: cfg.consortium, epoch: cfg.epoch + 1, prev: fromHex32(current.id), members, ...(calendar ? { calendar } : {}) }));
   } catch (e) {
-    throw usage((e as Error).message);
+    throw usage(`${opts.calendar ? `${opts.calendar}: ` : ''}${(e as Error).message}`);
   }
   const r = await c.submit(admin, 'gov.propose', { config: bytes });
   const id = toHex(configId(bytes));
-  if (opts.json) printJson({ proposal: id, epoch: cfg.epoch + 1, record: r.id, quorum: current.quorum.governance, approvals: [], members: cfg.members.map((m) => m.id) });
+  if (opts.json) printJson({ proposal: id, epoch: cfg.epoch + 1, record: r.id, quorum: current.quorum.governance, approvals: [], members: cfg.members.map((m) => m.id), ...(calendar ? { calendar } : {}) });
   else if (opts.quiet) process.stdout.write(`${id}\n`);
   else {
     const lines = proposalLines(
@@ -75,6 +90,8 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
       [],
       members.map((m) => m.id),
     );
+    if (calendar)
+      lines.push(`  calendar: ${calendar.off.length} day(s) off (holidays), ${calendar.on.length} make-up working day(s) (调休); in force for deadlines once the epoch is`);
     if (opts.add) lines.push(`  once it is in force, the new member starts its node with the genesis and a member's bootstrap address (tongban status prints it)`);
     process.stdout.write([...lines, `record ${r.author}/${r.seq}`].join('\n') + '\n');
   }
