@@ -19,7 +19,7 @@ describe('governance propose --calendar FILE: the calendar file', () => {
   });
 
   it('leaves date validity and overlap to the config, which names the field', () => {
-    const base = { consortium: 'x.gov.example', epoch: 1, members: [testMember(0).member] };
+    const base = { consortium: 'x.gov.example', epoch: 0, members: [testMember(0).member] };
     expect(() => buildConfig({ ...base, calendar: parseCalendarFile('{"off": [20270230]}', 'c.json') })).toThrow(/calendar\.off\[0\]/);
     expect(() => buildConfig({ ...base, calendar: parseCalendarFile('{"off": [20270101], "on": [20270101]}', 'c.json') })).toThrow(/no date in both off and on/);
   });
