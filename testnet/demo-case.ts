@@ -185,6 +185,24 @@ export async function runCaseDemo(net: Testnet, say: (line: string) => void): Pr
   }
   say(`9. Pudong verifies the case bundle (${bundle}) offline against the genesis alone:`);
   for (const line of offline.trimEnd().split('\n').filter((l) => /^(proofs|case):/.test(l))) say(`   ${line}`);
-  const verified = ok && /^proofs: SOUND/m.test(offline) && /^case: +CLOSED \(issued\)/m.test(offline) && r.state === 'closed' && r.ignored.length === 0;
+
+  // 7. A second case, accepted in Haidian with a 5-working-day limit and not closed: evaluated as of 30 days later,
+  // its light is red (the same report any node computes for that instant).
+  const serial2 = `ZZ-${stamp}-2`;
+  const o2 = json(['case', 'open', '--home', home(ha), '--actor', zzCw, '--item', '11110108MB1234567X4000111001', '--name', '道路运输经营许可', '--mode', 'proxy', '--serial', serial2,
+    '--handler', 'bj-haidian', '--days', '5', '--id-type', '111', '--id-number', '41010219850505001X', '--material', `申请表=${form},paper`]);
+  const h2 = json(['case', 'handoff', o2.case, '--home', home(ha), '--actor', zzCw, '--to', 'bj-haidian', '--via', 'network', '--wait', 'replicated']);
+  await until(() => has(bj, o2.case, h2.id), 'the second handoff to reach Haidian');
+  json(['case', 'receive', o2.case, '--home', home(bj), '--actor', hdCw]);
+  json(['case', 'accept', o2.case, '--home', home(bj), '--actor', hdCw, '--wait', 'replicated']);
+  const later = Date.now() + 30 * 86_400_000;
+  const late = await until(() => {
+    const rep: Report & { overdue: number | null; asOf: string } = JSON.parse(tongban(['case', 'show', o2.case, '--home', home(sh), '--as-of', String(later), '--json'], net.dir));
+    return rep.acceptedAt ? rep : undefined;
+  }, 'the second case to be accepted at Pudong');
+  say('');
+  say(`10. A second case (serial ${serial2}, 5 working days) is accepted in Haidian and left open; Pudong evaluates it as of ${late.asOf}:`);
+  say(`    状态 state ${late.state.toUpperCase()}, 法定期限 due ${late.due}, 信号灯 light ${(late.light ?? 'none').toUpperCase()}${late.overdue ? `, 超期 overdue ${late.overdue} day(s)` : ''}`);
+  const verified = late.light === 'red' && ok && /^proofs: SOUND/m.test(offline) && /^case: +CLOSED \(issued\)/m.test(offline) && r.state === 'closed' && r.ignored.length === 0;
   return { verified, case: id };
 }

@@ -24,7 +24,7 @@ function runOnce(args: string[]): Promise<{ code: number | null; stdout: string;
 }
 
 describe('npm start -- --once (the testnet demo)', () => {
-  it('tells the document story and the 异地代收代办 case story and exits 0 only when both verified', async () => {
+  it('tells the document story and the 异地代收代办 case story (and a second case red as of later) and exits 0 only when both verified', async () => {
     const r = await runOnce(['--once', '--nodes', '3', '--dir', join(dir.path, 'tn')]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^verdict: VERIFIED/m);
@@ -42,6 +42,9 @@ describe('npm start -- --once (the testnet demo)', () => {
     expect(r.stdout).toMatch(/bj-haidian -> ha-zhengzhou \(return, network\) 签收 received/);
     expect(r.stdout).toMatch(/^ +proofs: SOUND/m);
     expect(r.stdout).toMatch(/^ +case: +CLOSED \(issued\)/m);
+    // the second case, left open, evaluated 30 days later: red
+    expect(r.stdout).toMatch(/^10\. A second case .* left open; Pudong evaluates it as of /m);
+    expect(r.stdout).toMatch(/状态 state IN-PROGRESS, .*信号灯 light RED, 超期 overdue \d+ day\(s\)/);
     expect(r.stdout).toMatch(/^case verdict: VERIFIED$/m);
   }, 300_000);
 });
