@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fromBase64, fromHex32, toHex } from '../../protocol/bytes.js';
 import { buildConfig, configId, decodeConfig, encodeConfig, parseJoinRequest, type Calendar } from '../../protocol/config/index.js';
 import { actorKey } from '../home.js';
-import { parseCalendarFile } from './calendar-file.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
 import { client, type Target } from './target.js';
 
@@ -47,7 +46,8 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
       throw new CliError(`cannot read calendar ${opts.calendar}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT.IO);
     }
     try {
-      calendar = parseCalendarFile(text, opts.calendar);
+      // loaded only for --calendar (the YAML parser)
+      calendar = (await import('./calendar-file.js')).parseCalendarFile(text, opts.calendar);
     } catch (e) {
       throw usage((e as Error).message);
     }
