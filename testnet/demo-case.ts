@@ -123,12 +123,45 @@ export async function runCaseDemo(net: Testnet, say: (line: string) => void): Pr
   const has = (i: number, id: string, rid: string) => (show(i, id).timeline.some((e) => e.id === rid) ? true : undefined);
 
   // 1. Zhengzhou opens the case; the applicant gets the receipt slip.
-  const slip = tongban(['case', 'open', '--home', home(ha), '--actor', zzCw, '--item', '11110108MB1234567X4000111001', '--name', '道路运输经营许可', '--mode', 'proxy', '--serial', serial,
-    '--handler', 'bj-haidian', '--days', '20', '--id-type', '111', '--id-number', '41010219900101123X', '--material', `申请表=${form},paper`, '--qr', join(dir, `slip-${stamp}.png`)], net.dir);
+  const slip = tongban(
+    [
+      'case',
+      'open',
+      '--home',
+      home(ha),
+      '--actor',
+      zzCw,
+      '--item',
+      '11110108MB1234567X4000111001',
+      '--name',
+      '道路运输经营许可',
+      '--mode',
+      'proxy',
+      '--serial',
+      serial,
+      '--handler',
+      'bj-haidian',
+      '--days',
+      '20',
+      '--id-type',
+      '111',
+      '--id-number',
+      '41010219900101123X',
+      '--material',
+      `申请表=${form},paper`,
+      '--qr',
+      join(dir, `slip-${stamp}.png`),
+    ],
+    net.dir,
+  );
   const id = /case +([0-9a-f]{64})/.exec(slip)?.[1] ?? /([0-9a-f]{64})/.exec(slip)?.[1];
   if (!id) throw new Error(`no case id on the receipt slip:\n${slip}`);
   say(`1. Zhengzhou's caseworker sun.li opens case ${id.slice(0, 16)}… (serial ${serial}) for an applicant from Zhengzhou; the receipt slip (受理回执):`);
-  for (const line of slip.trimEnd().split('\n').filter((l) => l.trim() !== '' && !/[▀▄█]/.test(l))) say(`   ${line}`);
+  for (const line of slip
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/[▀▄█]/.test(l)))
+    say(`   ${line}`);
   say(`   (the slip's QR code is printed in the terminal and saved as ${join(dir, `slip-${stamp}.png`)})`);
 
   // 2. Zhengzhou hands the materials over to Haidian.
@@ -184,13 +217,41 @@ export async function runCaseDemo(net: Testnet, say: (line: string) => void): Pr
     offline = (e as Error).message;
   }
   say(`9. Pudong verifies the case bundle (${bundle}) offline against the genesis alone:`);
-  for (const line of offline.trimEnd().split('\n').filter((l) => /^(proofs|case):/.test(l))) say(`   ${line}`);
+  for (const line of offline
+    .trimEnd()
+    .split('\n')
+    .filter((l) => /^(proofs|case):/.test(l)))
+    say(`   ${line}`);
 
   // 7. A second case, accepted in Haidian with a 5-working-day limit and not closed: evaluated as of 30 days later,
   // its light is red (the same report any node computes for that instant).
   const serial2 = `ZZ-${stamp}-2`;
-  const o2 = json(['case', 'open', '--home', home(ha), '--actor', zzCw, '--item', '11110108MB1234567X4000111001', '--name', '道路运输经营许可', '--mode', 'proxy', '--serial', serial2,
-    '--handler', 'bj-haidian', '--days', '5', '--id-type', '111', '--id-number', '41010219850505001X', '--material', `申请表=${form},paper`]);
+  const o2 = json([
+    'case',
+    'open',
+    '--home',
+    home(ha),
+    '--actor',
+    zzCw,
+    '--item',
+    '11110108MB1234567X4000111001',
+    '--name',
+    '道路运输经营许可',
+    '--mode',
+    'proxy',
+    '--serial',
+    serial2,
+    '--handler',
+    'bj-haidian',
+    '--days',
+    '5',
+    '--id-type',
+    '111',
+    '--id-number',
+    '41010219850505001X',
+    '--material',
+    `申请表=${form},paper`,
+  ]);
   const h2 = json(['case', 'handoff', o2.case, '--home', home(ha), '--actor', zzCw, '--to', 'bj-haidian', '--via', 'network', '--wait', 'replicated']);
   await until(() => has(bj, o2.case, h2.id), 'the second handoff to reach Haidian');
   json(['case', 'receive', o2.case, '--home', home(bj), '--actor', hdCw]);

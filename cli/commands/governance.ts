@@ -81,7 +81,8 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
   }
   const r = await c.submit(admin, 'gov.propose', { config: bytes });
   const id = toHex(configId(bytes));
-  if (opts.json) printJson({ proposal: id, epoch: cfg.epoch + 1, record: r.id, quorum: current.quorum.governance, approvals: [], members: cfg.members.map((m) => m.id), ...(calendar ? { calendar } : {}) });
+  if (opts.json)
+    printJson({ proposal: id, epoch: cfg.epoch + 1, record: r.id, quorum: current.quorum.governance, approvals: [], members: cfg.members.map((m) => m.id), ...(calendar ? { calendar } : {}) });
   else if (opts.quiet) process.stdout.write(`${id}\n`);
   else {
     const lines = proposalLines(
@@ -90,8 +91,7 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
       [],
       members.map((m) => m.id),
     );
-    if (calendar)
-      lines.push(`  calendar: ${calendar.off.length} day(s) off (holidays), ${calendar.on.length} make-up working day(s) (调休); in force for deadlines once the epoch is`);
+    if (calendar) lines.push(`  calendar: ${calendar.off.length} day(s) off (holidays), ${calendar.on.length} make-up working day(s) (调休); in force for deadlines once the epoch is`);
     if (opts.add) lines.push(`  once it is in force, the new member starts its node with the genesis and a member's bootstrap address (tongban status prints it)`);
     process.stdout.write([...lines, `record ${r.author}/${r.seq}`].join('\n') + '\n');
   }
