@@ -122,9 +122,9 @@ export async function caseFigures(runs: number, n: number): Promise<Figure[]> {
   ];
 }
 
-/** `node dist/bench/case-bench.js [n]`: the case figures alone, as JSON lines. */
+/** `node dist/bench/case-bench.js [n] [runs]`: the case figures alone, as JSON lines. */
 if (process.argv[1]?.endsWith('case-bench.js')) {
   const n = Number(process.argv[2] ?? 10_000);
-  const figs = await caseFigures(3, n);
+  const figs = await caseFigures(Number(process.argv[3] ?? 3), n);
   for (const f of figs) process.stdout.write(`${JSON.stringify({ name: f.name, median: median(f.runs), min: Math.min(...f.runs), max: Math.max(...f.runs), runs: f.runs.length, note: f.note })}\n`);
 }
