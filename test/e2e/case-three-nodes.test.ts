@@ -198,6 +198,6 @@ describe('a proxy case across three real nodes', () => {
     expect(events.filter((e) => e.type === 'case.handoff')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'case.closed')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'case.updated').map((e) => (e as unknown as { data: { kind: string } }).data.kind)).toEqual(['case.receipt', 'case.accept', 'case.step', 'case.step', 'case.step', 'case.deliver']);
-    expect(h.id).toBeTruthy();
+    expect(events.find((e) => e.type === 'case.handoff')).toMatchObject({ recordId: h.id, data: { from: 'ha-zhengzhou', to: 'bj-haidian', via: 'post' } });
   }, 180_000);
 });
