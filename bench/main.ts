@@ -8,6 +8,7 @@ import { limitFigures } from './limit.js';
 import { buildStore, foreignAccept, ownAppends, storeFigures } from './ledger-bench.js';
 import { finality, httpAppends, replication } from './node-bench.js';
 import { proofSizes, verifyFigures } from './verify-bench.js';
+import { caseFigures } from './case-bench.js';
 
 const quick = process.argv.includes('--quick');
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,14 +46,14 @@ async function main(): Promise<void> {
   say(`tongban bench (${quick ? 'quick' : 'full'})`);
   const peerOk = installPeer();
 
-  say('1/6 limits');
+  say('1/7 limits');
   const limits = await limitFigures(runs, quick);
   sections.push(['1. The physical limit', limits]);
   const verify1 = median(limits[1]!.runs);
   const verifyAll = median(limits[3]!.runs);
   const levelRate = median(limits[5]!.runs);
 
-  say('2/6 appends');
+  say('2/7 appends');
   const own = await ownAppends(runs, quick ? 10_000 : 50_000);
   own.limit = { name: 'LevelDB sync batches', value: levelRate };
   const http = await httpAppends(runs, quick ? 5_000 : 20_000);
@@ -69,22 +70,25 @@ async function main(): Promise<void> {
   foreign.limit = { name: `verify on all cores ÷ 2 signatures per record`, value: verifyAll / 2 };
   sections.push(['2. Appends and validation', [own, http, foreign]]);
 
-  say('3/6 replication');
+  say('3/7 replication');
   const rep = await replication(quick ? 1 : 2, quick ? 20_000 : 100_000);
   rep.limit = { name: 'verify on all cores ÷ 2', value: verifyAll / 2 };
   if (peerOk) rep.peer = { name: 'Hypercore replicating 200-byte entries', runs: hypercore('replicate', quick ? 20_000 : 100_000, quick ? 1 : 2) };
   sections.push(['3. Replication', [rep]]);
 
-  say('4/6 finality');
+  say('4/7 finality');
   // The offered 1,000/s of the target, and a load this 2-core machine sustains for five nodes in one process.
   sections.push(['4. Finality', [...(await finality(quick ? 5 : 20, 1000)), ...(await finality(quick ? 5 : 20, 100))]]);
 
-  say('5/6 verification');
+  say('5/7 verification');
   sections.push(['5. Verification and proof sizes', [...(await verifyFigures(quick ? 3 : 7)), ...proofSizes()]]);
 
-  say('6/6 store');
+  say('6/7 store');
   sections.push(['6. Store', storeFigures(runs, store.path)]);
   store.rm();
+
+  say('7/7 cases');
+  sections.push(['7. Cases', await caseFigures(runs, quick ? 10_000 : 100_000)]);
 
   const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { dependencies: Record<string, string> };
   const lines = [
