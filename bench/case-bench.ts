@@ -75,7 +75,11 @@ export async function caseFigures(runs: number, n: number): Promise<Figure[]> {
   const start = Date.now() - 60 * DAY;
   clock.t = start;
   await l.append({ kind: 'org.actor', body: { id: 'admin', key: publicKeyOf(A.adminSeed), roles: ['admin'], active: true } });
-  const s = signRequest({ net: c.net, author: A.id, kind: 'org.actor', body: { id: 'cw', key: publicKeyOf(cwSeed), roles: ['approver', 'caseworker'], active: true }, at: start }, 'admin', A.adminSeed);
+  const s = signRequest(
+    { net: c.net, author: A.id, kind: 'org.actor', body: { id: 'cw', key: publicKeyOf(cwSeed), roles: ['approver', 'caseworker'], active: true }, at: start },
+    'admin',
+    A.adminSeed,
+  );
   await l.append({ request: s.bytes, actor: 'admin', sig: s.actor.sig });
   const tb = performance.now();
   const ids = await buildCases(l, n, start, clock);
@@ -92,10 +96,12 @@ export async function caseFigures(runs: number, n: number): Promise<Figure[]> {
   // one case report (Ledger.caseReport, what GET /v1/cases/:id calls), cases picked evenly over the log
   const rep: number[] = [];
   for (let r = 0; r < runs * 50; r++) {
-    const id = ids[Math.floor(((r * 7919) % ids.length))]!;
-    rep.push(await time(async () => {
-      if (!(await l.caseReport(id, clock.t))) throw new Error('no report');
-    }));
+    const id = ids[Math.floor((r * 7919) % ids.length)]!;
+    rep.push(
+      await time(async () => {
+        if (!(await l.caseReport(id, clock.t))) throw new Error('no report');
+      }),
+    );
   }
 
   // the event source: derive every case's events once (marks each case open), then the day boundary

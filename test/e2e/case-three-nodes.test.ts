@@ -42,7 +42,13 @@ const report = async (home: string, id: string) => {
 };
 
 function start(home: string): void {
-  const env = { ...process.env, TONGBAN_BOOTSTRAP: [...addrs].filter(([h]) => h !== home).map(([, a]) => a).join(',') };
+  const env = {
+    ...process.env,
+    TONGBAN_BOOTSTRAP: [...addrs]
+      .filter(([h]) => h !== home)
+      .map(([, a]) => a)
+      .join(','),
+  };
   const out = openSync(join(cwd, `${home}.log`), 'a');
   procs.set(home, spawn(process.execPath, [BIN, 'start', '--home', home, '--genesis', 'genesis.cbor'], { cwd, stdio: ['ignore', out, out], env }));
 }
@@ -105,7 +111,32 @@ afterAll(async () => {
 describe('a proxy case across three real nodes', () => {
   it('reports identical on all three once final, the bundle verified offline, every case event delivered exactly once despite a receiver outage and a node restart', async () => {
     // the receiver is down (503) while the case is opened and handed over
-    const o = json(['case', 'open', '--home', 'zz', '--actor', 'zz.cw.key', '--item', '11410100MB1234567X4000111001', '--name', '道路运输经营许可', '--mode', 'proxy', '--handler', 'bj-haidian', '--days', '20', '--id-type', '111', '--id-number', '41010219900101123X', '--material', '申请表=form.pdf,paper', '--serial', 'ZZ-2026-0001']);
+    const o = json([
+      'case',
+      'open',
+      '--home',
+      'zz',
+      '--actor',
+      'zz.cw.key',
+      '--item',
+      '11410100MB1234567X4000111001',
+      '--name',
+      '道路运输经营许可',
+      '--mode',
+      'proxy',
+      '--handler',
+      'bj-haidian',
+      '--days',
+      '20',
+      '--id-type',
+      '111',
+      '--id-number',
+      '41010219900101123X',
+      '--material',
+      '申请表=form.pdf,paper',
+      '--serial',
+      'ZZ-2026-0001',
+    ]);
     const id = o.case as string;
     const h = json(['case', 'handoff', id, '--home', 'zz', '--actor', 'zz.cw.key', '--to', 'bj-haidian', '--via', 'post', '--tracking', 'EMS1234567', '--wait', 'replicated']);
     await until(async () => ((await report('bj', id))?.timeline ?? []).length >= 2, 30_000, 'the handoff at bj');
@@ -197,7 +228,14 @@ describe('a proxy case across three real nodes', () => {
     expect(events.filter((e) => e.type === 'case.opened')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'case.handoff')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'case.closed')).toHaveLength(1);
-    expect(events.filter((e) => e.type === 'case.updated').map((e) => (e as unknown as { data: { kind: string } }).data.kind)).toEqual(['case.receipt', 'case.accept', 'case.step', 'case.step', 'case.step', 'case.deliver']);
+    expect(events.filter((e) => e.type === 'case.updated').map((e) => (e as unknown as { data: { kind: string } }).data.kind)).toEqual([
+      'case.receipt',
+      'case.accept',
+      'case.step',
+      'case.step',
+      'case.step',
+      'case.deliver',
+    ]);
     expect(events.find((e) => e.type === 'case.handoff')).toMatchObject({ recordId: h.id, data: { from: 'ha-zhengzhou', to: 'bj-haidian', via: 'post' } });
   }, 180_000);
 });
