@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CaseReport } from '../protocol/cases/report.js';
 import { tongban, type Testnet } from './network.js';
 
 export interface CaseDemoResult {
@@ -21,28 +22,8 @@ const STEP_LABELS: Record<string, string> = {
   'case.supervise': '监察 supervised',
 };
 
-interface Report {
-  case: string;
-  item: string;
-  name: string;
-  mode: string;
-  serial: string;
-  opener: string;
-  handlers: string[];
-  state: string;
-  result: string | null;
-  acceptedAt: string | null;
-  due: string | null;
-  closedAt: string | null;
-  counted: number | null;
-  allowed: number | null;
-  paused: number | null;
-  light: string | null;
-  lateDays: number | null;
-  timeline: { kind: string; id: string; member: string; actor?: string; ts: string; final: boolean; [k: string]: unknown }[];
-  hops: { from: string; to: string; purpose: string; via: string; received: string | null; hours: number | null }[];
-  ignored: unknown[];
-}
+/** The case report as `tongban case show --json` prints it (protocol/cases/report.ts). */
+type Report = CaseReport;
 
 async function until<T>(fn: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -258,7 +239,7 @@ export async function runCaseDemo(net: Testnet, say: (line: string) => void): Pr
   json(['case', 'accept', o2.case, '--home', home(bj), '--actor', hdCw, '--wait', 'replicated']);
   const later = Date.now() + 30 * 86_400_000;
   const late = await until(() => {
-    const rep: Report & { overdue: number | null; asOf: string } = JSON.parse(tongban(['case', 'show', o2.case, '--home', home(sh), '--as-of', String(later), '--json'], net.dir));
+    const rep: Report = JSON.parse(tongban(['case', 'show', o2.case, '--home', home(sh), '--as-of', String(later), '--json'], net.dir));
     return rep.acceptedAt ? rep : undefined;
   }, 'the second case to be accepted at Pudong');
   say('');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fromHex32, toHex } from '../../protocol/bytes.js';
-import { verifyBundle, type Report } from '../../protocol/bundle/verify.js';
+import { emptyReport, verifyBundle, type Report } from '../../protocol/bundle/verify.js';
 import { useCrypto } from '../../protocol/crypto.js';
 import { provinceOf } from '../../protocol/regions.js';
 import { nodeCrypto } from '../../ledger/crypto-node.js';
@@ -74,22 +74,7 @@ export function printReport(report: Report, json: boolean): number {
 
 /** The report when the node holds no proven record about the document: nothing to prove, nothing registered. */
 export function notFoundReport(doc: Uint8Array, net: Uint8Array): Report {
-  return {
-    doc: toHex(doc),
-    net: toHex(net),
-    proofs: 'sound',
-    outcome: 'not-found',
-    decision: { outcome: 'not-found', why: 'the node holds no proven record about the document', records: [] },
-    stands: false,
-    asOf: null,
-    provenTo: null,
-    epoch: null,
-    events: [],
-    entries: [],
-    problems: [],
-    warnings: [],
-    logs: [],
-  };
+  return emptyReport(toHex(doc), toHex(net), 'sound', { outcome: 'not-found', why: 'the node holds no proven record about the document', records: [] });
 }
 
 /** Verify bundle bytes locally against the trust anchor and print; returns the exit code. */

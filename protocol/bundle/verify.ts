@@ -149,23 +149,13 @@ function checkProof(env: Envelope, proofText: string, chain: VerifiedConfig[]): 
 
 const NOT_FOUND: Decision = { outcome: 'not-found', why: 'no registration of the document', records: [] };
 
+/** A report about nothing proven: sound when there was nothing to check (a node holding no record), else unsound. */
+export function emptyReport(doc: string, net: string, proofs: Soundness, decision: Decision, problems: Report['problems'] = []): Report {
+  return { doc, net, proofs, outcome: 'not-found', decision, stands: false, asOf: null, provenTo: null, epoch: null, events: [], entries: [], problems, warnings: [], logs: [] };
+}
+
 function invalid(doc: string, net: string, code: ProblemCode, message: string): Report {
-  return {
-    doc,
-    net,
-    proofs: 'unsound',
-    outcome: 'not-found',
-    decision: NOT_FOUND,
-    stands: false,
-    asOf: null,
-    provenTo: null,
-    epoch: null,
-    events: [],
-    entries: [],
-    problems: [{ code, message }],
-    warnings: [],
-    logs: [],
-  };
+  return emptyReport(doc, net, 'unsound', NOT_FOUND, [{ code, message }]);
 }
 
 /**
