@@ -103,38 +103,33 @@ export async function runCaseDemo(net: Testnet, say: (line: string) => void): Pr
   const show = (i: number, id: string): Report => JSON.parse(tongban(['case', 'show', id, '--home', home(i), '--json'], net.dir));
   const has = (i: number, id: string, rid: string) => (show(i, id).timeline.some((e) => e.id === rid) ? true : undefined);
 
+  /** `case open` at Zhengzhou for an item Haidian handles: the two demo cases differ in serial, limit and applicant. */
+  const openArgs = (serial: string, days: number, idNumber: string) => [
+    '--home',
+    home(ha),
+    '--actor',
+    zzCw,
+    '--item',
+    '11110108MB1234567X4000111001',
+    '--name',
+    '道路运输经营许可',
+    '--mode',
+    'proxy',
+    '--serial',
+    serial,
+    '--handler',
+    'bj-haidian',
+    '--days',
+    String(days),
+    '--id-type',
+    '111',
+    '--id-number',
+    idNumber,
+    '--material',
+    `申请表=${form},paper`,
+  ];
   // 1. Zhengzhou opens the case; the applicant gets the receipt slip.
-  const slip = tongban(
-    [
-      'case',
-      'open',
-      '--home',
-      home(ha),
-      '--actor',
-      zzCw,
-      '--item',
-      '11110108MB1234567X4000111001',
-      '--name',
-      '道路运输经营许可',
-      '--mode',
-      'proxy',
-      '--serial',
-      serial,
-      '--handler',
-      'bj-haidian',
-      '--days',
-      '20',
-      '--id-type',
-      '111',
-      '--id-number',
-      '41010219900101123X',
-      '--material',
-      `申请表=${form},paper`,
-      '--qr',
-      join(dir, `slip-${stamp}.png`),
-    ],
-    net.dir,
-  );
+  const slip = tongban(['case', 'open', ...openArgs(serial, 20, '41010219900101123X'), '--qr', join(dir, `slip-${stamp}.png`)], net.dir);
   const id = /case +([0-9a-f]{64})/.exec(slip)?.[1] ?? /([0-9a-f]{64})/.exec(slip)?.[1];
   if (!id) throw new Error(`no case id on the receipt slip:\n${slip}`);
   say(`1. Zhengzhou's caseworker sun.li opens case ${id.slice(0, 16)}… (serial ${serial}) for an applicant from Zhengzhou; the receipt slip (受理回执):`);
@@ -207,32 +202,7 @@ export async function runCaseDemo(net: Testnet, say: (line: string) => void): Pr
   // 7. A second case, accepted in Haidian with a 5-working-day limit and not closed: evaluated as of 30 days later,
   // its light is red (the same report any node computes for that instant).
   const serial2 = `ZZ-${stamp}-2`;
-  const o2 = json([
-    'case',
-    'open',
-    '--home',
-    home(ha),
-    '--actor',
-    zzCw,
-    '--item',
-    '11110108MB1234567X4000111001',
-    '--name',
-    '道路运输经营许可',
-    '--mode',
-    'proxy',
-    '--serial',
-    serial2,
-    '--handler',
-    'bj-haidian',
-    '--days',
-    '5',
-    '--id-type',
-    '111',
-    '--id-number',
-    '41010219850505001X',
-    '--material',
-    `申请表=${form},paper`,
-  ]);
+  const o2 = json(['case', 'open', ...openArgs(serial2, 5, '41010219850505001X')]);
   const h2 = json(['case', 'handoff', o2.case, '--home', home(ha), '--actor', zzCw, '--to', 'bj-haidian', '--via', 'network', '--wait', 'replicated']);
   await until(() => has(bj, o2.case, h2.id), 'the second handoff to reach Haidian');
   json(['case', 'receive', o2.case, '--home', home(bj), '--actor', hdCw]);

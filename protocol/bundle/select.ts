@@ -20,16 +20,16 @@ export const byAuthorSeq = (a: Envelope, b: Envelope) => (a.record.author < b.re
  */
 export async function selectBundleRecords(docRecords: Envelope[], resolver: BundleResolver): Promise<Envelope[]> {
   const out = new Map<string, Envelope>();
-  const todo = [...docRecords];
-  for (let env = todo.pop(); env; env = todo.pop()) {
+  const queue = [...docRecords];
+  for (let env = queue.pop(); env; env = queue.pop()) {
     const key = toHex(env.id);
     if (out.has(key)) continue;
     out.set(key, env);
     const r = env.record;
-    if (r.actor) todo.push(...(await resolver.actorRecords(r.author, r.actor.id, r.seq)));
+    if (r.actor) queue.push(...(await resolver.actorRecords(r.author, r.actor.id, r.seq)));
     for (const ref of r.refs ?? []) {
       const x = await resolver.byId(ref);
-      if (x) todo.push(x);
+      if (x) queue.push(x);
     }
   }
   return [...out.values()].sort(byAuthorSeq);
