@@ -13,9 +13,11 @@ export const LAYERS = {
   protocol: ['protocol'],
   ledger: ['ledger', 'protocol'],
   node: ['node', 'ledger', 'protocol'],
-  cli: ['cli', 'node', 'ledger', 'protocol'],
-  // The future web verifier: the pure protocol layer and the HTTP client only.
-  web: ['web', 'protocol', 'cli/client.ts'],
+  cli: ['cli', 'client', 'node', 'ledger', 'protocol'],
+  // The browser-safe client SDK (`tongban/client`): builders, signing, HTTP, offline verification. Pure protocol below it.
+  client: ['client', 'protocol'],
+  // The web console: the pure protocol layer and the client SDK only.
+  web: ['web', 'client', 'protocol'],
   testnet: '*',
   bench: '*',
   test: '*',
@@ -24,6 +26,9 @@ export const LAYERS = {
 
 /** npm packages protocol/ may import: each checked to run in a browser (pure JS, no Node built-ins). Add one only after checking that. */
 export const BROWSER_PACKAGES = ['cbor-x', '@noble/ed25519', '@noble/hashes', '@noble/curves', '@sinclair/typebox', 'yaml', 'multiformats', 'uint8arrays'];
+
+/** Layers that must run in a browser: no Node built-ins, only BROWSER_PACKAGES. */
+export const BROWSER_LAYERS = ['protocol', 'client', 'web'];
 
 const SOURCE = /\.(ts|mts|cts|mjs|cjs|js)$/;
 const SKIP = new Set(['node_modules', 'dist', 'coverage', 'bench/peers']);
@@ -154,7 +159,7 @@ export function checkGraph(graph) {
         const target = resolve(file, spec, files);
         out.push(target);
         if (!allowed(file, target)) violations.push({ rule: 'upward', file, target, message: `${file} imports ${target}: ${top}/ may import only ${LAYERS[top].join(', ')}` });
-      } else if (top === 'protocol' || top === 'web') {
+      } else if (BROWSER_LAYERS.includes(top)) {
         if (isBuiltin(spec)) violations.push({ rule: 'node-builtin', file, target: spec, message: `${file} imports the Node built-in ${spec}: ${top}/ must run in a browser` });
         else if (!BROWSER_PACKAGES.includes(packageOf(spec)))
           violations.push({ rule: 'package', file, target: spec, message: `${file} imports ${spec}: ${top}/ may import only browser-safe packages (${BROWSER_PACKAGES.join(', ')})` });

@@ -16,8 +16,9 @@ describe('import layering check', () => {
         'ledger/l.ts': ['../protocol/a.js', 'node:fs', 'level'],
         'node/n.ts': ['../ledger/l.js', '../protocol/b.js', 'libp2p'],
         'cli/c.ts': ['../node/n.js', '../ledger/l.js'],
-        'web/w.ts': ['../protocol/a.js', '../cli/client.js'],
-        'cli/client.ts': ['../protocol/a.js'],
+        'web/w.ts': ['../protocol/a.js', '../client/index.js'],
+        'client/index.ts': ['../protocol/a.js'],
+        'cli/client.ts': ['../protocol/a.js', '../client/index.js'],
         'testnet/t.ts': ['../cli/c.js', '../node/n.js'],
         'test/unit/x.test.ts': ['../../cli/c.js', '../../testnet/t.js'],
       }),
@@ -31,6 +32,8 @@ describe('import layering check', () => {
     expect(rules({ 'node/n.ts': ['../testnet/t.js'], 'testnet/t.ts': [] })).toEqual(['upward node/n.ts testnet/t.ts']);
     expect(rules({ 'web/w.ts': ['../node/n.js'], 'node/n.ts': [] })).toEqual(['upward web/w.ts node/n.ts']);
     expect(rules({ 'web/w.ts': ['../cli/main.js'], 'cli/main.ts': [] })).toEqual(['upward web/w.ts cli/main.ts']);
+    expect(rules({ 'client/c.ts': ['../node/n.js'], 'node/n.ts': [] })).toEqual(['upward client/c.ts node/n.ts']);
+    expect(rules({ 'client/c.ts': ['node:fs'] })).toEqual(['node-builtin client/c.ts node:fs']);
   });
 
   it('keeps protocol/ runnable in a browser: no Node built-ins, only listed packages', () => {
