@@ -15,11 +15,11 @@ describe('CI runs what the README says', () => {
     // Top-level commands only: the indented npm install under the Node check fetches Node itself.
     const run = read('.ci/run')
       .split('\n')
-      .filter((l) => /^npm /.test(l))
+      .filter((l) => /^(npm|sh) /.test(l))
       .map((l) => l.trim());
     expect(documented.length).toBeGreaterThan(0);
     expect(run).toEqual(documented);
-    expect(run).toEqual(expect.arrayContaining(['npm ci', 'npm run lint', 'npm run check:layers', 'npm run typecheck', 'npm test', 'npm run test:e2e']));
+    expect(run).toEqual(expect.arrayContaining(['sh scripts/system-deps.sh', 'npm ci', 'npm run lint', 'npm run check:layers', 'npm run typecheck', 'npm test', 'npm run test:e2e']));
   });
 
   it('engines and the README agree on Node 22 or 24', () => {
