@@ -29,11 +29,15 @@ export class NodeClient {
   constructor(
     readonly url: string,
     readonly wait?: WaitFor,
+    /** API token sent as Authorization: Bearer (README "Securing the API"). */
+    private readonly token?: string,
   ) {}
 
   private async call(path: string, init?: RequestInit): Promise<Response> {
+    const headers = new Headers(init?.headers);
+    if (this.token) headers.set('authorization', `Bearer ${this.token}`);
     try {
-      return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(30_000 + (this.wait ? (this.wait.timeoutMs ?? 30_000) : 0)) });
+      return await fetch(`${this.url}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000 + (this.wait ? (this.wait.timeoutMs ?? 30_000) : 0)) });
     } catch (e) {
       throw new CliError(`node at ${this.url} is unreachable: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, EXIT.UNREACHABLE);
     }

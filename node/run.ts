@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino from 'pino';
-import { TongbanNode, type NodeInit } from './node.js';
+import { TongbanNode, type ApiSecurity, type NodeInit } from './node.js';
 
 /**
  * What a node needs to run, already read and checked by its caller (the CLI reads the home:
@@ -9,7 +9,7 @@ import { TongbanNode, type NodeInit } from './node.js';
  */
 export interface RunInit extends Omit<NodeInit, 'logger'> {
   logLevel: string;
-  http: { host: string; port: number };
+  http: { host: string; port: number } & ApiSecurity;
   /** Where to write the API URL once it listens (the CLI reads it back). */
   apiUrlFile: string;
 }
@@ -22,7 +22,8 @@ export async function runNode(init: RunInit): Promise<{ node: TongbanNode; url: 
   const node = await TongbanNode.start({ ...nodeInit, logger });
   let url: string;
   try {
-    url = await node.startApi(http.host, http.port);
+    const { host, port, ...security } = http;
+    url = await node.startApi(host, port, security);
   } catch (e) {
     await node.stop();
     throw e;
