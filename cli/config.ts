@@ -5,7 +5,6 @@ import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import { MEMBER_ID_PATTERN } from '../protocol/names.js';
 import { EVENT_TYPES } from '../protocol/events.js';
-import { ORIGIN_PATTERN } from '../node/api/cors.js';
 
 /** A webhook (README "Events and webhooks"): events of `types` POSTed to `url`, signed with HMAC-SHA256 under `secret`. */
 const Webhook = Type.Object(
@@ -16,6 +15,9 @@ const Webhook = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** A console origin allowed by CORS: scheme, host and optional port, nothing more (no `*`: tokens travel in headers). */
+const ORIGIN_PATTERN = '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$';
 
 const Multiaddr = Type.String({ pattern: '^/', description: 'a multiaddr, e.g. /ip4/0.0.0.0/tcp/4101' });
 

@@ -1,14 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 
-/** An allowed console origin: scheme, host and optional port, nothing more (no `*`: tokens travel in headers). */
-export const ORIGIN_PATTERN = '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$';
-
 const ALLOW_METHODS = 'GET, HEAD, POST';
 const ALLOW_HEADERS = 'authorization, content-type, last-event-id';
 const PREFLIGHT_MAX_AGE_S = 600;
 
 /**
- * CORS for a web console served from another origin (README "Securing the API"): requests from a listed
+ * CORS for a web console served from another origin (origins as cli/config.ts checks them: scheme, host, port; no `*`) (README "Securing the API"): requests from a listed
  * origin get its Access-Control headers and their preflights a 204; others get none, so browsers refuse them.
  * A same-origin console needs none. Runs before token checks: a preflight carries no token.
  */
