@@ -81,6 +81,21 @@ export const openBindError = (host: string) =>
     `the HTTP API would listen on ${host} without tokens, open to anyone who reaches it. Fix: create a token (tongban token create --home HOME --name NAME --scope read) or set http.auth: tokens in node.yaml; or, to serve it open on purpose, set http.allowOpen: true`,
   );
 
+/**
+ * What startApi would refuse, checked before a node starts its store and network (a refusal then costs nothing):
+ * an open non-loopback bind, a damaged token file.
+ */
+export function checkApiSecurity(host: string, auth: AuthInit | undefined, allowOpen = false): void {
+  const exposed = !isLoopback(host) && !allowOpen;
+  if (!auth) {
+    if (exposed) throw openBindError(host);
+    return;
+  }
+  const tokens = new TokenFile(auth.tokensFile);
+  tokens.refresh();
+  if (exposed && auth.mode === 'auto' && !tokens.exists) throw openBindError(host);
+}
+
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
@@ -91,13 +106,12 @@ const tokenOf = new WeakMap<FastifyRequest, TokenEntry>();
 
 /**
  * Enforce tokens on `app`. On a non-loopback host without `allowOpen`, tokens are always in force (an `auto`
- * node whose token file disappears does not open up); with no token file there it refuses to start.
+ * node whose token file disappears does not open up); checkApiSecurity refused such a start with no token file.
  */
 export function attachAuth(app: FastifyInstance, deps: { log: Logger; metrics: Metrics }, init: AuthInit, host: string, allowOpen: boolean): TokenFile {
   const tokens = new TokenFile(init.tokensFile);
   tokens.refresh();
   const exposed = !isLoopback(host) && !allowOpen;
-  if (exposed && init.mode === 'auto' && !tokens.exists) throw openBindError(host);
   const enforced = () => init.mode === 'tokens' || exposed || tokens.exists;
   if (enforced() && tokens.size === 0)
     deps.log.warn({ tokensFile: init.tokensFile }, 'API tokens are in force but none exists: every request but /healthz and /v1/public is refused until one is created (tongban token create)');

@@ -11,7 +11,7 @@ import { readRoutes } from './reads.js';
 import { governanceRoutes } from './governance.js';
 import { eventRoutes } from './events.js';
 import { caseRoutes } from './cases.js';
-import { attachAuth, isLoopback, openBindError, type AuthInit } from './auth.js';
+import { attachAuth, checkApiSecurity, type AuthInit } from './auth.js';
 import { attachCors } from './cors.js';
 import { expiryWarning, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
 import type { TokenFile } from './tokens.js';
@@ -77,6 +77,7 @@ export function isTraversal(url: string): boolean {
  */
 export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyInstance> {
   const limits: HttpLimits = { ...node.opts, ...init.limits };
+  checkApiSecurity(init.host, init.auth, init.allowOpen);
   const tlsLog = node.log.child({ component: 'tls' });
   let tls: TlsMaterial | undefined = init.tls ? loadTls(init.tls) : undefined;
   const tlsServed = (m: TlsMaterial) => {
@@ -104,14 +105,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   });
   app.server.maxConnections = limits.httpMaxConnections;
   attachCors(app, init.corsOrigins ?? []);
-  let tokens: TokenFile | undefined;
-  try {
-    if (init.auth) tokens = attachAuth(app, node, init.auth, init.host, init.allowOpen ?? false);
-    else if (!isLoopback(init.host) && !init.allowOpen) throw openBindError(init.host);
-  } catch (e) {
-    await app.close();
-    throw e;
-  }
+  const tokens: TokenFile | undefined = init.auth ? attachAuth(app, node, init.auth, init.host, init.allowOpen ?? false) : undefined;
   if (tls) tlsServed(tls);
   // A node runs for months: the expiry is checked daily, not only at start and reload.
   const expiryTimer = tls ? setInterval(() => tls && checkExpiry(tls), node.opts.tlsExpiryCheckMs).unref() : undefined;
