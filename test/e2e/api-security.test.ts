@@ -134,5 +134,15 @@ describe('securing the API (a real node process)', () => {
     expect(r.stderr).toMatch(/would listen on 0\.0\.0\.0 without tokens.*tongban token create.*http\.allowOpen: true/);
     // refused before the store is opened
     expect(existsSync(join(cwd, 'open', 'data'))).toBe(false);
+    // a certificate file that is missing, or a damaged token file, is a config error too
+    const yaml = join(cwd, 'open', 'node.yaml');
+    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace(/^http:\n/m, 'http:\n  tls: {cert: missing.crt, key: missing.key}\n'));
+    const tls = tongban(['start', '--home', 'open'], cwd);
+    expect(tls.code, tls.stderr).toBe(2);
+    expect(tls.stderr).toMatch(/node config field http\.tls: TLS certificate file .*missing\.crt cannot be read/);
+    writeFileSync(join(cwd, 'open', 'api-tokens.json'), '{"tokens": [{"name": "x"}]}');
+    const damaged = tongban(['start', '--home', 'open'], cwd);
+    expect(damaged.code, damaged.stderr).toBe(2);
+    expect(damaged.stderr).toMatch(/api-tokens\.json: tokens\.0: sha256 is not 64 hex digits/);
   }, 60_000);
 });
