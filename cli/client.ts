@@ -24,6 +24,9 @@ export function waitOf(o: { wait?: string; waitTimeout?: string }): WaitFor | un
   return { state: o.wait as StateName, timeoutMs: ms };
 }
 
+/** A secured node refused for want of a token (README "Securing the API"): say where the CLI takes it from. */
+const tokenHint = (res: Response) => (res.status === 401 ? ' (the CLI sends --token, else env TONGBAN_TOKEN, else HOME/client.token)' : '');
+
 /** A small client of a node's HTTP API; a node that cannot be reached exits 3. */
 export class NodeClient {
   constructor(
@@ -47,7 +50,7 @@ export class NodeClient {
     const res = await this.call(path, init);
     const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; standing?: string };
     const standing = body.standing ? ` (the record that stands: ${body.standing})` : '';
-    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${standing}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
+    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${standing}${tokenHint(res)}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
     return body as T;
   }
 
@@ -56,7 +59,7 @@ export class NodeClient {
     if (res.status === 404) return undefined;
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-      throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}`, EXIT.USAGE);
+      throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${tokenHint(res)}`, EXIT.USAGE);
     }
     return new Uint8Array(await res.arrayBuffer());
   }

@@ -99,7 +99,7 @@ describe('securing the API (a real node process)', () => {
     expect(env({ TONGBAN_TOKEN: reader }).status).toBe(0);
     const refused = env({});
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/AUTH_REQUIRED/);
+    expect(refused.stderr).toMatch(/AUTH_REQUIRED: .*the CLI sends --token, else env TONGBAN_TOKEN, else HOME\/client\.token/);
     // a read token may not list cases (supervise) nor read governance (admin)
     const gov = tongban(['governance', 'status', '--node', url, '--ca', first, '--token', reader], cwd);
     expect(gov.code).toBe(2);
