@@ -104,6 +104,26 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
     http: { headersTimeout: limits.httpHeadersTimeoutMs, connectionsCheckingInterval: limits.httpTimeoutCheckMs },
   });
   app.server.maxConnections = limits.httpMaxConnections;
+  const errors = new ErrorLog(node.log.child({ component: 'http' }), limits.httpErrorLogWindowMs);
+  app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Tongban node API', version: '1', description: 'Records, logs, provenance, bundles and governance of one Tongban node.' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, { max: init.rateLimitPerMinute ?? node.opts.httpRateLimitPerMinute, timeWindow: '1 minute' });
+  app.setErrorHandler((err, req, reply) => {
+    const e = toApiError(err);
+    // Bounded: no bodies, a short stack, and one line per route and code per window.
+    if (e.status >= 500) errors.error(`${req.method} ${req.routeOptions.url ?? 'unknown'} ${(err as { code?: string }).code ?? ''}`, err, { method: req.method, route: req.routeOptions.url ?? null });
+    void reply.status(e.status).send({ code: e.code, message: e.message, ...(e.standing ? { standing: e.standing } : {}) });
+  });
+  // Nothing is served from outside its folder (swagger-ui's static files under /docs): 404, as if absent.
+  app.addHook('onRequest', async (req, reply) => {
+    if (isTraversal(req.url)) return reply.status(404).send({ code: 'NOT_FOUND', message: 'no such path' });
+  });
+  // CORS before tokens: a preflight carries no token.
   attachCors(app, init.corsOrigins ?? []);
   const tokens: TokenFile | undefined = init.auth ? attachAuth(app, node, init.auth, init.host, init.allowOpen ?? false) : undefined;
   if (tls) tlsServed(tls);
@@ -129,25 +149,6 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
       errors.push((e as Error).message);
     }
     return { ...(tls ? { tls: { notAfter: tls.notAfter.toISOString(), fingerprint256: tls.fingerprint256 } } : {}), errors };
-  });
-  const errors = new ErrorLog(node.log.child({ component: 'http' }), limits.httpErrorLogWindowMs);
-  app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Tongban node API', version: '1', description: 'Records, logs, provenance, bundles and governance of one Tongban node.' },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(rateLimit, { max: init.rateLimitPerMinute ?? node.opts.httpRateLimitPerMinute, timeWindow: '1 minute' });
-  app.setErrorHandler((err, req, reply) => {
-    const e = toApiError(err);
-    // Bounded: no bodies, a short stack, and one line per route and code per window.
-    if (e.status >= 500) errors.error(`${req.method} ${req.routeOptions.url ?? 'unknown'} ${(err as { code?: string }).code ?? ''}`, err, { method: req.method, route: req.routeOptions.url ?? null });
-    void reply.status(e.status).send({ code: e.code, message: e.message, ...(e.standing ? { standing: e.standing } : {}) });
-  });
-  // Nothing is served from outside its folder (swagger-ui's static files under /docs): 404, as if absent.
-  app.addHook('onRequest', async (req, reply) => {
-    if (isTraversal(req.url)) return reply.status(404).send({ code: 'NOT_FOUND', message: 'no such path' });
   });
   // The schema validator lets "Infinity" and "1e999" through as numbers beyond every minimum and maximum.
   app.addHook('preHandler', async (req) => {
