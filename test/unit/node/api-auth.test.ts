@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -222,7 +222,11 @@ describe('open nodes', () => {
     createToken(file, 'one', ['read']);
     const closed = await startApi(seen, { host: '0.0.0.0', port: 0, auth: { mode: 'auto', tokensFile: file } });
     try {
-      expect((await fetch(`http://127.0.0.1:${(closed.server.address() as { port: number }).port}/v1/status`)).status).toBe(401);
+      const status = `http://127.0.0.1:${(closed.server.address() as { port: number }).port}/v1/status`;
+      expect((await fetch(status)).status).toBe(401);
+      // an exposed node does not open up when its token file disappears
+      rmSync(file);
+      expect((await fetch(status)).status).toBe(401);
     } finally {
       await closed.close();
     }
