@@ -24,16 +24,23 @@ export function waitOf(o: { wait?: string; waitTimeout?: string }): WaitFor | un
   return { state: o.wait as StateName, timeoutMs: ms };
 }
 
+/** A secured node refused for want of a token (README "Securing the API"): say where the CLI takes it from. */
+const tokenHint = (res: Response) => (res.status === 401 ? ' (the CLI sends --token, else env TONGBAN_TOKEN, else HOME/client.token)' : '');
+
 /** A small client of a node's HTTP API; a node that cannot be reached exits 3. */
 export class NodeClient {
   constructor(
     readonly url: string,
     readonly wait?: WaitFor,
+    /** API token sent as Authorization: Bearer (README "Securing the API"). */
+    private readonly token?: string,
   ) {}
 
   private async call(path: string, init?: RequestInit): Promise<Response> {
+    const headers = new Headers(init?.headers);
+    if (this.token) headers.set('authorization', `Bearer ${this.token}`);
     try {
-      return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(30_000 + (this.wait ? (this.wait.timeoutMs ?? 30_000) : 0)) });
+      return await fetch(`${this.url}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000 + (this.wait ? (this.wait.timeoutMs ?? 30_000) : 0)) });
     } catch (e) {
       throw new CliError(`node at ${this.url} is unreachable: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, EXIT.UNREACHABLE);
     }
@@ -43,7 +50,7 @@ export class NodeClient {
     const res = await this.call(path, init);
     const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; standing?: string };
     const standing = body.standing ? ` (the record that stands: ${body.standing})` : '';
-    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${standing}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
+    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${standing}${tokenHint(res)}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
     return body as T;
   }
 
@@ -52,7 +59,7 @@ export class NodeClient {
     if (res.status === 404) return undefined;
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-      throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}`, EXIT.USAGE);
+      throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${tokenHint(res)}`, EXIT.USAGE);
     }
     return new Uint8Array(await res.arrayBuffer());
   }

@@ -16,6 +16,9 @@ const Webhook = Type.Object(
   { additionalProperties: false },
 );
 
+/** A console origin allowed by CORS: scheme, host and optional port, nothing more (no `*`: tokens travel in headers). */
+const ORIGIN_PATTERN = '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$';
+
 const Multiaddr = Type.String({ pattern: '^/', description: 'a multiaddr, e.g. /ip4/0.0.0.0/tcp/4101' });
 
 /** The node config file (YAML). Paths are relative to the config file's folder. */
@@ -43,6 +46,28 @@ export const NodeConfigSchema = Type.Object(
         keepAliveTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, description: 'an idle keep-alive connection is closed after this long (default 72 s)' })),
         maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'open connections at once (default 1024)' })),
         maxRequestsPerSocket: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'requests per connection, 0 unlimited (default 10000)' })),
+        tls: Type.Optional(
+          Type.Object(
+            {
+              cert: Type.String({ minLength: 1, description: 'PEM certificate file (the leaf first, then its chain); reloaded on SIGHUP' }),
+              key: Type.String({ minLength: 1, description: 'PEM private key file of the certificate (mode 0600); reloaded on SIGHUP' }),
+              ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA file the CLI trusts for this node with --home (a private CA); default the cert file itself' })),
+            },
+            { additionalProperties: false, description: 'serve the HTTP API over TLS (README "Securing the API")' },
+          ),
+        ),
+        auth: Type.Union([Type.Literal('auto'), Type.Literal('tokens')], {
+          default: 'auto',
+          description: 'auto: API tokens are required once the token file exists (always on a non-loopback host); tokens: always required',
+        }),
+        allowOpen: Type.Boolean({ default: false, description: 'serve without tokens on a non-loopback host, on purpose' }),
+        corsOrigins: Type.Optional(
+          Type.Array(Type.String({ pattern: ORIGIN_PATTERN, description: 'an origin, e.g. https://console.example.gov.cn' }), {
+            maxItems: 32,
+            uniqueItems: true,
+            description: 'origins a web console may call the API from (CORS); default none',
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

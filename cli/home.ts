@@ -17,6 +17,16 @@ export function apiUrlFile(home: string): string {
   return join(home, 'run', 'api.url');
 }
 
+/** The node's API tokens, hashed (README "Securing the API"). */
+export function tokensFile(home: string): string {
+  return join(home, 'api-tokens.json');
+}
+
+/** A token the CLI sends to the node of this home (`tongban token create --save`), mode 0600. */
+export function clientTokenFile(home: string): string {
+  return join(home, 'client.token');
+}
+
 export function loadHome(home: string): NodeConfig {
   if (!existsSync(nodeYaml(home))) throw usage(`${home} is not a tongban home (no node.yaml); create one with tongban init`);
   try {
@@ -33,7 +43,7 @@ export function nodeUrl(opts: { home?: string; node?: string }): string {
   if (!opts.home) throw usage('give --home DIR or --node URL');
   const cfg = loadHome(opts.home);
   const file = apiUrlFile(cfg.home);
-  if (cfg.http.port !== 0) return `http://${cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host}:${cfg.http.port}`;
+  if (cfg.http.port !== 0) return `${cfg.http.tls ? 'https' : 'http'}://${cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host}:${cfg.http.port}`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   throw new CliError(`the node of ${opts.home} is not running (no ${file})`, EXIT.UNREACHABLE);
 }

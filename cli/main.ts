@@ -19,7 +19,12 @@ program
   .configureOutput({ outputError: (s, write) => write(s) })
   .showHelpAfterError('(see tongban --help)');
 
-const target = (c: Command) => c.option('--home <dir>', 'node home (node.yaml)').option('--node <url>', 'node API URL instead of --home');
+const target = (c: Command) =>
+  c
+    .option('--home <dir>', 'node home (node.yaml)')
+    .option('--node <url>', 'node API URL instead of --home')
+    .option('--token <token>', 'API token (else env TONGBAN_TOKEN, else HOME/client.token)')
+    .option('--ca <file>', 'PEM CA certificate to trust for an https node (else env TONGBAN_CA, else node.yaml http.tls.ca or http.tls.cert)');
 /** Write commands: wait for the record's state (README "Record states"). */
 const waits = (c: Command) =>
   c.option('--wait <state>', 'return once the record is durable, replicated or final').option('--wait-timeout <ms>', 'longest wait (default 30000); then it returns with the current state');
@@ -336,6 +341,38 @@ example(
     .option('--json')
     .action(async (o) => (await import('./commands/setup.js')).keysShow(o)),
   'tongban keys show --home ./bj',
+);
+
+const token = program.command('token').description('API tokens of this node for local systems (README "Securing the API")');
+example(
+  token
+    .command('create')
+    .description('create an API token; prints it once (only its SHA-256 is stored, in HOME/api-tokens.json)')
+    .requiredOption('--home <dir>')
+    .requiredOption('--name <name>', 'who uses it, e.g. shenpi-system (shown in logs of refused requests)')
+    .requiredOption('--scope <scopes>', 'comma-separated: read, write, admin, supervise')
+    .option('--save', "also write it to HOME/client.token, which this home's CLI sends")
+    .option('--json')
+    .action(async (o) => (await import('./commands/token.js')).tokenCreate(o)),
+  'tongban token create --home ./bj --name shenpi-system --scope read,write',
+);
+example(
+  token
+    .command('list')
+    .description('names, scopes and creation times of the tokens (never the tokens)')
+    .requiredOption('--home <dir>')
+    .option('--json')
+    .action(async (o) => (await import('./commands/token.js')).tokenList(o)),
+  'tongban token list --home ./bj',
+);
+example(
+  token
+    .command('revoke')
+    .description('revoke a token by name; the running node refuses it from its next request')
+    .argument('<name>')
+    .requiredOption('--home <dir>')
+    .action(async (name, o) => (await import('./commands/token.js')).tokenRevoke(name, o)),
+  'tongban token revoke shenpi-system --home ./bj',
 );
 
 async function main(): Promise<void> {

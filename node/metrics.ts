@@ -61,6 +61,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly tlsNotAfter = new Gauge({
+    name: 'tongban_http_tls_cert_not_after_seconds',
+    help: 'Expiry (notAfter) of the certificate the HTTP API serves (label cert: its file), Unix time in seconds; absent without TLS',
+    labelNames: ['cert'],
+    registers: [this.registry],
+  });
+  readonly authRefusals = new Counter({
+    name: 'tongban_http_auth_refusals_total',
+    help: 'HTTP API requests refused for a missing, unknown or insufficient token, by code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tongban_process_' });
   }

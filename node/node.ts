@@ -15,6 +15,7 @@ import { VerifyPool } from '../ledger/verify-pool.js';
 import { protocolIds } from './p2p/wire.js';
 import type { CborMap } from '../protocol/cbor.js';
 import type { NodeApi } from './api/ports.js';
+import type { ApiInit, SecurityReload } from './api/server.js';
 import { checkIdentity } from './identity.js';
 import { attachSafety, type Safety } from './safety.js';
 import { Outbox } from '../ledger/outbox.js';
@@ -50,6 +51,9 @@ export interface NodeInit {
   /** The peer network; default libp2p from peerSeed, listen, psk, announce, bootstrap and peerAddrs (tests pass an in-memory one). */
   network?: NetworkFactory;
 }
+
+/** The HTTP API's TLS files, token authorization and CORS origins (README "Securing the API"). */
+export type ApiSecurity = Pick<ApiInit, 'tls' | 'auth' | 'allowOpen' | 'corsOrigins'>;
 
 /** Builds the node's PeerNetwork once the ledger is open: who may connect, and the members to keep connected. */
 export type NetworkFactory = (ctx: { allowed: () => ReadonlySet<string>; members: () => Member[] }) => Promise<PeerNetwork>;
@@ -167,12 +171,17 @@ export class TongbanNode implements NodeApi {
     this.log.info('appended the first administrator (seq 0)');
   }
 
-  /** Start the HTTP API on `host:port` (port 0 picks one); closed first on stop. */
-  async startApi(host: string, port: number): Promise<string> {
+  /** Start the HTTP API on `host:port` (port 0 picks one), with TLS, tokens and CORS if given; closed first on stop. */
+  async startApi(host: string, port: number, security: ApiSecurity = {}): Promise<string> {
     const { startApi } = await import('./api/server.js');
-    this.api = await startApi(this, { host, port });
+    this.api = await startApi(this, { host, port, ...security });
     const addr = this.api.server.address() as { address: string; port: number };
-    return `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    return `${security.tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+
+  /** Re-read the API's certificate and token file (SIGHUP); undefined when the API is not started. */
+  reloadSecurity(): SecurityReload | undefined {
+    return this.api?.reloadSecurity();
   }
 
   /** The event outbox, as GET /v1/events reads it. */

@@ -69,6 +69,10 @@ export const httpDefaults = {
   httpTimeoutCheckMs: 1_000,
   /** Repeated server errors with one code are logged once per this window, with a count. */
   httpErrorLogWindowMs: 10_000,
+  /** A warning is logged while the HTTP API certificate expires within this many days (README "Securing the API"). */
+  tlsExpiryWarnDays: 30,
+  /** How often a running node checks its certificate's expiry (besides at start and on reload). */
+  tlsExpiryCheckMs: 86_400_000,
 };
 
 /** Events for local systems: the outbox, server-sent events and webhooks (README "Events and webhooks"). */

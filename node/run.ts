@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino from 'pino';
-import { TongbanNode, type NodeInit } from './node.js';
+import { TongbanNode, type ApiSecurity, type NodeInit } from './node.js';
+import { checkApiSecurity } from './api/auth.js';
+import { loadTls } from './api/tls.js';
 
 /**
  * What a node needs to run, already read and checked by its caller (the CLI reads the home:
@@ -9,7 +11,7 @@ import { TongbanNode, type NodeInit } from './node.js';
  */
 export interface RunInit extends Omit<NodeInit, 'logger'> {
   logLevel: string;
-  http: { host: string; port: number };
+  http: { host: string; port: number } & ApiSecurity;
   /** Where to write the API URL once it listens (the CLI reads it back). */
   apiUrlFile: string;
 }
@@ -18,11 +20,15 @@ export interface RunInit extends Omit<NodeInit, 'logger'> {
 export async function runNode(init: RunInit): Promise<{ node: TongbanNode; url: string }> {
   const { logLevel, http, apiUrlFile, ...nodeInit } = init;
   const logger = pino({ level: logLevel, base: { member: init.memberId } });
+  // An API that would be refused (open bind, damaged token file, bad certificate) refuses before the node starts.
+  checkApiSecurity(http.host, http.auth, http.allowOpen);
+  if (http.tls) loadTls(http.tls);
   mkdirSync(init.dataDir, { recursive: true });
   const node = await TongbanNode.start({ ...nodeInit, logger });
   let url: string;
   try {
-    url = await node.startApi(http.host, http.port);
+    const { host, port, ...security } = http;
+    url = await node.startApi(host, port, security);
   } catch (e) {
     await node.stop();
     throw e;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { configPath, type NodeConfig } from '../config.js';
-import { apiUrlFile, genesisOf, loadHome, readKey } from '../home.js';
+import { apiUrlFile, genesisOf, loadHome, readKey, tokensFile } from '../home.js';
 import { CliError, EXIT, usage } from '../io.js';
 import { installGenesis } from './setup.js';
 
@@ -45,7 +45,14 @@ function readHome(cfg: NodeConfig) {
       }),
     },
     logLevel: cfg.logLevel,
-    http: { host: cfg.http.host, port: cfg.http.port },
+    http: {
+      host: cfg.http.host,
+      port: cfg.http.port,
+      tls: cfg.http.tls ? { certFile: configPath(cfg, cfg.http.tls.cert), keyFile: configPath(cfg, cfg.http.tls.key) } : undefined,
+      auth: { mode: cfg.http.auth, tokensFile: tokensFile(cfg.home) },
+      allowOpen: cfg.http.allowOpen,
+      corsOrigins: cfg.http.corsOrigins,
+    },
     apiUrlFile: apiUrlFile(cfg.home),
   };
 }
@@ -68,7 +75,9 @@ export async function startCommand(opts: { home: string; genesis?: string; accep
     started = await runNode({ ...init, acceptEmptyLog: opts.acceptEmptyLog });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'NETWORK_MISMATCH' || code === 'IDENTITY_MISMATCH') throw usage((e as Error).message);
+    if (code === 'NETWORK_MISMATCH' || code === 'IDENTITY_MISMATCH' || code === 'OPEN_BIND') throw usage((e as Error).message);
+    if (code?.startsWith('TLS_')) throw usage(`node config field http.tls: ${(e as Error).message}`);
+    if (code === 'TOKENS_FILE_INVALID') throw usage((e as Error).message);
     if (code === 'STORE_DAMAGED' || code === 'CORRUPT') throw new CliError(`${(e as Error).message}\n${storeWayOut(cfg.home)}`, EXIT.STORE);
     if ((e as Error).message?.includes('EADDRINUSE') || code === 'EADDRINUSE') throw new CliError(`address in use: ${(e as Error).message}`, EXIT.USAGE);
     throw e;
@@ -85,6 +94,11 @@ export async function startCommand(opts: { home: string; genesis?: string; accep
         .finally(() => rmSync(init.apiUrlFile, { force: true }))
         .then(resolve, resolve);
     };
+    // SIGHUP reloads the API's certificate and token file (README "Securing the API"); it no longer stops the node.
+    process.on('SIGHUP', () => {
+      const r = node.reloadSecurity();
+      node.log.info({ signal: 'SIGHUP', tls: r?.tls ?? null, errors: r?.errors ?? [] }, r?.errors.length ? 'reload incomplete: see the errors' : 'reloaded the API certificate and tokens');
+    });
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

@@ -1,10 +1,14 @@
 import { NodeClient, waitOf } from '../client.js';
+import { clientToken, trustCa } from '../credentials.js';
 import { nodeUrl } from '../home.js';
 import { CliError, EXIT } from '../io.js';
 
-/** Where a client command talks to: the node of a home, or a URL. */
-export type Target = { home?: string; node?: string };
-export const client = (o: Target & { wait?: string; waitTimeout?: string }) => new NodeClient(nodeUrl(o), waitOf(o));
+/** Where a client command talks to: the node of a home, or a URL; with its token and CA (README "Securing the API"). */
+export type Target = { home?: string; node?: string; token?: string; ca?: string };
+export const client = (o: Target & { wait?: string; waitTimeout?: string }) => {
+  trustCa(o);
+  return new NodeClient(nodeUrl(o), waitOf(o), clientToken(o));
+};
 
 /**
  * Wait until the node of a home answers (a node started in the background writes its API URL only once it
@@ -13,13 +17,19 @@ export const client = (o: Target & { wait?: string; waitTimeout?: string }) => n
  */
 export async function waitReady(o: Target, seconds: number): Promise<void> {
   const end = Date.now() + seconds * 1000;
+  trustCa(o);
+  const token = clientToken(o);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   for (;;) {
     let last: Error;
     try {
       const res = await fetch(`${nodeUrl(o)}/healthz`, { signal: AbortSignal.timeout(5_000) });
       if (!res.ok) last = new Error(`healthz answered ${res.status}`);
       else {
-        const st = (await fetch(`${nodeUrl(o)}/v1/status`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.json())) as { appendRefused?: { code: string; message: string } | null };
+        const sr = await fetch(`${nodeUrl(o)}/v1/status`, { headers, signal: AbortSignal.timeout(5_000) });
+        const st = (await sr.json()) as { appendRefused?: { code: string; message: string } | null; code?: string; message?: string };
+        // A missing or weak token will not get better by waiting either.
+        if (sr.status === 401 || sr.status === 403) throw new CliError(`node refused: ${st.code}: ${st.message}`, EXIT.USAGE);
         if (!st.appendRefused) return;
         last = new Error(`appends refused for now: ${st.appendRefused.code}: ${st.appendRefused.message}`);
       }

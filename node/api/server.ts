@@ -11,6 +11,23 @@ import { readRoutes } from './reads.js';
 import { governanceRoutes } from './governance.js';
 import { eventRoutes } from './events.js';
 import { caseRoutes } from './cases.js';
+import { attachAuth, checkApiSecurity, type AuthInit } from './auth.js';
+import { attachCors } from './cors.js';
+import { expiryWarning, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
+import type { TokenFile } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Re-read the TLS certificate and key (SIGHUP) and the token file; a bad new file keeps the old one served. */
+    reloadSecurity(): SecurityReload;
+  }
+}
+
+/** What a reload did: the certificate now served, and what could not be reloaded. */
+export interface SecurityReload {
+  tls?: { notAfter: string; fingerprint256: string };
+  errors: string[];
+}
 
 export interface ApiInit {
   host: string;
@@ -19,6 +36,14 @@ export interface ApiInit {
   rateLimitPerMinute?: number;
   /** Overrides of the node's HTTP limits (timeouts, connection cap). */
   limits?: Partial<HttpLimits>;
+  /** Serve https with these PEM files (README "Securing the API"); reloaded by app.reloadSecurity(). */
+  tls?: TlsFiles;
+  /** API tokens; without, the API is open (allowed only on a loopback host unless allowOpen). */
+  auth?: AuthInit;
+  /** Serve without tokens on a non-loopback host, on purpose. */
+  allowOpen?: boolean;
+  /** Origins a web console may call the API from (CORS); default none. */
+  corsOrigins?: string[];
 }
 
 export type HttpLimits = Pick<
@@ -52,7 +77,20 @@ export function isTraversal(url: string): boolean {
  */
 export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyInstance> {
   const limits: HttpLimits = { ...node.opts, ...init.limits };
+  checkApiSecurity(init.host, init.auth, init.allowOpen);
+  const tlsLog = node.log.child({ component: 'tls' });
+  let tls: TlsMaterial | undefined = init.tls ? loadTls(init.tls) : undefined;
+  const tlsServed = (m: TlsMaterial) => {
+    node.metrics.tlsNotAfter.set({ cert: init.tls!.certFile }, m.notAfter.getTime() / 1000);
+    tlsLog.info({ certFile: init.tls!.certFile, subject: m.subject, notAfter: m.notAfter.toISOString(), fingerprint256: m.fingerprint256 }, 'HTTP API certificate loaded');
+    checkExpiry(m);
+  };
+  const checkExpiry = (m: TlsMaterial) => {
+    const warning = expiryWarning(m, init.tls!.certFile, node.opts.tlsExpiryWarnDays, Date.now());
+    if (warning) tlsLog.warn({ certFile: init.tls!.certFile, notAfter: m.notAfter.toISOString() }, warning);
+  };
   const app: FastifyInstance = Fastify({
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     // Per-request logs only when debugging: at thousands of appends a second they would dominate.
     loggerInstance: node.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(node.log.level) ? node.log.level : 'warn' }) as unknown as FastifyBaseLogger,
     bodyLimit: init.bodyLimit ?? node.opts.httpBodyLimit,
@@ -84,6 +122,33 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   // Nothing is served from outside its folder (swagger-ui's static files under /docs): 404, as if absent.
   app.addHook('onRequest', async (req, reply) => {
     if (isTraversal(req.url)) return reply.status(404).send({ code: 'NOT_FOUND', message: 'no such path' });
+  });
+  // CORS before tokens: a preflight carries no token.
+  attachCors(app, init.corsOrigins ?? []);
+  const tokens: TokenFile | undefined = init.auth ? attachAuth(app, node, init.auth, init.host, init.allowOpen ?? false) : undefined;
+  if (tls) tlsServed(tls);
+  // A node runs for months: the expiry is checked daily, not only at start and reload.
+  const expiryTimer = tls ? setInterval(() => tls && checkExpiry(tls), node.opts.tlsExpiryCheckMs).unref() : undefined;
+  app.addHook('onClose', async () => clearInterval(expiryTimer));
+  app.decorate('reloadSecurity', (): SecurityReload => {
+    const errors: string[] = [];
+    if (init.tls) {
+      try {
+        const next = loadTls(init.tls);
+        (app.server as unknown as { setSecureContext(o: { cert: Buffer; key: Buffer }): void }).setSecureContext({ cert: next.cert, key: next.key });
+        tls = next;
+        tlsServed(next);
+      } catch (e) {
+        errors.push((e as Error).message);
+        tlsLog.error({ err: e }, 'HTTP API certificate not reloaded: the one loaded before is still served');
+      }
+    }
+    try {
+      tokens?.refresh();
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+    return { ...(tls ? { tls: { notAfter: tls.notAfter.toISOString(), fingerprint256: tls.fingerprint256 } } : {}), errors };
   });
   // The schema validator lets "Infinity" and "1e999" through as numbers beyond every minimum and maximum.
   app.addHook('preHandler', async (req) => {

@@ -156,7 +156,7 @@ describe('node.yaml: random and mutated configs fail only with ConfigError', () 
         expect(() => parseNodeConfig(`member: bj-haidian\nconsortium: test.gov.example\nhttp: ${http}\n`, '/h', env)).toThrow(/node config field http/);
       }
     }
-    expect(parseNodeConfig('member: bj-haidian\nconsortium: test.gov.example\n', '/h', { TONGBAN_HTTP_PORT: '9' }).http).toEqual({ host: '127.0.0.1', port: 9 });
+    expect(parseNodeConfig('member: bj-haidian\nconsortium: test.gov.example\n', '/h', { TONGBAN_HTTP_PORT: '9' }).http).toEqual({ host: '127.0.0.1', port: 9, auth: 'auto', allowOpen: false });
   });
 
   it('a list field given as a mapping with a length is refused, not allocated (found by the property above)', () => {

@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { configPath } from './config.js';
+import { clientTokenFile, loadHome } from './home.js';
+import { usage } from './io.js';
+
+/** How a client command reaches a secured node (README "Securing the API"). */
+export interface Credentials {
+  home?: string;
+  /** --token */
+  token?: string;
+  /** --ca */
+  ca?: string;
+}
+
+/** The API token to send: --token, else TONGBAN_TOKEN, else the home's client.token (`token create --save`); none is fine for an open node. */
+export function clientToken(o: Credentials, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (o.token) return o.token.trim();
+  if (env.TONGBAN_TOKEN) return env.TONGBAN_TOKEN.trim();
+  if (!o.home) return undefined;
+  const file = clientTokenFile(o.home);
+  if (!existsSync(file)) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch (e) {
+    throw usage(`cannot read the API token file ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The CA file to trust besides the system's: --ca, else TONGBAN_CA, else (with --home) node.yaml http.tls.ca, else its http.tls.cert. */
+export function caFile(o: Credentials, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (o.ca) return o.ca;
+  if (env.TONGBAN_CA) return env.TONGBAN_CA;
+  if (!o.home) return undefined;
+  const cfg = loadHome(o.home);
+  const tls = cfg.http.tls;
+  return tls ? configPath(cfg, tls.ca ?? tls.cert) : undefined;
+}
+
+let trusted: string | undefined;
+
+/** Trust `caFile(o)` for this process's HTTPS requests (fetch included), besides the system's CAs. */
+export function trustCa(o: Credentials, env: NodeJS.ProcessEnv = process.env): void {
+  const file = caFile(o, env);
+  if (!file || file === trusted) return;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw usage(`--ca: cannot read CA file ${file}: ${(e as Error).message}`);
+  }
+  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!certs) throw usage(`--ca: ${file} holds no PEM certificate`);
+  try {
+    setDefaultCACertificates([...getCACertificates('default'), ...certs]);
+  } catch (e) {
+    throw usage(`--ca: ${file}: ${(e as Error).message}`);
+  }
+  trusted = file;
+}
