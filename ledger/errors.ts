@@ -18,6 +18,8 @@ export type LedgerErrorCode =
   | 'CHECKPOINT_CONFLICT'
   | 'COSIGN_REFUSED'
   | 'GOVERNANCE'
+  /** The store's schema version is newer than this code knows (an older node on a newer store). */
+  | 'STORE_TOO_NEW'
   | 'INVALID_ARGUMENT';
 
 export class LedgerError extends Error {

@@ -25,6 +25,7 @@ import type { Proposed } from '../protocol/domain/rules.js';
 import type { LedgerView } from '../protocol/domain/view.js';
 import { checkTables } from './tables.js';
 import { damaged, renamePath } from './errors.js';
+import type { MigrationStep } from './schema.js';
 
 export type { LedgerOptions, LedgerSelf, ForkEvidence } from './ledger.js';
 export { LedgerError } from './errors.js';
@@ -49,9 +50,12 @@ export class Ledger extends LedgerCore {
   private readonly own: OwnLog;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
   private readonly closedAt = new Map<string, number>();
+  /** Schema migrations this open applied (ledger/schema.ts), oldest first. */
+  readonly migrated: MigrationStep[];
 
   private constructor(loaded: Awaited<ReturnType<(typeof LedgerCore)['load']>>, opts: LedgerOptions) {
     super(loaded.store, loaded.net, loaded.chain, opts);
+    this.migrated = loaded.migrated;
     this.governance = new Governance(this);
     this.checkpoints = new Checkpoints(this);
     this.own = new OwnLog(this, (build) => this.writeGroup(build));

@@ -87,6 +87,7 @@ export class TongbanNode implements NodeApi {
     let ledger: Ledger;
     try {
       ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool, checkTables: true, now: init.now });
+      for (const m of ledger.migrated) init.logger.info({ from: m.from, to: m.to, what: m.what }, 'store schema migrated');
       await checkIdentity(ledger.chain, init.memberId, ledger.self!.key, init.peerSeed).catch(async (e) => {
         await ledger.close();
         throw e;
