@@ -125,6 +125,7 @@ export class TongbanNode implements NodeApi {
     ledger.events.on('epoch', (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
       node.metrics.epoch.set(cfg.config.epoch);
+      node.metrics.members.set(cfg.config.members.length);
       // Closes connections of peers no longer members (removal) and connects new ones.
       void network.membersChanged().then(() => node.onMembership());
     });
@@ -143,6 +144,8 @@ export class TongbanNode implements NodeApi {
       await node.onMembership();
       node.metrics.peers.set(network.peers().length);
       node.metrics.epoch.set(ledger.epoch);
+      node.metrics.members.set(ledger.config.members.length);
+      node.metrics.watchDisk(init.dataDir);
       node.metrics.forks.set(ledger.forks.size);
     } catch (e) {
       await node.stop();

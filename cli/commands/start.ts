@@ -88,5 +88,7 @@ export async function startCommand(opts: { home: string; genesis?: string; accep
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // systemd's ExecReload sends SIGHUP, whose default action would end the process: log it and keep running.
+    process.on('SIGHUP', () => node.log.info({ signal: 'SIGHUP' }, 'reload requested'));
   });
 }
