@@ -23,7 +23,7 @@ async function registered(): Promise<Set<string>> {
   const out = new Set<string>();
   for (const m of await new Metrics().registry.getMetricsAsJSON()) {
     out.add(m.name);
-    if (m.type === ('histogram' as typeof m.type)) for (const s of ['_bucket', '_sum', '_count']) out.add(m.name + s);
+    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) out.add(m.name + s);
   }
   return out;
 }
