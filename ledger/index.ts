@@ -26,6 +26,7 @@ import type { LedgerView } from '../protocol/domain/view.js';
 import { checkTables } from './tables.js';
 import { damaged, renamePath } from './errors.js';
 import type { MigrationStep } from './schema.js';
+import { backupChunks, RESTORED_KEY, restoredMark, type RestoredMark } from './backup.js';
 
 export type { LedgerOptions, LedgerSelf, ForkEvidence } from './ledger.js';
 export { LedgerError } from './errors.js';
@@ -372,6 +373,24 @@ export class Ledger extends LedgerCore {
 
   audit(onProgress?: AuditProgress): Promise<AuditReport> {
     return audit(this, onProgress);
+  }
+
+  /** The store as a backup archive (ledger/backup.ts), read at one instant while writes go on. */
+  backup(): AsyncGenerator<Uint8Array> {
+    this.assertOpen();
+    return backupChunks(this.store, this.self?.id ?? null, this.now);
+  }
+
+  /** The mark a restore left: the store came from a backup and its own log must be recovered from peers. */
+  restoredMark(): Promise<RestoredMark | undefined> {
+    return restoredMark(this.store);
+  }
+
+  /** Remove the restore mark (once the own log is recovered from peers). */
+  async clearRestored(): Promise<void> {
+    await this.writer.run(async (tx) => {
+      tx.ops.push(this.store.del('meta', RESTORED_KEY));
+    });
   }
 
   async close(): Promise<void> {

@@ -107,6 +107,9 @@ export class TongbanNode implements NodeApi {
       await pool.close();
       throw e;
     }
+    // A store restored from a backup never skips own-log recovery, whatever the operator says (README "Backup and restore").
+    const restored = await ledger.restoredMark();
+    if (restored && init.acceptEmptyLog) init.logger.warn('--accept-empty-log ignored: the store was restored from a backup, so its own log is recovered from peers first');
     const metrics = new Metrics();
     const services = createServices({
       ledger,
@@ -116,7 +119,7 @@ export class TongbanNode implements NodeApi {
       opts,
       witness: init.witness,
       now: init.now,
-      acceptEmptyLog: init.acceptEmptyLog,
+      acceptEmptyLog: init.acceptEmptyLog && !restored,
       outbox,
       webhooks: init.webhooks,
       caseRecords: init.caseRecords,
@@ -139,6 +142,18 @@ export class TongbanNode implements NodeApi {
     try {
       node.safety = attachSafety(ledger, services, opts.antiEntropyMs, () => void node.onMembership().catch((e) => node.log.warn({ err: e }, 'first administrator not appended')));
       await startServices(services);
+      if (restored) {
+        void services.recovery.recovered
+          .then(async () => {
+            if (node.stopping) return;
+            await ledger.clearRestored();
+            node.log.info(
+              { size: ledger.size(init.memberId), backupCreatedAt: new Date(restored.backupCreatedAt).toISOString() },
+              'restored store: own log recovered from peers, restore mark cleared',
+            );
+          })
+          .catch((e) => node.log.warn({ err: e }, 'restore mark not cleared (it is cleared at the next start)'));
+      }
       network.onPeer(() => node.metrics.peers.set(network.peers().length));
       await network.start();
       await node.onMembership();
