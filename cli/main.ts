@@ -350,6 +350,17 @@ example(
     .action(async (o) => set(await (await import('./commands/backup.js')).restoreCommand(o))),
   'tongban restore --home /var/lib/tongban --from /srv/backups/tongban-bj-haidian-20261129T130500Z.tbbackup',
 );
+example(
+  program
+    .command('doctor')
+    .description(
+      'check a home and its node: config, key file modes, keys against the consortium, genesis, store, clock skew, peers, ports, disk, TLS certificate; each finding with its fix; exit 2 on a problem',
+    )
+    .requiredOption('--home <dir>')
+    .option('--json')
+    .action(async (o) => set(await (await import('./commands/doctor.js')).doctorCommand(o))),
+  'tongban doctor --home /var/lib/tongban',
+);
 const keys = program.command('keys').description('keys of this member');
 example(
   keys

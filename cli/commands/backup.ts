@@ -1,11 +1,12 @@
-import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { configId } from '../../protocol/config/config.js';
 import { toHex } from '../../protocol/bytes.js';
-import { configPath, type NodeConfig } from '../config.js';
-import { apiUrlFile, genesisOf, loadHome } from '../home.js';
+import { configPath } from '../config.js';
+import { genesisOf, loadHome } from '../home.js';
+import { runningNodeUrl } from '../running.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
 
 /** `20261129T130500Z`: a file-name-safe UTC instant. */
@@ -14,20 +15,6 @@ const stamp = (ms: number) =>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-
-/** The API URL of the home's node when it answers now, else undefined (the node is stopped). */
-async function runningNode(cfg: NodeConfig): Promise<string | undefined> {
-  const file = apiUrlFile(cfg.home);
-  const host = cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host;
-  const url = cfg.http.port !== 0 ? `http://${host}:${cfg.http.port}` : existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
-  if (!url) return undefined;
-  try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) });
-    return res.ok ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function isEmptyDir(path: string): boolean {
   return !existsSync(path) || (statSync(path).isDirectory() && readdirSync(path).length === 0);
@@ -53,7 +40,7 @@ export async function backupCommand(opts: { home: string; out: string; json?: bo
   if (existsSync(out)) throw usage(`--out: ${out} exists; give a new file name or a directory`);
   if (!existsSync(dirname(out))) throw new CliError(`--out: directory ${dirname(out)} does not exist`, EXIT.IO);
   const part = join(dirname(out), `.${basename(out)}.part`);
-  const url = await runningNode(cfg);
+  const url = await runningNodeUrl(cfg);
   let mode: 'online' | 'offline';
   try {
     if (url) {
@@ -123,7 +110,7 @@ export async function restoreCommand(opts: { home: string; from: string; force?:
   const network = toHex(configId(genesis));
   const dataDir = configPath(cfg, cfg.dataDir);
   if (!existsSync(opts.from) || !statSync(opts.from).isFile()) throw new CliError(`--from: ${opts.from} is not a file`, EXIT.IO);
-  const url = await runningNode(cfg);
+  const url = await runningNodeUrl(cfg);
   if (url) throw usage(`the node of ${opts.home} is running (${url}): stop it first (systemctl stop tongban, or Ctrl-C)`);
   if (!isEmptyDir(dataDir) && !opts.force) {
     throw usage(`the store ${dataDir} is not empty: restoring would replace it. Give --force to move it aside (it is kept as ${dataDir}.before-restore-…) and restore`);
