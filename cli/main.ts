@@ -333,7 +333,7 @@ example(
     .description('a consistent backup archive of the store: of a running node through its API (one snapshot while it writes), of a stopped one from its files; checked end to end before it is named')
     .requiredOption('--home <dir>')
     .requiredOption('--out <file-or-dir>', 'archive to write (a directory: a file tongban-MEMBER-TIME.tbbackup in it)')
-    .option('--json')
+    .option('--json', 'machine-readable output')
     .action(async (o) => (await import('./commands/backup.js')).backupCommand(o)),
   'tongban backup --home /var/lib/tongban --out /srv/backups/',
 );
@@ -346,7 +346,7 @@ example(
     .requiredOption('--home <dir>')
     .requiredOption('--from <file>', 'the archive (tongban backup)')
     .option('--force', 'replace a non-empty store (it is moved aside to DATA.before-restore-TIME, never deleted)')
-    .option('--json')
+    .option('--json', 'machine-readable output')
     .action(async (o) => set(await (await import('./commands/backup.js')).restoreCommand(o))),
   'tongban restore --home /var/lib/tongban --from /srv/backups/tongban-bj-haidian-20261129T130500Z.tbbackup',
 );
@@ -357,7 +357,7 @@ example(
       'check a home and its node: config, key file modes, keys against the consortium, genesis, store, clock skew, peers, ports, disk, TLS certificate; each finding with its fix; exit 2 on a problem',
     )
     .requiredOption('--home <dir>')
-    .option('--json')
+    .option('--json', 'machine-readable output')
     .action(async (o) => set(await (await import('./commands/doctor.js')).doctorCommand(o))),
   'tongban doctor --home /var/lib/tongban',
 );
