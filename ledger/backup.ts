@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, openSync, readSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { Level } from 'level';
-import { fromUtf8, toHex, utf8 } from '../protocol/bytes.js';
+import { equalBytes, fromUtf8, toHex, utf8 } from '../protocol/bytes.js';
 import { LedgerError } from './errors.js';
 import { schemaVersion } from './schema.js';
 import type { Store } from './store.js';
@@ -16,7 +17,8 @@ import type { Store } from './store.js';
  *   per entry: u32 key length ‖ key ‖ u32 value length ‖ value   (raw keys, sublevel prefixes included)
  *   u32 0xFFFFFFFF ‖ u64 entry count ‖ SHA-256 of every byte before the hash
  *
- * A cut or changed archive fails the count or the hash and restores nothing.
+ * A cut or changed archive fails the hash (checked before any entry is read)
+ * or the framing and count, and restores nothing.
  */
 export const BACKUP_MAGIC = utf8('TONGBAN-BACKUP/1\n');
 const END = 0xffffffff;
@@ -56,44 +58,61 @@ export async function* backupChunks(store: Store, member: string | null, now: ()
     const net = await store.get('meta', utf8('net'));
     if (!net) throw new LedgerError('CORRUPT', 'the store has no network id: nothing to back up');
     const header: BackupHeader = { format: 'tongban-backup/1', network: toHex(net), member, schema: await schemaVersion(store), createdAt: now() };
+    // Frames go into one buffer per chunk; the hash runs over whole chunks (per-field hashing was the cost).
     const hash = createHash('sha256');
-    let parts: Uint8Array[] = [];
-    let size = 0;
-    const push = (b: Uint8Array) => {
-      parts.push(b);
-      size += b.length;
-      hash.update(b);
+    const CHUNK = 256 * 1024;
+    let buf = Buffer.allocUnsafe(CHUNK * 2);
+    let at = 0;
+    const room = (n: number) => {
+      if (at + n <= buf.length) return;
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + n));
+      buf.copy(bigger, 0, 0, at);
+      buf = bigger;
+    };
+    const put = (b: Uint8Array) => {
+      room(b.length);
+      buf.set(b, at);
+      at += b.length;
+    };
+    const putU32 = (n: number) => {
+      room(4);
+      buf.writeUInt32BE(n, at);
+      at += 4;
     };
     const flush = (): Uint8Array => {
-      const out = Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-      return new Uint8Array(out.buffer, out.byteOffset, out.length);
+      const out = new Uint8Array(at);
+      out.set(buf.subarray(0, at));
+      hash.update(out);
+      at = 0;
+      return out;
     };
     const json = utf8(JSON.stringify(header));
-    push(BACKUP_MAGIC);
-    push(u32(json.length));
-    push(json);
+    put(BACKUP_MAGIC);
+    putU32(json.length);
+    put(json);
     let count = 0;
     for (;;) {
       const batch = await it.nextv(1000);
       if (batch.length === 0) break;
       for (const [k, v] of batch) {
-        push(u32(k.length));
-        push(k);
-        push(u32(v.length));
-        push(v);
+        putU32(k.length);
+        put(k);
+        putU32(v.length);
+        put(v);
         count++;
       }
-      if (size >= 256 * 1024) yield flush();
+      if (at >= CHUNK) yield flush();
     }
-    const tail = new Uint8Array(12);
-    new DataView(tail.buffer).setUint32(0, END);
-    new DataView(tail.buffer).setBigUint64(4, BigInt(count));
-    push(tail);
-    parts.push(new Uint8Array(hash.digest()));
-    size += 32;
-    yield flush();
+    putU32(END);
+    room(8);
+    buf.writeBigUInt64BE(BigInt(count), at);
+    at += 8;
+    const last = flush();
+    const digest = new Uint8Array(hash.digest());
+    const out = new Uint8Array(last.length + 32);
+    out.set(last);
+    out.set(digest, last.length);
+    yield out;
   } finally {
     await it.close();
   }
@@ -103,11 +122,14 @@ export async function* backupChunks(store: Store, member: string | null, now: ()
 class ArchiveReader {
   private buf: Buffer = Buffer.alloc(0);
   private readonly chunks: AsyncIterator<Buffer>;
-  readonly hash = createHash('sha256');
   offset = 0;
 
-  constructor(readonly path: string) {
-    this.chunks = createReadStream(path, { highWaterMark: 1 << 20 })[Symbol.asyncIterator]();
+  /** Reads bytes [0, end) of the file. */
+  constructor(
+    readonly path: string,
+    end: number,
+  ) {
+    this.chunks = (end > 0 ? createReadStream(path, { highWaterMark: 1 << 20, end: end - 1 }) : Readable.from([]))[Symbol.asyncIterator]();
   }
 
   async read(n: number, what: string): Promise<Uint8Array> {
@@ -122,16 +144,13 @@ class ArchiveReader {
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
 
-  async u32(what: string, hashed = true): Promise<number> {
+  async u32(what: string): Promise<number> {
     const b = await this.read(4, what);
-    if (hashed) this.hash.update(b);
     return new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
   }
 
-  async bytes(n: number, what: string): Promise<Uint8Array> {
-    const b = await this.read(n, what);
-    this.hash.update(b);
-    return b;
+  bytes(n: number, what: string): Promise<Uint8Array> {
+    return this.read(n, what);
   }
 
   async atEnd(): Promise<boolean> {
@@ -158,9 +177,26 @@ export async function readBackup(
   path: string,
   on: { header?: (h: BackupHeader) => void; entries?: (batch: [Uint8Array, Uint8Array][]) => Promise<void> } = {},
 ): Promise<{ header: BackupHeader; entries: number }> {
-  const r = new ArchiveReader(path);
-  const magic = await r.bytes(BACKUP_MAGIC.length, 'the format line');
-  if (!magic.every((b, i) => b === BACKUP_MAGIC[i])) throw new LedgerError('BACKUP_INVALID', `${path} is not a tongban backup (it does not start with "TONGBAN-BACKUP/1")`);
+  // The SHA-256 at the end is checked first, in its own pass: a changed file hands over no entry at all.
+  const size = statSync(path).size;
+  const magic = Buffer.alloc(BACKUP_MAGIC.length);
+  const stored = Buffer.alloc(32);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, magic, 0, magic.length, 0);
+    if (!equalBytes(new Uint8Array(magic), BACKUP_MAGIC)) throw new LedgerError('BACKUP_INVALID', `${path} is not a tongban backup (it does not start with "TONGBAN-BACKUP/1")`);
+    if (size < BACKUP_MAGIC.length + 32) throw new LedgerError('BACKUP_INVALID', `${path} is cut short: ${size} bytes are too few for a backup archive`);
+    readSync(fd, stored, 0, 32, size - 32);
+  } finally {
+    closeSync(fd);
+  }
+  const hash = createHash('sha256');
+  for await (const c of createReadStream(path, { start: 0, end: size - 33, highWaterMark: 1 << 20 })) hash.update(c as Buffer);
+  if (!equalBytes(new Uint8Array(hash.digest()), new Uint8Array(stored))) {
+    throw new LedgerError('BACKUP_INVALID', `${path}: the SHA-256 at the end does not match the contents (the file was changed, or cut short)`);
+  }
+  const r = new ArchiveReader(path, size - 32);
+  await r.bytes(BACKUP_MAGIC.length, 'the format line'); // checked above
   const hlen = await r.u32('the header length');
   if (hlen > MAX_HEADER) throw new LedgerError('BACKUP_INVALID', `${path}: header length ${hlen} is beyond ${MAX_HEADER}`);
   let header: BackupHeader;
@@ -186,10 +222,10 @@ export async function readBackup(
     const klen = await r.u32(`the length of entry ${count}`);
     if (klen === END) break;
     if (klen > MAX_ENTRY) throw new LedgerError('BACKUP_INVALID', `${path}: entry ${count} claims a key of ${klen} bytes`);
-    const k = new Uint8Array(await r.bytes(klen, `the key of entry ${count}`));
+    const k = await r.bytes(klen, `the key of entry ${count}`);
     const vlen = await r.u32(`the value length of entry ${count}`);
     if (vlen > MAX_ENTRY) throw new LedgerError('BACKUP_INVALID', `${path}: entry ${count} claims a value of ${vlen} bytes`);
-    const v = new Uint8Array(await r.bytes(vlen, `the value of entry ${count}`));
+    const v = await r.bytes(vlen, `the value of entry ${count}`);
     batch.push([k, v]);
     count++;
     if (batch.length >= 1000) {
@@ -200,9 +236,6 @@ export async function readBackup(
   const n = await r.bytes(8, 'the entry count');
   const stated = Number(new DataView(n.buffer, n.byteOffset, 8).getBigUint64(0));
   if (stated !== count) throw new LedgerError('BACKUP_INVALID', `${path}: ${count} entries read, the archive says ${stated}`);
-  const digest = new Uint8Array(r.hash.digest());
-  const stored = await r.read(32, 'the SHA-256 at the end');
-  if (!digest.every((b, i) => b === stored[i])) throw new LedgerError('BACKUP_INVALID', `${path}: the SHA-256 at the end does not match the contents (the file was changed)`);
   if (!(await r.atEnd())) throw new LedgerError('BACKUP_INVALID', `${path}: bytes follow the end of the archive`);
   if (batch.length) await on.entries?.(batch);
   return { header, entries: count };
@@ -211,8 +244,8 @@ export async function readBackup(
 /**
  * Restore the archive at `path` into a new store directory `dir` (which must
  * not hold a store), checking its network id is `network` (hex), and mark it
- * restored. On any failure the caller removes `dir`: nothing is trusted
- * before the hash at the end is checked.
+ * restored. The hash is checked before any entry is written; on any failure
+ * the caller removes `dir`.
  */
 export async function restoreBackup(path: string, dir: string, network: string, now: () => number = Date.now): Promise<{ header: BackupHeader; entries: number }> {
   const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
