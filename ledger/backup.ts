@@ -44,12 +44,6 @@ export interface RestoredMark {
   backupCreatedAt: number;
 }
 
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n);
-  return b;
-}
-
 /** The archive of `store`, in chunks of about 256 KiB; the iterator is opened before the first chunk is yielded. */
 export async function* backupChunks(store: Store, member: string | null, now: () => number = Date.now): AsyncGenerator<Uint8Array> {
   // The iterator pins one snapshot: entries written after this line are not in the archive.
