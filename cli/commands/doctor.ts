@@ -161,7 +161,7 @@ export async function doctorCommand(opts: { home: string; json?: boolean }): Pro
     findings.push({ check: 'config', status: 'ok', message: `node.yaml parses: member ${cfg.member} of ${cfg.consortium}` });
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
-    findings.push({ check: 'config', status: 'fail', message: e.message, fix: 'correct node.yaml: the message names the field (README "Configuration")' });
+    findings.push({ check: 'config', status: 'fail', message: e.message, fix: 'correct node.yaml: the message names the field (README "The node config file")' });
   }
   if (cfg) {
     const keys = keyFindings(cfg);
