@@ -332,6 +332,40 @@ example(
     .action(async (o) => set(await (await import('./commands/audit.js')).auditCommand(o))),
   'tongban audit --home ./bj',
 );
+example(
+  program
+    .command('backup')
+    .description('a consistent backup archive of the store: of a running node through its API (one snapshot while it writes), of a stopped one from its files; checked end to end before it is named')
+    .requiredOption('--home <dir>')
+    .requiredOption('--out <file-or-dir>', 'archive to write (a directory: a file tongban-MEMBER-TIME.tbbackup in it)')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => (await import('./commands/backup.js')).backupCommand(o)),
+  'tongban backup --home /var/lib/tongban --out /srv/backups/',
+);
+example(
+  program
+    .command('restore')
+    .description(
+      "restore a backup archive into the home's store (node stopped): checked and audited first; at the next start the node recovers its own log from peers before signing. Exit 2 for a bad archive or a non-empty store without --force, 5 when the audit finds problems, 7 for a store newer than this release",
+    )
+    .requiredOption('--home <dir>')
+    .requiredOption('--from <file>', 'the archive (tongban backup)')
+    .option('--force', 'replace a non-empty store (it is moved aside to DATA.before-restore-TIME, never deleted)')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => set(await (await import('./commands/backup.js')).restoreCommand(o))),
+  'tongban restore --home /var/lib/tongban --from /srv/backups/tongban-bj-haidian-20261129T130500Z.tbbackup',
+);
+example(
+  program
+    .command('doctor')
+    .description(
+      'check a home and its node: config, key file modes, keys against the consortium, genesis, store, clock skew, peers, ports, disk, TLS certificate; each finding with its fix; exit 2 on a problem',
+    )
+    .requiredOption('--home <dir>')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => set(await (await import('./commands/doctor.js')).doctorCommand(o))),
+  'tongban doctor --home /var/lib/tongban',
+);
 const keys = program.command('keys').description('keys of this member');
 example(
   keys

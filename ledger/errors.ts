@@ -18,6 +18,10 @@ export type LedgerErrorCode =
   | 'CHECKPOINT_CONFLICT'
   | 'COSIGN_REFUSED'
   | 'GOVERNANCE'
+  /** The store's schema version is newer than this code knows (an older node on a newer store). */
+  | 'STORE_TOO_NEW'
+  /** A backup archive that is not one, is cut short, changed, or of another network (ledger/backup.ts). */
+  | 'BACKUP_INVALID'
   | 'INVALID_ARGUMENT';
 
 export class LedgerError extends Error {

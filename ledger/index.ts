@@ -25,6 +25,8 @@ import type { Proposed } from '../protocol/domain/rules.js';
 import type { LedgerView } from '../protocol/domain/view.js';
 import { checkTables } from './tables.js';
 import { damaged, renamePath } from './errors.js';
+import type { MigrationStep } from './schema.js';
+import { backupChunks, RESTORED_KEY, restoredMark, type RestoredMark } from './backup.js';
 
 export type { LedgerOptions, LedgerSelf, ForkEvidence } from './ledger.js';
 export { LedgerError } from './errors.js';
@@ -49,9 +51,12 @@ export class Ledger extends LedgerCore {
   private readonly own: OwnLog;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
   private readonly closedAt = new Map<string, number>();
+  /** Schema migrations this open applied (ledger/schema.ts), oldest first. */
+  readonly migrated: MigrationStep[];
 
   private constructor(loaded: Awaited<ReturnType<(typeof LedgerCore)['load']>>, opts: LedgerOptions) {
     super(loaded.store, loaded.net, loaded.chain, opts);
+    this.migrated = loaded.migrated;
     this.governance = new Governance(this);
     this.checkpoints = new Checkpoints(this);
     this.own = new OwnLog(this, (build) => this.writeGroup(build));
@@ -368,6 +373,24 @@ export class Ledger extends LedgerCore {
 
   audit(onProgress?: AuditProgress): Promise<AuditReport> {
     return audit(this, onProgress);
+  }
+
+  /** The store as a backup archive (ledger/backup.ts), read at one instant while writes go on. */
+  backup(): AsyncGenerator<Uint8Array> {
+    this.assertOpen();
+    return backupChunks(this.store, this.self?.id ?? null, this.now);
+  }
+
+  /** The mark a restore left: the store came from a backup and its own log must be recovered from peers. */
+  restoredMark(): Promise<RestoredMark | undefined> {
+    return restoredMark(this.store);
+  }
+
+  /** Remove the restore mark (once the own log is recovered from peers). */
+  async clearRestored(): Promise<void> {
+    await this.writer.run(async (tx) => {
+      tx.ops.push(this.store.del('meta', RESTORED_KEY));
+    });
   }
 
   async close(): Promise<void> {

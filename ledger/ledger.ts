@@ -14,6 +14,7 @@ import { hashReader } from './hashes.js';
 import { logKey, logRange, parseLogKey, parsePairKey, u64Key } from './keys.js';
 import { ledgerDefaults, type LedgerLimits } from './options.js';
 import { Store } from './store.js';
+import { migrateStore, schemaOp, SCHEMA_VERSION, type MigrationStep } from './schema.js';
 import { LedgerEventBus, type ForkEvidence } from './events.js';
 import { RecordStates } from './states.js';
 import type { VerifyPool } from './verify-pool.js';
@@ -97,7 +98,7 @@ export class LedgerCore {
     this.states = new RecordStates(store);
   }
 
-  protected static async load(opts: LedgerOptions): Promise<{ store: Store; net: Uint8Array; chain: VerifiedConfig[] }> {
+  protected static async load(opts: LedgerOptions): Promise<{ store: Store; net: Uint8Array; chain: VerifiedConfig[]; migrated: MigrationStep[] }> {
     if (opts.checkTables && existsSync(opts.path)) checkTables(opts.path);
     let store: Store;
     try {
@@ -117,10 +118,12 @@ export class LedgerCore {
           store.put('cfg', u64Key(0), encodeValue({ config: opts.genesis, approvals: [] })),
           store.put('meta', utf8('net'), netBytes),
           store.put('meta', utf8('format'), utf8('tongban-ledger/1')),
+          schemaOp(store, SCHEMA_VERSION),
         ]);
       } else if (opts.genesis && !equalBytes(configId(opts.genesis), netBytes)) {
         throw new LedgerError('NETWORK_MISMATCH', `store belongs to network ${toHex(netBytes)}, not ${toHex(configId(opts.genesis))}`);
       }
+      const migrated = await migrateStore(store, opts.path, !!opts.readOnly);
       const chain: VerifiedConfig[] = [];
       for await (const [k, v] of store.entries('cfg', {})) {
         const x = decodeValue(v, `config of epoch ${readU64be(k)}`);
@@ -129,7 +132,7 @@ export class LedgerCore {
         chain.push({ config: decodeConfig(bytes), id: configId(bytes), bytes, approvals });
       }
       if (chain.length === 0 || !equalBytes(chain[0]!.id, netBytes)) throw new LedgerError('CORRUPT', 'stored genesis does not match the network id');
-      return { store, net: netBytes, chain };
+      return { store, net: netBytes, chain, migrated };
     } catch (e) {
       await store.close();
       throw damaged(e, opts.path);

@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Node metrics behind one object; the HTTP API serves `registry` at /metrics. */
@@ -10,6 +11,16 @@ export class Metrics {
   readonly finalityLag = new Gauge({ name: 'tongban_finality_lag_records', help: 'Records of a log held but not yet final', labelNames: ['author'], registers: [this.registry] });
   readonly logSize = new Gauge({ name: 'tongban_log_size', help: 'Records held per log', labelNames: ['author'], registers: [this.registry] });
   readonly peers = new Gauge({ name: 'tongban_peers', help: 'Connected member peers', registers: [this.registry] });
+  readonly members = new Gauge({ name: 'tongban_members', help: 'Members of the current epoch, this node included (alerts compare tongban_peers with it)', registers: [this.registry] });
+  /** The store's directory (`watchDisk`): its file system's space is read at each scrape. */
+  private storeDir?: string;
+  readonly diskFree = new Gauge({
+    name: 'tongban_store_disk_free_bytes',
+    help: 'Bytes free to this node on the file system holding its store',
+    registers: [this.registry],
+    collect: () => this.readDisk(),
+  });
+  readonly diskSize = new Gauge({ name: 'tongban_store_disk_size_bytes', help: 'Size in bytes of the file system holding the store', registers: [this.registry], collect: () => this.readDisk() });
   readonly forks = new Gauge({ name: 'tongban_forked_logs', help: 'Logs with fork evidence', registers: [this.registry] });
   readonly clockSkew = new Gauge({
     name: 'tongban_clock_skew_seconds',
@@ -76,5 +87,21 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tongban_process_' });
+  }
+
+  /** Report the free and total space of the file system holding `dir` (statfs at each scrape: one system call). */
+  watchDisk(dir: string): void {
+    this.storeDir = dir;
+  }
+
+  private readDisk(): void {
+    if (!this.storeDir) return;
+    try {
+      const s = statfsSync(this.storeDir);
+      this.diskFree.set(s.bavail * s.bsize);
+      this.diskSize.set(s.blocks * s.bsize);
+    } catch {
+      // The directory is gone: the gauges keep their last values; the node fails loudly on its next write.
+    }
   }
 }

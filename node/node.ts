@@ -91,6 +91,7 @@ export class TongbanNode implements NodeApi {
     let ledger: Ledger;
     try {
       ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool, checkTables: true, now: init.now });
+      for (const m of ledger.migrated) init.logger.info({ from: m.from, to: m.to, what: m.what }, 'store schema migrated');
       await checkIdentity(ledger.chain, init.memberId, ledger.self!.key, init.peerSeed).catch(async (e) => {
         await ledger.close();
         throw e;
@@ -110,6 +111,9 @@ export class TongbanNode implements NodeApi {
       await pool.close();
       throw e;
     }
+    // A store restored from a backup never skips own-log recovery, whatever the operator says (README "Backup and restore").
+    const restored = await ledger.restoredMark();
+    if (restored && init.acceptEmptyLog) init.logger.warn('--accept-empty-log ignored: the store was restored from a backup, so its own log is recovered from peers first');
     const metrics = new Metrics();
     const services = createServices({
       ledger,
@@ -119,7 +123,7 @@ export class TongbanNode implements NodeApi {
       opts,
       witness: init.witness,
       now: init.now,
-      acceptEmptyLog: init.acceptEmptyLog,
+      acceptEmptyLog: init.acceptEmptyLog && !restored,
       outbox,
       webhooks: init.webhooks,
       caseRecords: init.caseRecords,
@@ -128,6 +132,7 @@ export class TongbanNode implements NodeApi {
     ledger.events.on('epoch', (cfg) => {
       node.log.info({ epoch: cfg.config.epoch }, 'adopted a new epoch');
       node.metrics.epoch.set(cfg.config.epoch);
+      node.metrics.members.set(cfg.config.members.length);
       // Closes connections of peers no longer members (removal) and connects new ones.
       void network.membersChanged().then(() => node.onMembership());
     });
@@ -141,11 +146,25 @@ export class TongbanNode implements NodeApi {
     try {
       node.safety = attachSafety(ledger, services, opts.antiEntropyMs, () => void node.onMembership().catch((e) => node.log.warn({ err: e }, 'first administrator not appended')));
       await startServices(services);
+      if (restored) {
+        void services.recovery.recovered
+          .then(async () => {
+            if (node.stopping) return;
+            await ledger.clearRestored();
+            node.log.info(
+              { size: ledger.size(init.memberId), backupCreatedAt: new Date(restored.backupCreatedAt).toISOString() },
+              'restored store: own log recovered from peers, restore mark cleared',
+            );
+          })
+          .catch((e) => node.log.warn({ err: e }, 'restore mark not cleared (it is cleared at the next start)'));
+      }
       network.onPeer(() => node.metrics.peers.set(network.peers().length));
       await network.start();
       await node.onMembership();
       node.metrics.peers.set(network.peers().length);
       node.metrics.epoch.set(ledger.epoch);
+      node.metrics.members.set(ledger.config.members.length);
+      node.metrics.watchDisk(init.dataDir);
       node.metrics.forks.set(ledger.forks.size);
     } catch (e) {
       await node.stop();

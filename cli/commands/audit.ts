@@ -15,7 +15,7 @@ export async function auditCommand(opts: { home: string; json?: boolean }): Prom
     ledger = await Ledger.openReadOnly({ path: configPath(cfg, cfg.dataDir), genesis: genesisOf(cfg) });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'STORE_DAMAGED' || code === 'CORRUPT') throw new CliError((e as Error).message, EXIT.STORE);
+    if (code === 'STORE_DAMAGED' || code === 'CORRUPT' || code === 'STORE_TOO_NEW') throw new CliError((e as Error).message, EXIT.STORE);
     if (code === 'NETWORK_MISMATCH') throw usage((e as Error).message);
     throw e;
   }

@@ -78,6 +78,7 @@ export async function startCommand(opts: { home: string; genesis?: string; accep
     if (code === 'NETWORK_MISMATCH' || code === 'IDENTITY_MISMATCH' || code === 'OPEN_BIND') throw usage((e as Error).message);
     if (code?.startsWith('TLS_')) throw usage(`node config field http.tls: ${(e as Error).message}`);
     if (code === 'TOKENS_FILE_INVALID') throw usage((e as Error).message);
+    if (code === 'STORE_TOO_NEW') throw new CliError((e as Error).message, EXIT.STORE);
     if (code === 'STORE_DAMAGED' || code === 'CORRUPT') throw new CliError(`${(e as Error).message}\n${storeWayOut(cfg.home)}`, EXIT.STORE);
     if ((e as Error).message?.includes('EADDRINUSE') || code === 'EADDRINUSE') throw new CliError(`address in use: ${(e as Error).message}`, EXIT.USAGE);
     throw e;

@@ -32,6 +32,8 @@ const ROUTE_ACCESS: [method: string | '*', prefix: string, access: Access][] = [
   ['*', '/v1/governance', 'admin'],
   ['*', '/v1/operators', 'admin'],
   ['*', '/v1/tokens', 'admin'],
+  // A backup holds the whole store: an admin's.
+  ['*', '/v1/admin', 'admin'],
   // The listing of every case with its light is the supervisor's view; a case by id or serial is a read.
   ['GET', '/v1/cases', 'supervise'],
   ['*', '/v1/supervision', 'supervise'],

@@ -15,6 +15,7 @@ export type LedgerApi = Pick<
   | 'appendGuard'
   | 'actorInForce'
   | 'authors'
+  | 'backup'
   | 'buildBundle'
   | 'buildCaseBundle'
   | 'caseRecords'

@@ -11,6 +11,7 @@ import { readRoutes } from './reads.js';
 import { governanceRoutes } from './governance.js';
 import { eventRoutes } from './events.js';
 import { caseRoutes } from './cases.js';
+import { adminRoutes } from './admin.js';
 import { attachAuth, checkApiSecurity, type AuthInit } from './auth.js';
 import { attachCors } from './cors.js';
 import { expiryWarning, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
@@ -165,6 +166,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await governanceRoutes(app, node);
   await eventRoutes(app, node);
   await caseRoutes(app, node);
+  await adminRoutes(app, node);
   await app.listen({ host: init.host, port: init.port });
   return app;
 }
