@@ -1,5 +1,5 @@
 import { equalBytes, fromBase64, toHex } from '../protocol/bytes.js';
-import { encodeCanonical, type CborMap } from '../protocol/cbor.js';
+import { encodeCanonical } from '../protocol/cbor.js';
 import { randomBytes } from '../protocol/crypto.js';
 import { MAX_SKEW_MS } from '../protocol/constants.js';
 import { decodeRequest, encodeRequest, requestDigest, requestSigMessage, type Request } from '../protocol/records/request.js';
