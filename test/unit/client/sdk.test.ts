@@ -56,6 +56,8 @@ describe('client SDK against an in-process node', () => {
     const offline = verifyDocBundle(await client.docBundle(d.doc), t.net);
     expect(offline).toMatchObject({ proofs: 'sound', doc: toHex(d.doc), outcome: 'pending' });
     expect(offline.entries.map((e) => e.id)).toContain(created.id);
+    // the node's report, through its response schema, is the offline verifier's, field for field
+    expect(await client.doc(d.doc)).toEqual(verifyDocBundle(await client.docBundle(d.doc), t.net));
     // another network id: the bundle does not verify
     expect(verifyDocBundle(await client.docBundle(d.doc), sha256(new Uint8Array([1]))).proofs).toBe('unsound');
   }, 40_000);
