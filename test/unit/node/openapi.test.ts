@@ -29,9 +29,7 @@ const TYPED = ['type', 'anyOf', 'oneOf', 'allOf', '$ref', 'const', 'enum'];
 function untyped(s: Schema, at: string, freeFormOk = false): string[] {
   if (!s || typeof s !== 'object') return [`${at}: no schema`];
   const out: string[] = [];
-  if (!TYPED.some((k) => k in s) && !(freeFormOk && s.description === undefined)) {
-    if (!freeFormOk) out.push(`${at}: untyped value`);
-  }
+  if (!TYPED.some((k) => k in s) && !freeFormOk) out.push(`${at}: untyped value`);
   const describedMap = s.type === 'object' && typeof s.description === 'string' && s.description.length > 0;
   if (s.type === 'object' && !s.enum && !s.properties && !s.patternProperties && !(typeof s.additionalProperties === 'object') && !describedMap) out.push(`${at}: object without properties`);
   for (const [k, v] of Object.entries(s.properties ?? {})) out.push(...untyped(v as Schema, `${at}.${k}`));
