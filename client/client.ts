@@ -23,7 +23,7 @@ export interface WaitOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (s: string, what: string) => {
-  if (!/^[0-9a-f]{64}$/.test(s)) throw new ClientError('REFUSED', `${what}: expected 64 lowercase hex characters`, { field: what });
+  if (!/^[0-9a-f]{64}$/.test(s)) throw new ClientError('INVALID_INPUT', `${what}: expected 64 lowercase hex characters`, { field: what });
   return s;
 };
 const idHex = (id: string | Uint8Array) => (typeof id === 'string' ? id : toHex(id));

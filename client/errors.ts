@@ -8,8 +8,9 @@
  * - PREPARED_MISMATCH: a prepared request is not what was asked for (a faulty or compromised node): never sign it.
  * - OUTCOME_UNKNOWN: a submission's answer was lost and its retry was refused as a replay: the first one was probably stored.
  * - NOT_FINAL: waitFinal gave up before the record was final (it is stored and may still become final).
+ * - INVALID_INPUT: the caller's own argument is malformed (an actor id, a record id); nothing was sent.
  */
-export type ClientErrorCode = 'UNREACHABLE' | 'TIMEOUT' | 'REFUSED' | 'NOT_FOUND' | 'BAD_RESPONSE' | 'PREPARED_MISMATCH' | 'OUTCOME_UNKNOWN' | 'NOT_FINAL';
+export type ClientErrorCode = 'UNREACHABLE' | 'TIMEOUT' | 'REFUSED' | 'NOT_FOUND' | 'BAD_RESPONSE' | 'PREPARED_MISMATCH' | 'OUTCOME_UNKNOWN' | 'NOT_FINAL' | 'INVALID_INPUT';
 
 export class ClientError extends Error {
   readonly code: ClientErrorCode;

@@ -31,7 +31,7 @@ export interface SignedSubmission {
 
 /** Sign `bytes` (canonical request CBOR) for `actor`: the signature covers "tongban/v1/request\0" ‖ SHA-256(bytes). */
 export async function signRequestBytes(actor: Actor, bytes: Uint8Array): Promise<SignedSubmission> {
-  if (!isActorId(actor.id)) throw new ClientError('REFUSED', `actor id must match ${ACTOR_ID_PATTERN}`, { field: 'actor' });
+  if (!isActorId(actor.id)) throw new ClientError('INVALID_INPUT', `actor id must match ${ACTOR_ID_PATTERN}`, { field: 'actor' });
   const sig = await actor.signer.sign(requestSigMessage(requestDigest(bytes)));
   return { request: bytes, actor: actor.id, sig };
 }
