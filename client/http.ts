@@ -92,6 +92,7 @@ export class Http {
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= this.opts.retries;
       let res: Response;
+      let body: Uint8Array;
       try {
         const headers: Record<string, string> = { ...this.opts.headers, ...(c.accept ? { accept: c.accept } : {}) };
         if (c.json !== undefined) headers['content-type'] = 'application/json';
@@ -101,6 +102,8 @@ export class Http {
           ...(c.json !== undefined ? { body: JSON.stringify(c.json) } : {}),
           signal: AbortSignal.timeout(this.opts.timeoutMs + (c.extraTimeoutMs ?? 0)),
         });
+        // Read here: a connection lost in the middle of the answer is a lost answer too.
+        body = new Uint8Array(await res.arrayBuffer());
       } catch (e) {
         const timeout = (e as Error).name === 'TimeoutError';
         if (c.method === 'POST') maybeDelivered = true;
@@ -111,7 +114,6 @@ export class Http {
         const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
         throw new ClientError(timeout ? 'TIMEOUT' : 'UNREACHABLE', `node at ${this.baseUrl} ${timeout ? 'did not answer in time' : `is unreachable: ${cause}`}`, { cause: e });
       }
-      const body = new Uint8Array(await res.arrayBuffer());
       if (!res.ok && !last) {
         const err = parseError(body);
         if (retryable(c.retry, res.status, err.code)) {
