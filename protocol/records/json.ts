@@ -33,7 +33,8 @@ export const BYTE_FIELDS: Record<Kind, readonly string[]> = {
 };
 
 function bad(kind: string, path: string, expected: string): never {
-  throw new ProtocolError('BODY_INVALID', `${kind} body.${path}: expected ${expected}`, `body.${path}`);
+  const field = path ? `body.${path}` : 'body';
+  throw new ProtocolError('BODY_INVALID', `${kind} ${field}: expected ${expected}`, field);
 }
 
 /** Plain JSON (no floats, no undefined) as a CBOR value; `at` names the place for errors. */
