@@ -21,15 +21,15 @@ let url = '';
 let network = '';
 let block = { code: -1, stdout: '', stderr: '' };
 
-/** The ```sh block of the README section with this heading. */
-function shellBlock(markdown: string, heading: string): string {
+/** The ```sh blocks of the README section with this heading (up to the next level-2 heading), in order. */
+function shellBlocks(markdown: string, heading: string): string {
   const from = markdown.indexOf(`\n${heading}\n`);
   if (from < 0) throw new Error(`README has no section ${heading}`);
   const rest = markdown.slice(from + heading.length + 2);
   const next = rest.search(/\n## /);
-  const m = /```sh\n([\s\S]*?)```/.exec(next < 0 ? rest : rest.slice(0, next));
-  if (!m) throw new Error(`README has no shell block under ${heading}`);
-  return m[1]!;
+  const blocks = [...(next < 0 ? rest : rest.slice(0, next)).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  if (blocks.length === 0) throw new Error(`README has no shell block under ${heading}`);
+  return blocks.join('\n');
 }
 
 function ok(args: string[]): string {
@@ -73,7 +73,7 @@ beforeAll(async () => {
   mkdirSync(bin);
   writeFileSync(join(bin, 'tongban'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
   chmodSync(join(bin, 'tongban'), 0o755);
-  block = run('bash', ['-e', '-u', '-o', 'pipefail', '-c', shellBlock(readFileSync(README, 'utf8'), '## Integrating from Java or Python')], {
+  block = run('bash', ['-e', '-u', '-o', 'pipefail', '-c', shellBlocks(readFileSync(README, 'utf8'), '## Integrating from Java or Python')], {
     ...process.env,
     PATH: `${bin}:${process.env.PATH}`,
   });
@@ -87,7 +87,19 @@ afterAll(async () => {
 describe('README: integrating from Java or Python (the block as written, real nodes)', () => {
   it('runs: the official is enrolled with the CLI, both programs say their record is final', () => {
     expect(block.code, `--- stdout\n${block.stdout}\n--- stderr\n${block.stderr}`).toBe(0);
-    expect(block.stderr).toMatch(/record [0-9a-f]{64} is final\n[\s\S]*record [0-9a-f]{64} is final\n/);
+    expect(block.stderr.match(/record [0-9a-f]{64} is final\n/g)).toHaveLength(3);
+  });
+
+  it('the SDK example (tongban/client): signed locally, final, its bundle verified offline as sound', async () => {
+    const out = JSON.parse(readFileSync(join(cwd, 'sdk-report.json'), 'utf8')) as {
+      record: string;
+      doc: string;
+      report: { proofs: string; outcome: string; entries: { id: string; final: boolean }[] };
+    };
+    expect(out.report).toMatchObject({ proofs: 'sound', outcome: 'pending', doc: out.doc });
+    expect(out.report.entries.find((e) => e.id === out.record)).toMatchObject({ final: true });
+    const rec = (await (await fetch(`${url}/v1/records/${out.record}`)).json()) as Record<string, unknown>;
+    expect(rec).toMatchObject({ final: true, record: { kind: 'doc.register', actor: { id: 'ha.off' } } });
   });
 
   it('the package exports tongban/client (self-reference, as a consumer imports it)', async () => {
