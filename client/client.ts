@@ -59,21 +59,21 @@ export class TongbanClient {
     return jsonOf<T>(await this.get(path, what), what);
   }
 
-  status(): Promise<NodeStatus> {
+  async status(): Promise<NodeStatus> {
     return this.getJson('/v1/status', 'status');
   }
 
   /** A record by id, decoded, with its state. */
-  record(id: string | Uint8Array): Promise<RecordView> {
+  async record(id: string | Uint8Array): Promise<RecordView> {
     return this.getJson(`/v1/records/${hex(idHex(id), 'record id')}`, 'record');
   }
 
-  log(author: string, from = 0, limit = 100): Promise<LogPage> {
+  async log(author: string, from = 0, limit = 100): Promise<LogPage> {
     return this.getJson(`/v1/logs/${encodeURIComponent(author)}?from=${from}&limit=${limit}`, 'log');
   }
 
   /** What the node says about a document (the same report an offline verifier makes of its bundle). */
-  doc(sha256: string | Uint8Array): Promise<Report> {
+  async doc(sha256: string | Uint8Array): Promise<Report> {
     return this.getJson(`/v1/docs/${hex(idHex(sha256), 'document hash')}`, 'document');
   }
 
@@ -83,16 +83,16 @@ export class TongbanClient {
   }
 
   /** The case report (CASES.md §C.6) at `asOf` (ISO 8601 with offset or ms; default the node's now). */
-  caseReport(caseId: string | Uint8Array, asOf?: string | number): Promise<CaseReport> {
+  async caseReport(caseId: string | Uint8Array, asOf?: string | number): Promise<CaseReport> {
     const q = asOf === undefined ? '' : `?asOf=${encodeURIComponent(String(asOf))}`;
     return this.getJson(`/v1/cases/${hex(idHex(caseId), 'case id')}${q}`, 'case');
   }
 
-  caseBySerial(member: string, serial: string): Promise<CaseReport> {
+  async caseBySerial(member: string, serial: string): Promise<CaseReport> {
     return this.getJson(`/v1/cases/by-serial/${encodeURIComponent(member)}/${encodeURIComponent(serial)}`, 'case');
   }
 
-  cases(query: Record<string, string | number> = {}): Promise<CaseList> {
+  async cases(query: Record<string, string | number> = {}): Promise<CaseList> {
     const q = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
     return this.getJson(`/v1/cases${q ? `?${q}` : ''}`, 'cases');
   }

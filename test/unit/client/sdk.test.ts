@@ -81,6 +81,11 @@ describe('client SDK against an in-process node', () => {
     expect(created.state).toBe('final');
     const report = await client.caseReport(created.id);
     expect(report).toMatchObject({ case: created.id, state: 'received', opener: t.members[0]!.id, serial: open.body.serial });
+    expect((await client.caseBySerial(t.members[0]!.id, open.body.serial as string)).case).toBe(created.id);
+    expect((await client.cases({ member: t.members[0]!.id, limit: 1000 })).cases.map((c) => c.case)).toContain(created.id);
+    const log = await client.log(t.members[0]!.id, 0, 1000);
+    expect(log.records.find((r) => r.id === created.id)).toMatchObject({ record: { kind: 'case.open', actor: { id: 'sdk.cw' } }, final: true });
+    await expect(client.caseReport('nothex')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     const offline = verifyCaseBundleOffline(await client.caseBundle(created.id), t.net);
     expect(offline.proofs).toBe('sound');
     expect(offline.report).toMatchObject({ case: created.id, serial: open.body.serial });
