@@ -78,7 +78,9 @@ export class Http {
     readonly baseUrl: string,
     opts: Partial<HttpOptions> = {},
   ) {
-    this.opts = { ...HTTP_DEFAULTS, fetch: (...a) => globalThis.fetch(...a), ...opts };
+    // The global fetch looked up at each call (a test or polyfill may set it later); undefined options keep their defaults.
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<HttpOptions>;
+    this.opts = { ...HTTP_DEFAULTS, fetch: (...a) => globalThis.fetch(...a), ...given };
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
