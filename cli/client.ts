@@ -1,11 +1,13 @@
-import { toBase64 } from '../protocol/bytes.js';
+import { toBase64, fromHex } from '../protocol/bytes.js';
 import type { CborMap } from '../protocol/cbor.js';
-import { signRequest } from '../protocol/records/request.js';
-import { fromHex } from '../protocol/bytes.js';
+import { seedSigner } from '../protocol/signer.js';
+import { ClientError } from '../client/errors.js';
+import { Http, parseError, type Answer } from '../client/http.js';
+import { signRecordRequest } from '../client/sign.js';
+import { RECORD_STATES, type NodeStatus, type RecordStateName } from '../client/types.js';
 import { CliError, EXIT, usage } from './io.js';
 
-const STATES = ['durable', 'replicated', 'final'] as const;
-type StateName = (typeof STATES)[number];
+type StateName = RecordStateName;
 
 /** `--wait STATE [--wait-timeout MS]` of write commands: the node answers once the record reaches STATE, or at the timeout. */
 export interface WaitFor {
@@ -18,81 +20,83 @@ export function waitOf(o: { wait?: string; waitTimeout?: string }): WaitFor | un
     if (o.waitTimeout !== undefined) throw usage('--wait-timeout needs --wait');
     return undefined;
   }
-  if (!STATES.includes(o.wait as StateName)) throw usage(`--wait: one of ${STATES.join(', ')}, not ${o.wait}`);
+  if (!RECORD_STATES.includes(o.wait as StateName)) throw usage(`--wait: one of ${RECORD_STATES.join(', ')}, not ${o.wait}`);
   const ms = o.waitTimeout === undefined ? undefined : Number(o.waitTimeout);
   if (ms !== undefined && !(Number.isInteger(ms) && ms >= 0 && ms <= 600_000)) throw usage('--wait-timeout: milliseconds, 0 to 600000');
   return { state: o.wait as StateName, timeoutMs: ms };
 }
 
 /** A secured node refused for want of a token (README "Securing the API"): say where the CLI takes it from. */
-const tokenHint = (res: Response) => (res.status === 401 ? ' (the CLI sends --token, else env TONGBAN_TOKEN, else HOME/client.token)' : '');
+const tokenHint = (status: number) => (status === 401 ? ' (the CLI sends --token, else env TONGBAN_TOKEN, else HOME/client.token)' : '');
 
-/** A small client of a node's HTTP API; a node that cannot be reached exits 3. */
+const causeOf = (e: unknown): string => {
+  const x = (e as ClientError).cause as Error | undefined;
+  return x?.cause instanceof Error ? x.cause.message : (x?.message ?? (e as Error).message);
+};
+
+/**
+ * The CLI's view of a node's HTTP API, over the client SDK (client/): one
+ * attempt per call (the user sees the answer at once and may rerun the
+ * command), a node that cannot be reached exits 3, a refusal exits 2 (4 for 404).
+ */
 export class NodeClient {
+  private readonly http: Http;
+
   constructor(
     readonly url: string,
     readonly wait?: WaitFor,
     /** API token sent as Authorization: Bearer (README "Securing the API"). */
-    private readonly token?: string,
-  ) {}
+    token?: string,
+  ) {
+    this.http = new Http(url, { retries: 0, timeoutMs: 30_000 + (wait ? (wait.timeoutMs ?? 30_000) : 0), headers: token ? { authorization: `Bearer ${token}` } : {} });
+  }
 
-  private async call(path: string, init?: RequestInit): Promise<Response> {
-    const headers = new Headers(init?.headers);
-    if (this.token) headers.set('authorization', `Bearer ${this.token}`);
+  private async call(method: 'GET' | 'POST', path: string, json?: unknown): Promise<Answer> {
     try {
-      return await fetch(`${this.url}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000 + (this.wait ? (this.wait.timeoutMs ?? 30_000) : 0)) });
+      return await this.http.call({ method, path, retry: 'once', ...(json !== undefined ? { json } : {}) });
     } catch (e) {
-      throw new CliError(`node at ${this.url} is unreachable: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, EXIT.UNREACHABLE);
+      if (e instanceof ClientError && (e.code === 'UNREACHABLE' || e.code === 'TIMEOUT')) throw new CliError(`node at ${this.url} is unreachable: ${causeOf(e)}`, EXIT.UNREACHABLE);
+      throw e;
     }
   }
 
-  async json<T = any>(path: string, init?: RequestInit): Promise<T> {
-    const res = await this.call(path, init);
-    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; standing?: string };
+  private refused(a: Answer): CliError {
+    const body = parseError(a.body);
     const standing = body.standing ? ` (the record that stands: ${body.standing})` : '';
-    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${standing}${tokenHint(res)}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
-    return body as T;
+    return new CliError(`node refused: ${body.code ?? a.status}: ${body.message ?? 'refused'}${standing}${tokenHint(a.status)}`, a.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
+  }
+
+  /** GET `path` (or POST `post` as JSON) and answer its JSON. */
+  async json<T = any>(path: string, post?: unknown): Promise<T> {
+    const a = await this.call(post === undefined ? 'GET' : 'POST', path, post);
+    if (a.status < 200 || a.status > 299) throw this.refused(a);
+    try {
+      return JSON.parse(new TextDecoder().decode(a.body)) as T;
+    } catch {
+      return {} as T;
+    }
   }
 
   async bytes(path: string): Promise<Uint8Array | undefined> {
-    const res = await this.call(path);
-    if (res.status === 404) return undefined;
-    if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-      throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${tokenHint(res)}`, EXIT.USAGE);
-    }
-    return new Uint8Array(await res.arrayBuffer());
+    const a = await this.call('GET', path);
+    if (a.status === 404) return undefined;
+    if (a.status < 200 || a.status > 299) throw this.refused(a);
+    return a.body;
   }
 
-  status(): Promise<{
-    member: string;
-    consortium: string;
-    network: string;
-    epoch: number;
-    peerId: string;
-    peers: string[];
-    logs: { author: string; size: number; finalSize: number; forked: boolean }[];
-    admitted: boolean;
-    version: string;
-    addresses: string[];
-    appendRefused?: { code: string; message: string } | null;
-  }> {
+  status(): Promise<NodeStatus> {
     return this.json('/v1/status');
   }
 
   /** Sign a request with an actor's key and submit it; returns {id, author, seq} and the record's state. */
   async submit(actor: { id: string; seed: Uint8Array }, kind: string, body: CborMap, refs?: Uint8Array[]): Promise<{ id: string; author: string; seq: number; state?: StateName }> {
     const st = await this.status();
-    const s = signRequest({ net: fromHex(st.network), author: st.member, kind, body, refs }, actor.id, actor.seed);
+    const s = await signRecordRequest({ id: actor.id, signer: seedSigner(actor.seed) }, fromHex(st.network), st.member, { kind, body, ...(refs ? { refs } : {}) });
     const w = this.wait;
     const query = w ? `?wait=${w.state}${w.timeoutMs !== undefined ? `&timeoutMs=${w.timeoutMs}` : ''}` : '';
-    const r = await this.json<{ id: string; author: string; seq: number; state?: StateName }>(`/v1/records${query}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ request: toBase64(s.bytes), actor: actor.id, sig: toBase64(s.actor.sig) }),
-    });
+    const r = await this.json<{ id: string; author: string; seq: number; state?: StateName }>(`/v1/records${query}`, { request: toBase64(s.request), actor: actor.id, sig: toBase64(s.sig) });
     if (w && r.state) {
-      const reached = STATES.indexOf(r.state) >= STATES.indexOf(w.state);
+      const reached = RECORD_STATES.indexOf(r.state) >= RECORD_STATES.indexOf(w.state);
       process.stderr.write(reached ? `record ${r.id} is ${r.state}\n` : `record ${r.id} is ${r.state}, not yet ${w.state} (waited ${w.timeoutMs ?? 30_000} ms; it is stored and counts)\n`);
     }
     return r;
@@ -100,7 +104,7 @@ export class NodeClient {
 
   async signed(actor: { id: string; seed: Uint8Array }, kind: string, body: CborMap): Promise<{ request: string; actor: string; sig: string }> {
     const st = await this.status();
-    const s = signRequest({ net: fromHex(st.network), author: st.member, kind, body }, actor.id, actor.seed);
-    return { request: toBase64(s.bytes), actor: actor.id, sig: toBase64(s.actor.sig) };
+    const s = await signRecordRequest({ id: actor.id, signer: seedSigner(actor.seed) }, fromHex(st.network), st.member, { kind, body });
+    return { request: toBase64(s.request), actor: actor.id, sig: toBase64(s.sig) };
   }
 }

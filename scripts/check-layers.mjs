@@ -18,6 +18,8 @@ export const LAYERS = {
   client: ['client', 'protocol'],
   // The web console: the pure protocol layer and the client SDK only.
   web: ['web', 'client', 'protocol'],
+  // Integration programs for users to copy; examples/js imports the package's public export, tongban/client.
+  examples: '*',
   testnet: '*',
   bench: '*',
   test: '*',

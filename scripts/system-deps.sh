@@ -1,6 +1,6 @@
 #!/usr/bin/env sh
 # Debian packages some tests need besides npm's: Chromium for the console's browser tests, Python's cbor2 and
-# cryptography for the Python integration example, a JDK for the Java one, promtool (package prometheus) to lint the
+# cryptography for the Python integration example, a JDK and Gson (JSON) for the Java one, promtool (package prometheus) to lint the
 # alert rules. Installs only what is missing; needs root (or sudo) only when something is missing.
 set -eu
 need=""
@@ -10,6 +10,7 @@ have chromium || need="$need chromium"
 /usr/bin/python3 -c 'import cryptography' 2>/dev/null || need="$need python3-cryptography"
 have javac || need="$need openjdk-17-jdk-headless"
 have promtool || need="$need prometheus"
+[ -f /usr/share/java/gson.jar ] || need="$need libgoogle-gson-java"
 if [ -z "$need" ]; then echo "system-deps: all present"; exit 0; fi
 echo "system-deps: installing$need"
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

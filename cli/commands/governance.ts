@@ -105,7 +105,7 @@ export async function governanceApprove(proposal: string, opts: Target & { actor
   const gov0 = await waitForProposal(c, proposal, 60);
   if (gov0.epochs.some((e) => e.id === proposal)) throw usage(`proposal ${proposal} is in force already (epoch ${gov0.epochs.find((e) => e.id === proposal)!.epoch})`);
   const signed = await c.signed(admin, 'gov.sign', { config: fromHex32(proposal) });
-  const { sig } = await c.json<{ sig: string }>('/v1/governance/approvals', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) });
+  const { sig } = await c.json<{ sig: string }>('/v1/governance/approvals', signed);
   const r = await c.submit(admin, 'gov.approve', { config: fromHex32(proposal), sig: fromBase64(sig) });
   const gov = await c.json<Gov>('/v1/governance');
   const inForce = gov.epochs.find((e) => e.id === proposal);

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
 import type { NodeApi } from './ports.js';
 import { ErrorBody } from './errors.js';
+import { binaryResponse } from './schemas.js';
 
 /**
  * Operations routes under /v1/admin/ (an admin scope, where API tokens are configured, covers them).
@@ -15,8 +15,7 @@ export async function adminRoutes(app: FastifyInstance, node: NodeApi): Promise<
     {
       schema: {
         summary: 'A consistent backup archive of the whole store (tongban-backup/1), taken while the node runs',
-        produces: ['application/octet-stream'],
-        response: { 200: Type.String({ format: 'binary', description: 'the archive: magic, JSON header, entries, count, SHA-256 (README "Backup and restore")' }), 500: ErrorBody },
+        response: { 200: binaryResponse('application/octet-stream', 'the archive: magic, JSON header, entries, count, SHA-256 (README "Backup and restore")'), 500: ErrorBody },
       },
       config: { rateLimit: { max: 6, timeWindow: '1 minute' } },
     },

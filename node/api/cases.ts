@@ -8,6 +8,7 @@ import { MEMBER_ID_PATTERN } from '../../protocol/names.js';
 import type { CaseQuery } from '../../ledger/cases.js';
 import type { NodeApi } from './ports.js';
 import { apiError, ErrorBody } from './errors.js';
+import { binaryResponse } from './schemas.js';
 
 const STATES = ['received', 'awaiting-correction', 'in-progress', 'paused', 'closed', 'refused'] as const;
 const lit = (xs: readonly string[]) => Type.Union(xs.map((x) => Type.Literal(x)));
@@ -220,7 +221,7 @@ export async function caseRoutes(app: FastifyInstance, node: NodeApi): Promise<v
       schema: {
         summary: 'The case bundle (application/cbor, `"about": "case"`, CASES.md §C.6): every proven record of the case, the actors behind them, the configs',
         params: CaseIdParam,
-        response: { 400: ErrorBody, 404: ErrorBody },
+        response: { 200: binaryResponse('application/cbor', 'the case bundle (CASES.md §C.6)'), 400: ErrorBody, 404: ErrorBody },
       },
     },
     async (req, reply) => {

@@ -51,6 +51,8 @@ export interface ApiError {
   message: string;
   /** For a duplicate: the id of the record that already stands. */
   standing?: string;
+  /** For a bad body: the field that is wrong (`body.class`, `refs`). */
+  field?: string;
 }
 
 export function apiError(status: number, code: string, message: string): ApiError & Error {
@@ -61,7 +63,7 @@ export function apiError(status: number, code: string, message: string): ApiErro
 export function toApiError(e: unknown): ApiError {
   if (e instanceof DomainRefused) return { status: DOMAIN_STATUS[e.rule], code: e.rule, message: e.message, ...(e.standing ? { standing: e.standing } : {}) };
   if (e instanceof RecordRejected) return { status: RULE_STATUS[e.rule] ?? 400, code: e.rule, message: e.message };
-  if (e instanceof ProtocolError) return { status: e.code === 'LIMIT_EXCEEDED' ? 413 : 400, code: e.code, message: e.message };
+  if (e instanceof ProtocolError) return { status: e.code === 'LIMIT_EXCEEDED' ? 413 : 400, code: e.code, message: e.message, ...(e.detail ? { field: e.detail } : {}) };
   if (e instanceof LedgerError) {
     const status = e.code === 'NOT_FOUND' ? 404 : e.code === 'GOVERNANCE' || e.code === 'COSIGN_REFUSED' ? 409 : e.code === 'CLOSED' ? 503 : e.code === 'INVALID_ARGUMENT' ? 400 : 500;
     return { status, code: e.code, message: e.message };
@@ -76,7 +78,9 @@ export function toApiError(e: unknown): ApiError {
       const name = first.instancePath?.replace(/^\//, '') || first.params?.missingProperty || where;
       return { status: 400, code: 'BAD_PARAMETER', message: `parameter ${name}: ${first.message ?? 'invalid'}` };
     }
-    return { status: 400, code: 'BAD_REQUEST', message: x.message ?? 'invalid request' };
+    // A bad JSON body names the field too (`field: actor`, a path in the JSON sent), so a caller in another language can fix it.
+    const field = where === 'body' && first ? (first.params?.missingProperty ?? first.instancePath?.replace(/^\//, '').replaceAll('/', '.')) : undefined;
+    return { status: 400, code: 'BAD_REQUEST', message: x.message ?? 'invalid request', ...(field ? { field } : {}) };
   }
   // Errors of plugins (static files of /docs) that carry a client status keep it.
   if (x?.statusCode === 404 || x?.statusCode === 403) return { status: 404, code: 'NOT_FOUND', message: 'not found' };
@@ -93,5 +97,10 @@ export function toApiError(e: unknown): ApiError {
 export const ErrorBody = {
   type: 'object',
   required: ['code', 'message'],
-  properties: { code: { type: 'string' }, message: { type: 'string' }, standing: { type: 'string', description: 'for a duplicate (409): id of the record that already stands' } },
+  properties: {
+    code: { type: 'string' },
+    message: { type: 'string' },
+    standing: { type: 'string', description: 'for a duplicate (409): id of the record that already stands' },
+    field: { type: 'string', description: 'for a bad body (400): the field that is wrong, e.g. body.class' },
+  },
 } as const;

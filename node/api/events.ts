@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { EVENT_TYPES, isEventType } from '../../protocol/events.js';
 import { apiError, ErrorBody } from './errors.js';
 import type { NodeApi } from './ports.js';
+import { textResponse } from './schemas.js';
 
 /** Events read from the outbox per page of a stream. */
 const PAGE = 100;
@@ -59,7 +60,7 @@ export async function eventRoutes(app: FastifyInstance, node: NodeApi): Promise<
         summary: 'Server-sent events: case.opened, case.handoff, case.updated, case.alert, case.closed, record.final',
         description: 'text/event-stream. Resume with the Last-Event-ID header or ?after=<id>; filter with ?types=a,b. Event ids grow by one per event on this node: de-duplicate by id.',
         querystring: Query,
-        response: { 400: ErrorBody },
+        response: { 200: textResponse('text/event-stream', 'server-sent events: id, event (its type) and data (its JSON), a comment line every heartbeat'), 400: ErrorBody },
       },
     },
     async (req, reply) => {

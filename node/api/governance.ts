@@ -8,11 +8,12 @@ import { apiError } from './errors.js';
 import { ErrorBody } from './errors.js';
 import { toJson } from './json.js';
 import { precheck } from './rules.js';
+import { GovernanceBody } from './schemas.js';
 
 export async function governanceRoutes(app: FastifyInstance, node: NodeApi): Promise<void> {
   const { ledger } = node;
 
-  app.get('/v1/governance', { schema: { summary: 'Epochs, members, quorums and pending proposals', response: { 200: Type.Any() } } }, async () => ({
+  app.get('/v1/governance', { schema: { summary: 'Epochs, members, quorums and pending proposals', response: { 200: GovernanceBody } } }, async () => ({
     epoch: ledger.epoch,
     network: toHex(ledger.net),
     epochs: ledger.chain.map((c) => ({

@@ -9,6 +9,7 @@ import type { NodeApi } from './ports.js';
 import { apiError } from './errors.js';
 import { ErrorBody } from './errors.js';
 import { toJson } from './json.js';
+import { binaryResponse, DocReportBody, RecordJson, textResponse } from './schemas.js';
 
 import { VERSION } from '../../protocol/constants.js';
 
@@ -27,7 +28,15 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
         summary: 'Records of one log, in order',
         params: Author,
         querystring: Type.Object({ from: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
-        response: { 200: Type.Object({ author: Type.String(), size: Type.Integer(), finalSize: Type.Integer(), records: Type.Array(Type.Any()) }), 400: ErrorBody },
+        response: {
+          200: Type.Object({
+            author: Type.String(),
+            size: Type.Integer(),
+            finalSize: Type.Integer(),
+            records: Type.Array(Type.Object({ id: Type.String(), seq: Type.Integer(), record: RecordJson, envelope: Type.String({ description: 'the envelope, base64' }), final: Type.Boolean() })),
+          }),
+          400: ErrorBody,
+        },
       },
     },
     async (req) => {
@@ -48,7 +57,7 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
       schema: {
         summary: 'The newest checkpoint of a log with every signature collected (C2SP signed note, text/plain)',
         params: Author,
-        response: { 200: Type.String(), 404: ErrorBody },
+        response: { 200: textResponse('text/plain', 'a C2SP signed note: the checkpoint and its cosignatures'), 404: ErrorBody },
       },
     },
     async (req, reply) => {
@@ -61,13 +70,19 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
 
   app.get(
     '/v1/docs/:sha256',
-    { schema: { summary: 'Provenance of a document: its bundle, verified as an offline verifier would', params: Hash, response: { 200: Type.Any(), 400: ErrorBody } } },
+    { schema: { summary: 'Provenance of a document: its bundle, verified as an offline verifier would', params: Hash, response: { 200: DocReportBody, 400: ErrorBody } } },
     async (req) => ledger.provenance(fromHex32((req.params as { sha256: string }).sha256)),
   );
 
   app.get(
     '/v1/docs/:sha256/bundle',
-    { schema: { summary: 'The proof bundle of a document (application/cbor, PROTOCOL.md §8)', params: Hash, response: { 400: ErrorBody, 404: ErrorBody } } },
+    {
+      schema: {
+        summary: 'The proof bundle of a document (application/cbor, PROTOCOL.md §8)',
+        params: Hash,
+        response: { 200: binaryResponse('application/cbor', 'the proof bundle (PROTOCOL.md §8)'), 400: ErrorBody, 404: ErrorBody },
+      },
+    },
     async (req, reply) => {
       const doc = fromHex32((req.params as { sha256: string }).sha256);
       const built = await ledger.buildBundle(doc);
@@ -76,7 +91,7 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
     },
   );
 
-  app.get('/v1/policy', { schema: { summary: 'The current epoch as a C2SP tlog-policy (text/plain)', response: { 200: Type.String() } } }, async (_req, reply) =>
+  app.get('/v1/policy', { schema: { summary: 'The current epoch as a C2SP tlog-policy (text/plain)', response: { 200: textResponse('text/plain', 'a C2SP tlog-policy') } } }, async (_req, reply) =>
     reply.type('text/plain; charset=utf-8').send(configPolicy(ledger.config)),
   );
 
@@ -131,7 +146,7 @@ export async function readRoutes(app: FastifyInstance, node: NodeApi): Promise<v
     },
   );
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: false, response: { 200: textResponse('text/plain', 'Prometheus text exposition format') } } }, async (_req, reply) => {
     for (const a of ledger.authors()) node.metrics.finalityLag.set({ author: a }, ledger.size(a) - ledger.finalSize(a));
     return reply.type(node.metrics.registry.contentType).send(await node.metrics.registry.metrics());
   });

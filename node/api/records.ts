@@ -11,6 +11,7 @@ import { apiError } from './errors.js';
 import { toJson } from './json.js';
 import { ErrorBody } from './errors.js';
 import { afterWrite, StateFields, stateOf, WaitQuery } from './wait.js';
+import { RecordJson } from './schemas.js';
 
 const Submit = Type.Object(
   {
@@ -58,7 +59,13 @@ export async function recordRoutes(app: FastifyInstance, node: NodeApi): Promise
         description:
           'JSON {request, actor, sig} (base64) or application/cbor {request, actor, sig}. 201 only once the record is durable (or, with ?wait=, once it reached that state; 202 with its current state if the wait timed out), and only for a record that counts: a request that breaks an acceptance or domain rule is refused with a 4xx whose code names the rule; a duplicate is 409 with `standing`, the id of the record that already stands.',
         querystring: WaitQuery,
-        body: Type.Union([Submit, Type.Any({ description: 'application/cbor bytes' })]),
+        body: {
+          content: {
+            'application/json': { schema: Submit },
+            // No `type`: the validator sees the parsed bytes (a Buffer), not a string; OpenAPI reads it as binary.
+            'application/cbor': { schema: { format: 'binary', description: 'canonical CBOR map {request: bytes, actor: text, sig: bytes}' } },
+          },
+        },
         response: { 201: Created, 202: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody },
       },
     },
@@ -92,7 +99,7 @@ export async function recordRoutes(app: FastifyInstance, node: NodeApi): Promise
             id: Type.String(),
             author: Type.String(),
             seq: Type.Integer(),
-            record: Type.Any(),
+            record: RecordJson,
             envelope: Type.String(),
             final: Type.Boolean(),
             witnesses: Type.Integer(),

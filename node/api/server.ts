@@ -12,6 +12,7 @@ import { governanceRoutes } from './governance.js';
 import { eventRoutes } from './events.js';
 import { caseRoutes } from './cases.js';
 import { adminRoutes } from './admin.js';
+import { prepareRoutes } from './prepare.js';
 import { attachAuth, checkApiSecurity, type AuthInit } from './auth.js';
 import { attachCors } from './cors.js';
 import { expiryWarning, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
@@ -118,7 +119,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
     const e = toApiError(err);
     // Bounded: no bodies, a short stack, and one line per route and code per window.
     if (e.status >= 500) errors.error(`${req.method} ${req.routeOptions.url ?? 'unknown'} ${(err as { code?: string }).code ?? ''}`, err, { method: req.method, route: req.routeOptions.url ?? null });
-    void reply.status(e.status).send({ code: e.code, message: e.message, ...(e.standing ? { standing: e.standing } : {}) });
+    void reply.status(e.status).send({ code: e.code, message: e.message, ...(e.standing ? { standing: e.standing } : {}), ...(e.field ? { field: e.field } : {}) });
   });
   // Nothing is served from outside its folder (swagger-ui's static files under /docs): 404, as if absent.
   app.addHook('onRequest', async (req, reply) => {
@@ -167,6 +168,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await eventRoutes(app, node);
   await caseRoutes(app, node);
   await adminRoutes(app, node);
+  await prepareRoutes(app, node);
   await app.listen({ host: init.host, port: init.port });
   return app;
 }

@@ -12,7 +12,8 @@ describe('CI runs what the README says', () => {
       .split('\n')
       .map((l) => l.replace(/#.*$/, '').trim())
       .filter(Boolean);
-    // Top-level commands only: the indented npm install under the Node check fetches Node itself.
+    // Top-level commands only: the indented npm install under the Node check fetches Node itself. `sh scripts/…`
+    // lines (the Debian packages) are commands of the block too.
     const run = read('.ci/run')
       .split('\n')
       .filter((l) => /^(npm|sh) /.test(l))
