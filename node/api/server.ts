@@ -11,6 +11,7 @@ import { readRoutes } from './reads.js';
 import { governanceRoutes } from './governance.js';
 import { eventRoutes } from './events.js';
 import { caseRoutes } from './cases.js';
+import { actorRoutes } from './actors.js';
 
 export interface ApiInit {
   host: string;
@@ -100,6 +101,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await governanceRoutes(app, node);
   await eventRoutes(app, node);
   await caseRoutes(app, node);
+  await actorRoutes(app, node);
   await app.listen({ host: init.host, port: init.port });
   return app;
 }
