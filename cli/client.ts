@@ -3,6 +3,7 @@ import type { CborMap } from '../protocol/cbor.js';
 import { signRequest } from '../protocol/records/request.js';
 import { fromHex } from '../protocol/bytes.js';
 import { CliError, EXIT, usage } from './io.js';
+import { msg } from './messages.js';
 
 const STATES = ['durable', 'replicated', 'final'] as const;
 type StateName = (typeof STATES)[number];
@@ -35,15 +36,14 @@ export class NodeClient {
     try {
       return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(30_000 + (this.wait ? (this.wait.timeoutMs ?? 30_000) : 0)) });
     } catch (e) {
-      throw new CliError(`node at ${this.url} is unreachable: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, EXIT.UNREACHABLE);
+      throw new CliError(msg('unreachable', this.url, (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message), EXIT.UNREACHABLE);
     }
   }
 
   async json<T = any>(path: string, init?: RequestInit): Promise<T> {
     const res = await this.call(path, init);
     const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; standing?: string };
-    const standing = body.standing ? ` (the record that stands: ${body.standing})` : '';
-    if (!res.ok) throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}${standing}`, res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
+    if (!res.ok) throw new CliError(msg('refused', body.code ?? String(res.status), body.message ?? res.statusText, body.standing), res.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
     return body as T;
   }
 
@@ -52,7 +52,7 @@ export class NodeClient {
     if (res.status === 404) return undefined;
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-      throw new CliError(`node refused: ${body.code ?? res.status}: ${body.message ?? res.statusText}`, EXIT.USAGE);
+      throw new CliError(msg('refused', body.code ?? String(res.status), body.message ?? res.statusText), EXIT.USAGE);
     }
     return new Uint8Array(await res.arrayBuffer());
   }
