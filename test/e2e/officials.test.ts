@@ -108,7 +108,7 @@ describe('the CLI in Chinese (LANG=zh_CN.UTF-8)', () => {
     expect([refused.code, refused.stderr]).toEqual([2, 'tongban: 节点拒绝：ACTOR_INACTIVE：该经办人已停用\n']);
     const again = run(['operator', 'disable', 'li.na', ...home, ...admin], ZH);
     expect([again.code, again.stderr]).toEqual([2, 'tongban: li.na 已经是已停用状态\n']);
-    expect(ok(['operator', 'list', ...home], ZH)).toMatch(/^经办人 +角色 +状态 +公钥 +生效时间\n[^]*\nli\.na +registrar +已停用 /);
+    expect(ok(['operator', 'list', ...home], ZH)).toMatch(/^经办人 +角色 +状态 +公钥 +生效时间\n[\s\S]*\nli\.na +registrar +已停用 /);
 
     const v = run(['verify', 'a.txt', ...home], ZH);
     expect(v.code).toBe(1);
