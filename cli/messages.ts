@@ -59,6 +59,12 @@ const CATALOGUE = {
     en: (outcome: string, why: string) => `decision: ${outcome.toUpperCase()}: ${why}`,
     zh: (outcome: string, why: string) => `结论：    ${OUTCOME_ZH[outcome] ?? outcome}（${outcome.toUpperCase()}）：${why}`,
   },
+  caseProofsSound: {
+    en: (times: string) => `proofs: SOUND${times ? ` (${times}; a bundle cannot prove that nothing happened after it)` : ''}`,
+    zh: (times: string) => `证明：可靠${times ? `（${times}；证明包无法证明其后没有发生任何事）` : ''}`,
+  },
+  caseProofsUnsound: { en: (n: number) => `proofs: UNSOUND (${n} ${s(n, 'problem')})`, zh: (n: number) => `证明：不可靠（${n} 个问题）` },
+  checkpointsAsOf: { en: (t: string) => `checkpoints as of ${t}`, zh: (t: string) => `检查点截至 ${t}` },
   decisionUnsound: {
     en: (outcome: string) => `decision: not established (the proofs are unsound); the entries that verified say ${outcome.toUpperCase()}`,
     zh: (outcome: string) => `结论：    无法确定（证明不可靠）；通过验证的条目显示为 ${outcome.toUpperCase()}`,
