@@ -67,6 +67,7 @@ example(
     .requiredOption('--home <dir>')
     .option('--genesis <file>', 'copy this genesis into the home first')
     .option('--accept-empty-log', "this member's log is empty everywhere (a new member starting before its peers): append seq 0 without waiting to hear from peers")
+    .option('--rotated-keys', 'the keys in node.yaml are new ones a proposed epoch names (docs/KEY-ROTATION.md): start, and sign nothing until that epoch is adopted here')
     .action(async (o) => (await import('./commands/start.js')).startCommand(o)),
   'tongban start --home ./bj --genesis genesis.cbor',
 );
