@@ -338,6 +338,7 @@ example(
     .requiredOption('--actor <key>', "an admin's key file")
     .option('--add <join-request>', 'add the member of this join request (its join-request.json)')
     .option('--remove <member>', 'remove this member id')
+    .option('--rotate <rotate-request>', 'new ledger key and peer id for a member: its rotation request (tongban keys rotate writes it; docs/KEY-ROTATION.md)')
     .option('--calendar <file>', 'a YAML or JSON file {off: [YYYYMMDD…], on: [YYYYMMDD…]}: holidays and make-up working days (CASES.md §C.5)')
     .option('--json')
     .option('--quiet', 'print only the proposal id (for scripts)')
@@ -391,6 +392,14 @@ example(
     .option('--json')
     .action(async (o) => (await import('./commands/setup.js')).keysShow(o)),
   'tongban keys show --home ./bj',
+);
+example(
+  target(
+    keys.command('rotate').description('new ledger and peer keys (0600) and a rotation request for governance propose --rotate; the node keeps its keys until you restart it (docs/KEY-ROTATION.md)'),
+  )
+    .option('--json')
+    .action(async (o) => (await import('./commands/keys-rotate.js')).keysRotate(o)),
+  'tongban keys rotate --home ./bj',
 );
 
 localizeHelp(program);

@@ -193,6 +193,7 @@ export const HELP_ZH: Record<string, string> = {
   audit: '离线只读地重新验证整个存储',
   keys: '本成员的密钥',
   'keys show': '只显示公钥部分：vkey、副署密钥、peer id、首位管理员',
+  'keys rotate': '生成新的账本密钥和节点密钥（0600）及轮换申请，供 governance propose --rotate 使用',
 };
 
 /** Descriptions of options many commands share, used where a command gives none. */
