@@ -72,7 +72,7 @@ example(
   'tongban start --home ./bj --genesis genesis.cbor',
 );
 
-const operator = program.command('operator').description('officials (actors) of this member: keygen, add, list, disable, enable, rotate');
+const operator = program.command('operator').description('officials (actors) of this member: keygen, add, list, disable, enable, rotate, roles');
 example(
   operator
     .command('keygen')
@@ -120,9 +120,11 @@ for (const [change, desc, ex] of [
     "replace an official's key with the one in their new enrolment request (--public); the old key stops working, earlier records still verify",
     'tongban operator rotate li.na --home ./bj --public li.na-2027.public.json --actor ./bj/keys/admin.key',
   ],
+  ['roles', "set an official's roles (replacing the ones in force)", 'tongban operator roles li.na --home ./bj --roles registrar,approver --actor ./bj/keys/admin.key'],
 ] as const) {
   let c = waits(target(operator.command(change).description(desc).argument('<id>', 'the actor id')));
   if (change === 'rotate') c = c.requiredOption('--public <file>', 'the new enrolment request made by tongban operator keygen');
+  if (change === 'roles') c = c.requiredOption('--roles <roles>', 'the new roles, comma-separated: admin, approver, caseworker, registrar, supervisor');
   example(
     c
       .requiredOption('--actor <key>', "an admin's key file")

@@ -93,6 +93,7 @@ const CATALOGUE = {
   disabled: { en: () => 'disabled', zh: () => '已停用' },
   enabled: { en: () => 'enabled', zh: () => '已启用' },
   rotated: { en: (key: string) => `key rotated to ${key}`, zh: (key: string) => `密钥已轮换为 ${key}` },
+  rolesSet: { en: (roles: string) => `roles set to ${roles}`, zh: (roles: string) => `角色已改为 ${roles}` },
   active: { en: () => 'active', zh: () => '在用' },
   operatorHeader: {
     en: () => 'id                  roles                          state     key               since',
@@ -106,8 +107,8 @@ const CATALOGUE = {
   operatorUnknown: { en: (id: string, member: string) => `${id} is not an official of ${member}`, zh: (id: string, member: string) => `${id} 不是 ${member} 的经办人` },
   operatorAlready: { en: (id: string, state: string) => `${id} is ${state} already`, zh: (id: string, state: string) => `${id} 已经是${state}状态` },
   lastAdmin: {
-    en: (id: string) => `${id} is the last active admin: disabling it would leave nobody who can enrol or change officials`,
-    zh: (id: string) => `${id} 是最后一个在用的管理员：停用后将无人能登记或变更经办人`,
+    en: (id: string) => `${id} is the last active admin: without it nobody could enrol or change officials`,
+    zh: (id: string) => `${id} 是最后一个在用的管理员：没有它将无人能登记或变更经办人`,
   },
   publicInvalid: {
     en: (file: string, why: string) => `${file} is not an enrolment request (${why}); an official makes one with tongban operator keygen`,
@@ -171,6 +172,7 @@ export const HELP_ZH: Record<string, string> = {
   'operator disable': '停用经办人（其后的请求一律拒绝；此前的记录仍可验证）',
   'operator enable': '重新启用已停用的经办人',
   'operator rotate': '用新的登记申请（--public）轮换经办人的密钥；旧密钥此后失效',
+  'operator roles': '更改经办人的角色',
   doc: '文件：登记、批准、驳回、撤销、共享、使用',
   'doc register': '在本机计算文件哈希（文件不离开本机）并登记',
   'doc approve': '在某环节批准已登记的文件',

@@ -154,10 +154,10 @@ export async function operatorList(opts: Target & { member?: string; json?: bool
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-type ChangeOpts = Target & { actor: string; json?: boolean; public?: string; wait?: string; waitTimeout?: string };
+type ChangeOpts = Target & { actor: string; json?: boolean; public?: string; roles?: string; wait?: string; waitTimeout?: string };
 
-/** Disable, enable or rotate: one org.actor naming the one in force as prev. */
-export async function operatorChange(change: 'disable' | 'enable' | 'rotate', idArg: string, opts: ChangeOpts): Promise<void> {
+/** Disable, enable, rotate or set roles: one org.actor naming the one in force as prev. */
+export async function operatorChange(change: 'disable' | 'enable' | 'rotate' | 'roles', idArg: string, opts: ChangeOpts): Promise<void> {
   const id = actorIdOption(idArg, 'actor id');
   const admin = actorKey(opts.actor);
   let newKey: Uint8Array | undefined;
@@ -167,18 +167,21 @@ export async function operatorChange(change: 'disable' | 'enable' | 'rotate', id
     if (req.id !== id) throw usage(msg('publicIdMismatch', opts.public, req.id, id));
     newKey = req.key;
   }
+  const roles = change === 'roles' ? parseRoles(opts.roles ?? '') : undefined;
   const c = client(opts);
   const { member, actors } = await officials(c);
   const cur = actors.find((a) => a.id === id);
   if (!cur) throw new CliError(msg('operatorUnknown', id, member), EXIT.USAGE);
-  if (change !== 'rotate' && cur.active === (change === 'enable')) throw new CliError(msg('operatorAlready', id, change === 'enable' ? msg('active') : msg('disabled')), EXIT.USAGE);
+  if ((change === 'enable' || change === 'disable') && cur.active === (change === 'enable'))
+    throw new CliError(msg('operatorAlready', id, change === 'enable' ? msg('active') : msg('disabled')), EXIT.USAGE);
+  if (roles && roles.join(',') === cur.roles.join(',')) throw new CliError(msg('operatorAlready', id, roles.join(',')), EXIT.USAGE);
   // Nobody could enrol or change officials again: the node signs only its first admin (seq 0) itself.
-  if (change === 'disable' && cur.roles.includes('admin') && !actors.some((a) => a.id !== id && a.active && a.roles.includes('admin'))) {
-    throw new CliError(msg('lastAdmin', id), EXIT.USAGE);
-  }
-  const body: CborMap = { id, key: newKey ?? fromHex(cur.key), roles: cur.roles, active: change === 'rotate' ? cur.active : change === 'enable', prev: fromHex(cur.record) };
+  const losesAdmin = cur.active && cur.roles.includes('admin') && (change === 'disable' || (roles !== undefined && !roles.includes('admin')));
+  if (losesAdmin && !actors.some((a) => a.id !== id && a.active && a.roles.includes('admin'))) throw new CliError(msg('lastAdmin', id), EXIT.USAGE);
+  const active = change === 'enable' ? true : change === 'disable' ? false : cur.active;
+  const body: CborMap = { id, key: newKey ?? fromHex(cur.key), roles: roles ?? cur.roles, active, prev: fromHex(cur.record) };
   const r = await c.submit(admin, 'org.actor', body);
   if (opts.json) return printJson({ ...r, actor: id, change, prev: cur.record, ...(newKey ? { key: toHex(newKey) } : {}) });
-  const what = change === 'rotate' ? msg('rotated', toHex(newKey!).slice(0, 16)) : change === 'disable' ? msg('disabled') : msg('enabled');
+  const what = change === 'rotate' ? msg('rotated', toHex(newKey!).slice(0, 16)) : change === 'roles' ? msg('rolesSet', roles!.join(', ')) : change === 'disable' ? msg('disabled') : msg('enabled');
   process.stdout.write(msg('operatorChanged', id, what, `${r.author}/${r.seq}`, r.id));
 }

@@ -72,9 +72,11 @@ describe('tongban operator', () => {
     expect([refused.code, refused.stderr]).toEqual([2, expect.stringMatching(/node refused: ACTOR_INACTIVE: /)]);
     const twice = run(['operator', 'disable', 'li.na', ...home, ...admin]);
     expect([twice.code, twice.stderr]).toEqual([2, expect.stringMatching(/li\.na is disabled already/)]);
-    // the last active admin cannot be disabled: nobody could enrol anyone again
+    // the last active admin cannot be disabled, nor lose the admin role: nobody could enrol anyone again
     const last = run(['operator', 'disable', 'admin', ...home, ...admin]);
     expect([last.code, last.stderr]).toEqual([2, expect.stringMatching(/admin is the last active admin/)]);
+    const demote = run(['operator', 'roles', 'admin', ...home, '--roles', 'registrar', ...admin]);
+    expect([demote.code, demote.stderr]).toEqual([2, expect.stringMatching(/admin is the last active admin/)]);
 
     ok(['operator', 'enable', 'li.na', ...home, ...admin]);
     const rotated = ok(['operator', 'rotate', 'li.na', ...home, '--public', 'li.na-2.public.json', ...admin]);
@@ -82,6 +84,8 @@ describe('tongban operator', () => {
     const stale = run(['doc', 'register', 'b.txt', ...home, '--actor', 'li.na.key', '--type', 'permit']);
     expect([stale.code, stale.stderr]).toEqual([2, expect.stringMatching(/node refused: ACTOR_SIGNATURE: /)]);
     ok(['doc', 'register', 'b.txt', ...home, '--actor', 'li.na-2.key', '--type', 'permit']);
+    expect(ok(['operator', 'roles', 'li.na', ...home, '--roles', 'approver,registrar', ...admin])).toMatch(/^li\.na: roles set to approver, registrar as /);
+    expect(ok(['operator', 'list', ...home])).toMatch(/\nli\.na +approver,registrar +active /);
     // a rotation request for another id is refused before anything is sent
     const wrong = run(['operator', 'rotate', 'admin', ...home, '--public', 'li.na-2.public.json', ...admin]);
     expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringMatching(/is the request of li\.na, not admin/)]);
@@ -108,7 +112,7 @@ describe('the CLI in Chinese (LANG=zh_CN.UTF-8)', () => {
     expect([refused.code, refused.stderr]).toEqual([2, 'tongban: 节点拒绝：ACTOR_INACTIVE：该经办人已停用\n']);
     const again = run(['operator', 'disable', 'li.na', ...home, ...admin], ZH);
     expect([again.code, again.stderr]).toEqual([2, 'tongban: li.na 已经是已停用状态\n']);
-    expect(ok(['operator', 'list', ...home], ZH)).toMatch(/^经办人 +角色 +状态 +公钥 +生效时间\n[\s\S]*\nli\.na +registrar +已停用 /);
+    expect(ok(['operator', 'list', ...home], ZH)).toMatch(/^经办人 +角色 +状态 +公钥 +生效时间\n[\s\S]*\nli\.na +approver,registrar +已停用 /);
 
     const v = run(['verify', 'a.txt', ...home], ZH);
     expect(v.code).toBe(1);

@@ -23,7 +23,7 @@ describe('--help documents every option and command', () => {
     }
     expect(missing).toEqual([]);
     // the officials' commands are all there
-    expect(program.commands.find((c) => c.name() === 'operator')!.commands.map((c) => c.name())).toEqual(['keygen', 'add', 'list', 'disable', 'enable', 'rotate']);
+    expect(program.commands.find((c) => c.name() === 'operator')!.commands.map((c) => c.name())).toEqual(['keygen', 'add', 'list', 'disable', 'enable', 'rotate', 'roles']);
     expect(program.commands.find((c) => c.name() === 'init')!.description()).toMatch(/^create a node home/);
     let out = '';
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
