@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The CLI speaks the locale's language (cli/messages.ts): tests, and the CLI they spawn, run in English
+    // unless a test asks for another locale.
+    env: { LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },

@@ -6,6 +6,7 @@ import { Http, parseError, type Answer } from '../client/http.js';
 import { signRecordRequest } from '../client/sign.js';
 import { RECORD_STATES, type NodeStatus, type RecordStateName } from '../client/types.js';
 import { CliError, EXIT, usage } from './io.js';
+import { msg } from './messages.js';
 
 type StateName = RecordStateName;
 
@@ -55,15 +56,14 @@ export class NodeClient {
     try {
       return await this.http.call({ method, path, retry: 'once', ...(json !== undefined ? { json } : {}) });
     } catch (e) {
-      if (e instanceof ClientError && (e.code === 'UNREACHABLE' || e.code === 'TIMEOUT')) throw new CliError(`node at ${this.url} is unreachable: ${causeOf(e)}`, EXIT.UNREACHABLE);
+      if (e instanceof ClientError && (e.code === 'UNREACHABLE' || e.code === 'TIMEOUT')) throw new CliError(msg('unreachable', this.url, causeOf(e)), EXIT.UNREACHABLE);
       throw e;
     }
   }
 
   private refused(a: Answer): CliError {
     const body = parseError(a.body);
-    const standing = body.standing ? ` (the record that stands: ${body.standing})` : '';
-    return new CliError(`node refused: ${body.code ?? a.status}: ${body.message ?? 'refused'}${standing}${tokenHint(a.status)}`, a.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
+    return new CliError(`${msg('refused', body.code ?? String(a.status), body.message ?? 'refused', body.standing)}${tokenHint(a.status)}`, a.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
   }
 
   /** GET `path` (or POST `post` as JSON) and answer its JSON. */

@@ -4,6 +4,7 @@ import { decodeConfig } from '../protocol/config/config.js';
 import { ConfigError, loadNodeConfig, configPath, type NodeConfig } from './config.js';
 import { readKeyFile, type LoadedKey } from './keyfile.js';
 import { CliError, EXIT, usage } from './io.js';
+import { msg } from './messages.js';
 
 // The home's files (node.yaml, keys, genesis, run/api.url) are the CLI's business: client commands
 // read them without loading node/, libp2p or LevelDB, and `start` hands the node what it read.
@@ -28,7 +29,7 @@ export function clientTokenFile(home: string): string {
 }
 
 export function loadHome(home: string): NodeConfig {
-  if (!existsSync(nodeYaml(home))) throw usage(`${home} is not a tongban home (no node.yaml); create one with tongban init`);
+  if (!existsSync(nodeYaml(home))) throw usage(msg('notHome', home));
   try {
     return loadNodeConfig(nodeYaml(home));
   } catch (e) {
@@ -40,12 +41,12 @@ export function loadHome(home: string): NodeConfig {
 /** The API URL of the node of a home: from its config, or the URL the running node wrote. */
 export function nodeUrl(opts: { home?: string; node?: string }): string {
   if (opts.node) return opts.node.replace(/\/+$/, '');
-  if (!opts.home) throw usage('give --home DIR or --node URL');
+  if (!opts.home) throw usage(msg('giveTarget'));
   const cfg = loadHome(opts.home);
   const file = apiUrlFile(cfg.home);
   if (cfg.http.port !== 0) return `${cfg.http.tls ? 'https' : 'http'}://${cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host}:${cfg.http.port}`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  throw new CliError(`the node of ${opts.home} is not running (no ${file})`, EXIT.UNREACHABLE);
+  throw new CliError(msg('notRunning', opts.home, file), EXIT.UNREACHABLE);
 }
 
 /** The genesis bytes of a home, checked to be an epoch-0 config of this consortium; errors name the field. */
@@ -65,7 +66,7 @@ export function genesisOf(cfg: NodeConfig): Uint8Array {
 }
 
 export function actorKey(path: string | undefined): LoadedKey & { id: string } {
-  if (!path) throw usage("give --actor ACTOR.key (the official's key file)");
+  if (!path) throw usage(msg('giveActor'));
   const k = readKey(path, 'actor', '--actor');
   if (!k.id) throw usage(`${path} does not name its actor id`);
   return k as LoadedKey & { id: string };

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './io.js';
+import { localizeHelp } from './help.js';
+import { msg } from './messages.js';
 import { VERSION } from '../protocol/constants.js';
 
 // Commands load their modules lazily: `verify --bundle` must not load libp2p, fastify or LevelDB.
-const program = new Command();
+export const program = new Command();
 let exitCode: number = EXIT.OK;
 const set = (code: number | undefined) => {
   if (typeof code === 'number') exitCode = code;
@@ -17,7 +21,7 @@ program
   .option('--debug', 'print stack traces of errors')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) })
-  .showHelpAfterError('(see tongban --help)');
+  .showHelpAfterError(msg('seeHelp'));
 
 const target = (c: Command) =>
   c
@@ -54,8 +58,8 @@ example(
     .description("write the epoch-0 config (genesis.cbor) of the founders' join requests; prints the network id")
     .argument('<join-requests...>')
     .requiredOption('--out <file>', 'genesis file to write')
-    .option('--witness-quorum <n>')
-    .option('--governance-quorum <n>')
+    .option('--witness-quorum <n>', 'cosignatures that make a record final (default: the §4 quorum of the witnesses)')
+    .option('--governance-quorum <n>', 'approvals that adopt the next epoch (default: the §4 quorum)')
     .option('--json')
     .action(async (files, o) => (await import('./commands/setup.js')).consortiumCreate(files, o)),
   'tongban consortium create --out genesis.cbor bj/join-request.json sh/join-request.json ha/join-request.json',
@@ -68,21 +72,72 @@ example(
     .requiredOption('--home <dir>')
     .option('--genesis <file>', 'copy this genesis into the home first')
     .option('--accept-empty-log', "this member's log is empty everywhere (a new member starting before its peers): append seq 0 without waiting to hear from peers")
+    .option('--rotated-keys', 'the keys in node.yaml are new ones a proposed epoch names (docs/KEY-ROTATION.md): start, and sign nothing until that epoch is adopted here')
     .action(async (o) => (await import('./commands/start.js')).startCommand(o)),
   'tongban start --home ./bj --genesis genesis.cbor',
 );
 
-const operator = program.command('operator').description('officials (actors) of this member');
+const operator = program.command('operator').description('officials (actors) of this member: keygen, add, list, disable, enable, rotate, roles');
 example(
-  waits(target(operator.command('add').description("create an official's key (0600) and register it with an org.actor record")))
-    .requiredOption('--id <id>', 'actor id, e.g. li.na')
+  operator
+    .command('keygen')
+    .description("run by the official: make your own key (0600) and an enrolment request holding only its public part, for your admin's operator add --public")
+    .requiredOption('--id <id>', 'your actor id, e.g. li.na')
+    .requiredOption('--out <file>', 'key file to create (mode 0600; keep it)')
+    .option('--request <file>', 'enrolment request to write (default: the key file name with .public.json)')
+    .option('--json')
+    .action(async (o) => (await import('./commands/operator.js')).operatorKeygen(o)),
+  'tongban operator keygen --id li.na --out li.na.key   # writes li.na.public.json for the admin',
+);
+example(
+  waits(
+    target(
+      operator
+        .command('add')
+        .description('enrol an official from their enrolment request (--public; the admin never sees their key) with an org.actor record; an id enrolled already is refused (ACTOR_EXISTS)'),
+    ),
+  )
+    .option('--public <file>', 'the enrolment request made by tongban operator keygen')
+    .option('--id <id>', 'actor id (with --out; with --public it must match the request)')
     .requiredOption('--roles <roles>', 'comma-separated: admin, approver, caseworker, registrar, supervisor')
-    .requiredOption('--out <file>', 'key file to create')
+    .option('--out <file>', 'instead of --public: make the key here and write it to this file (0600)')
     .requiredOption('--actor <key>', "an admin's key file")
     .option('--json')
     .action(async (o) => (await import('./commands/operator.js')).operatorAdd(o)),
-  'tongban operator add --home ./bj --id li.na --roles registrar --out li.na.key --actor ./bj/keys/admin.key',
+  'tongban operator add --home ./bj --public li.na.public.json --roles registrar --actor ./bj/keys/admin.key',
 );
+example(
+  target(operator.command('list').description("this member's officials: roles, state, key and since when (the org.actor in force)"))
+    .option('--member <id>', "another member's officials, as this node holds them")
+    .option('--json')
+    .action(async (o) => (await import('./commands/operator.js')).operatorList(o)),
+  'tongban operator list --home ./bj',
+);
+for (const [change, desc, ex] of [
+  [
+    'disable',
+    'disable an official: the node refuses their requests (ACTOR_INACTIVE) and peers reject records by them; their earlier records still verify',
+    'tongban operator disable li.na --home ./bj --actor ./bj/keys/admin.key',
+  ],
+  ['enable', 'enable a disabled official again', 'tongban operator enable li.na --home ./bj --actor ./bj/keys/admin.key'],
+  [
+    'rotate',
+    "replace an official's key with the one in their new enrolment request (--public); the old key stops working, earlier records still verify",
+    'tongban operator rotate li.na --home ./bj --public li.na-2027.public.json --actor ./bj/keys/admin.key',
+  ],
+  ['roles', "set an official's roles (replacing the ones in force)", 'tongban operator roles li.na --home ./bj --roles registrar,approver --actor ./bj/keys/admin.key'],
+] as const) {
+  let c = waits(target(operator.command(change).description(desc).argument('<id>', 'the actor id')));
+  if (change === 'rotate') c = c.requiredOption('--public <file>', 'the new enrolment request made by tongban operator keygen');
+  if (change === 'roles') c = c.requiredOption('--roles <roles>', 'the new roles, comma-separated: admin, approver, caseworker, registrar, supervisor');
+  example(
+    c
+      .requiredOption('--actor <key>', "an admin's key file")
+      .option('--json')
+      .action(async (id, o) => (await import('./commands/operator.js')).operatorChange(change, id, o)),
+    ex,
+  );
+}
 
 const doc = program.command('doc').description('documents: register, approve, reject, revoke, share, access');
 const docAction = (name: 'register' | 'approve' | 'reject' | 'revoke' | 'share' | 'access', desc: string, ex: string, extra: (c: Command) => Command) =>
@@ -100,20 +155,22 @@ docAction(
   'tongban doc register cert.pdf --home ./bj --actor li.na.key --type household-transfer --title "户口迁移证明"',
   (c) =>
     c
-      .requiredOption('--type <type>')
-      .option('--title <title>')
-      .addOption(new Option('--class <class>').choices(['public', 'internal', 'restricted']).default('internal')),
+      .requiredOption('--type <type>', 'document type, e.g. household-transfer')
+      .option('--title <title>', 'a title (not with --class restricted)')
+      .addOption(new Option('--class <class>', 'who may see its title and meta').choices(['public', 'internal', 'restricted']).default('internal')),
 );
 for (const d of ['approve', 'reject'] as const) {
   docAction(d, `${d} a registered document at a step`, `tongban doc ${d} cert.pdf --home ./ha --actor wang.fang.key --role review --reason "材料齐全"`, (c) =>
-    c.requiredOption('--role <step>').option('--reason <text>'),
+    c.requiredOption('--role <step>', 'the step decided: review, approval, supervision…').option('--reason <text>', 'why'),
   );
 }
-docAction('revoke', "revoke this member's registration", 'tongban doc revoke cert.pdf --home ./bj --actor li.na.key --reason "superseded"', (c) => c.requiredOption('--reason <text>'));
+docAction('revoke', "revoke this member's registration", 'tongban doc revoke cert.pdf --home ./bj --actor li.na.key --reason "superseded"', (c) => c.requiredOption('--reason <text>', 'why'));
 docAction('share', 'grant another member use of the document', 'tongban doc share cert.pdf --home ./bj --actor li.na.key --to sh-pudong --purpose 跨省通办核验', (c) =>
-  c.requiredOption('--to <member>').requiredOption('--purpose <p>').option('--until <date>'),
+  c.requiredOption('--to <member>', 'the member id granted use').requiredOption('--purpose <p>', 'what for').option('--until <date>', 'the grant ends then (a date, e.g. 2027-01-01)'),
 );
-docAction('access', 'log that this member used the document', 'tongban doc access <sha256> --home ./sh --actor ./sh/keys/admin.key --purpose 跨省通办核验', (c) => c.requiredOption('--purpose <p>'));
+docAction('access', 'log that this member used the document', 'tongban doc access <sha256> --home ./sh --actor ./sh/keys/admin.key --purpose 跨省通办核验', (c) =>
+  c.requiredOption('--purpose <p>', 'what for'),
+);
 
 example(
   target(
@@ -131,7 +188,7 @@ example(
     .option('--json', 'the full report, as GET /v1/docs/:sha256 serves it')
     .action(async (arg, o) => {
       if (o.bundle) set((await import('./commands/verify.js')).verifyOffline(arg, o));
-      else if (arg === undefined) throw new CliError('name the document (FILE or SHA256), or give --bundle', EXIT.USAGE);
+      else if (arg === undefined) throw new CliError(msg('nameDocument'), EXIT.USAGE);
       else set(await (await import('./commands/verify-online.js')).verifyOnline(arg, o));
     }),
   'tongban verify cert.pdf --bundle cert.bundle --genesis genesis.cbor',
@@ -140,7 +197,7 @@ example(
 example(
   target(program.command('bundle').description("export a document's proof bundle, and optionally C2SP .tlog-proof files"))
     .argument('<file|sha256>')
-    .requiredOption('--out <file>')
+    .requiredOption('--out <file>', 'bundle file to write')
     .option('--tlog-proofs <dir>', 'also write one .tlog-proof per entry and policy.txt')
     .option('--json')
     .action(async (arg, o) => (await import('./commands/bundle.js')).bundleExport(arg, o)),
@@ -159,8 +216,8 @@ example(
 );
 example(
   target(cases.command('list').description('cases held by the node, in the order they were opened; filters combine'))
-    .addOption(new Option('--state <state>').choices(['received', 'awaiting-correction', 'in-progress', 'paused', 'closed', 'refused']))
-    .addOption(new Option('--light <light>').choices(['green', 'yellow', 'red']))
+    .addOption(new Option('--state <state>', 'only cases in this state').choices(['received', 'awaiting-correction', 'in-progress', 'paused', 'closed', 'refused']))
+    .addOption(new Option('--light <light>', 'only cases with this light').choices(['green', 'yellow', 'red']))
     .option('--member <id>', 'a member that opened or handles the case')
     .addOption(new Option('--role <role>', 'with --member: only as opener or as handler').choices(['opener', 'handler']))
     .option('--item <code>', 'service item code')
@@ -286,8 +343,9 @@ const gov = program.command('governance').description('membership changes: propo
 example(
   waits(target(gov.command('propose').description('propose the next epoch with a member added or removed, or with a working calendar; prints the proposal id, the quorum and who must approve')))
     .requiredOption('--actor <key>', "an admin's key file")
-    .option('--add <join-request>')
-    .option('--remove <member>')
+    .option('--add <join-request>', 'add the member of this join request (its join-request.json)')
+    .option('--remove <member>', 'remove this member id')
+    .option('--rotate <rotate-request>', 'new ledger key and peer id for a member: its rotation request (tongban keys rotate writes it; docs/KEY-ROTATION.md)')
     .option('--calendar <file>', 'a YAML or JSON file {off: [YYYYMMDD…], on: [YYYYMMDD…]}: holidays and make-up working days (CASES.md §C.5)')
     .option('--json')
     .option('--quiet', 'print only the proposal id (for scripts)')
@@ -376,6 +434,14 @@ example(
     .action(async (o) => (await import('./commands/setup.js')).keysShow(o)),
   'tongban keys show --home ./bj',
 );
+example(
+  target(
+    keys.command('rotate').description('new ledger and peer keys (0600) and a rotation request for governance propose --rotate; the node keeps its keys until you restart it (docs/KEY-ROTATION.md)'),
+  )
+    .option('--json')
+    .action(async (o) => (await import('./commands/keys-rotate.js')).keysRotate(o)),
+  'tongban keys rotate --home ./bj',
+);
 
 const token = program.command('token').description('API tokens of this node for local systems (README "Securing the API")');
 example(
@@ -409,6 +475,8 @@ example(
   'tongban token revoke shenpi-system --home ./bj',
 );
 
+localizeHelp(program);
+
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
@@ -420,15 +488,24 @@ async function main(): Promise<void> {
       return;
     }
     if (e instanceof CliError) {
-      process.stderr.write(`tongban: ${e.message}\n`);
+      process.stderr.write(`${msg('prefix')}: ${e.message}\n`);
       if (debug) process.stderr.write(`${e.stack}\n`);
       process.exitCode = e.exitCode;
       return;
     }
     const err = e as Error & { code?: string };
-    process.stderr.write(`tongban: internal error: ${err?.message ?? String(e)}${debug ? `\n${err?.stack}` : ' (run with --debug for details)'}\n`);
+    process.stderr.write(`${msg('prefix')}: ${debug ? `internal error: ${err?.message ?? String(e)}\n${err?.stack}` : msg('internal', err?.message ?? String(e))}\n`);
     process.exitCode = EXIT.INTERNAL;
   }
 }
 
-void main();
+/** Whether this module is what node runs (the bin or dist/cli/main.js), not a test importing the program to walk it. */
+function isEntry(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) void main();

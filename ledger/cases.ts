@@ -9,7 +9,7 @@ import { serialWarnings } from '../protocol/cases/check.js';
 import { CASE_KINDS, isCaseKind, type CaseClockBody, type CaseOpenBody, type Light } from '../protocol/cases/schema.js';
 import { FinalityPolicy } from '../protocol/finality.js';
 import { decodeEnvelope, type Envelope } from '../protocol/records/record.js';
-import type { Checkpoints } from './checkpoints.js';
+import { laterThan, type Checkpoints } from './checkpoints.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
@@ -330,7 +330,7 @@ async function witnessedAt(core: LedgerCore, checkpoints: Checkpoints, env: Enve
   if (seen.has(key)) return seen.get(key)!;
   let at: number | null;
   try {
-    at = FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed;
+    at = FinalityPolicy.of(cfg, laterThan(core.chain, cfg)).check({ text: cp.text, sigs: cp.sigs }).witnessed;
   } catch {
     at = null;
   }

@@ -113,13 +113,18 @@ function witnessSignatures(core: LedgerCore, note: Note, cache: VerifiedLines): 
   return out;
 }
 
-/** Witness cosignatures that count for records of `cfg`'s epoch (§6): asked of the epoch's FinalityPolicy. */
-export function witnessCount(cp: StoredCheckpoint, cfg: Config): number {
-  return FinalityPolicy.of(cfg).countVerified(cp.cosigners);
+/** The configs adopted after `cfg` in `chain`: a rotated witness's later keys count for `cfg`'s records too (§4). */
+export function laterThan(chain: readonly { config: Config }[], cfg: Config): Config[] {
+  return chain.slice(cfg.epoch + 1).map((c) => c.config);
 }
 
-export function isFinalFor(cp: StoredCheckpoint, cfg: Config): boolean {
-  const policy = FinalityPolicy.of(cfg);
+/** Witness cosignatures that count for records of `cfg`'s epoch (§6): asked of the epoch's FinalityPolicy. */
+export function witnessCount(cp: StoredCheckpoint, cfg: Config, later: readonly Config[] = []): number {
+  return FinalityPolicy.of(cfg, later).countVerified(cp.cosigners);
+}
+
+export function isFinalFor(cp: StoredCheckpoint, cfg: Config, later: readonly Config[] = []): boolean {
+  const policy = FinalityPolicy.of(cfg, later);
   return policy.isFinal(policy.countVerified(cp.cosigners));
 }
 
@@ -239,7 +244,7 @@ export class Checkpoints {
     let advanced = false;
     if ([...cp.cosigners.keys()].some((id) => id !== cp.author)) advanced = states.replicatedTo(tx, cp.author, size, at) || advanced;
     this.core.chain.forEach((c, epoch) => {
-      if (isFinalFor(cp, c.config) && states.finalTo(tx, cp.author, epoch, size, at)) {
+      if (isFinalFor(cp, c.config, laterThan(this.core.chain, c.config)) && states.finalTo(tx, cp.author, epoch, size, at)) {
         cp.first = true;
         advanced = true;
       }
@@ -413,7 +418,7 @@ export class Checkpoints {
   best(author: string, minSize: number, epoch: number): StoredCheckpoint | undefined {
     const cfg = this.core.configFor(epoch);
     const candidates = this.list(author).filter((cp) => cp.checkpoint.size >= minSize && cp.checkpoint.size <= this.core.size(author));
-    const finals = cfg ? candidates.filter((cp) => isFinalFor(cp, cfg)) : [];
+    const finals = cfg ? candidates.filter((cp) => isFinalFor(cp, cfg, laterThan(this.core.chain, cfg))) : [];
     return (finals.length ? finals : candidates).at(-1);
   }
 
@@ -428,10 +433,10 @@ export class Checkpoints {
     const first = await this.core.states.firstFinal(author, seq, epoch);
     if (first && first.size <= held) {
       const cp = this.list(author).find((x) => x.checkpoint.size === first.size) ?? (await this.stored(author, first.size));
-      if (cp && cfg && isFinalFor(cp, cfg)) return cp;
+      if (cp && cfg && isFinalFor(cp, cfg, laterThan(this.core.chain, cfg))) return cp;
     }
     const covering = this.list(author).filter((cp) => cp.checkpoint.size > seq && cp.checkpoint.size <= held);
-    return (cfg ? covering.find((cp) => isFinalFor(cp, cfg)) : undefined) ?? covering.at(-1);
+    return (cfg ? covering.find((cp) => isFinalFor(cp, cfg, laterThan(this.core.chain, cfg))) : undefined) ?? covering.at(-1);
   }
 
   /** Size below which every record of `author` is final under the current epoch's quorum. */

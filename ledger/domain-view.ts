@@ -43,6 +43,13 @@ export async function domainView(core: LedgerCore, governance: Governance, p: Pr
       }
     }
   }
+  // The org.actor in force for the id an org.actor names: a change must name it as prev (ACTOR_EXISTS, ACTOR_PREV).
+  let actorRecord: Uint8Array | undefined;
+  const actorId = p.body.id;
+  if (p.kind === 'org.actor' && typeof actorId === 'string') {
+    const at = core.actorSeq(p.author, actorId, p.seq);
+    if (at !== undefined) actorRecord = (await core.envelope(p.author, at))?.id;
+  }
   const votes: GovVote[] = [];
   const config = p.body.config;
   if (p.kind === 'gov.approve' && config instanceof Uint8Array && config.length === 32) {
@@ -70,6 +77,7 @@ export async function domainView(core: LedgerCore, governance: Governance, p: Pr
     configFor: (e: number): Config | undefined => core.configFor(e),
     docRecords: (d: Uint8Array) => (doc instanceof Uint8Array && equalBytes(d, doc) ? docs : []),
     actorInForce: (a, id, seq) => core.actorInForce(a, id, seq),
+    actorRecord: (a, id, seq) => (a === p.author && id === actorId && seq === p.seq ? actorRecord : undefined),
     keyHolders: () => holders,
     govVotes: () => votes,
     adopted: (id) => core.chain.some((c) => equalBytes(c.id, id)),

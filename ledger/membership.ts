@@ -1,5 +1,5 @@
 import type { Config } from '../protocol/config/config.js';
-import { isFinalFor, type StoredCheckpoint } from './checkpoints.js';
+import { isFinalFor, laterThan, type StoredCheckpoint } from './checkpoints.js';
 
 /** The last config in which `author` is an author member, when it is none in the newest (removed, or its role taken away). */
 export function lastAuthorConfig(chain: readonly { config: Config }[], author: string): Config | undefined {
@@ -21,6 +21,6 @@ export function closedSize(chain: readonly { config: Config }[], checkpoints: re
   const last = lastAuthorConfig(chain, author);
   if (!last) return undefined;
   let size = 0;
-  for (const cp of checkpoints) if (cp.checkpoint.size > size && isFinalFor(cp, last)) size = cp.checkpoint.size;
+  for (const cp of checkpoints) if (cp.checkpoint.size > size && isFinalFor(cp, last, laterThan(chain, last))) size = cp.checkpoint.size;
   return size;
 }

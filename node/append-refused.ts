@@ -3,7 +3,9 @@ export type AppendRefusalCode =
   /** The own log is not yet known to be complete: signing now could reuse a seq peers hold (a fork). */
   | 'RECOVERING'
   /** This node's clock is so far ahead of its peers' that they would reject its records. */
-  | 'CLOCK_SKEW';
+  | 'CLOCK_SKEW'
+  /** The adopted epoch names other keys for this member than the node holds (a key rotation, docs/KEY-ROTATION.md). */
+  | 'KEY_ROTATION';
 
 export class AppendRefused extends Error {
   readonly status = 503;

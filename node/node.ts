@@ -16,7 +16,7 @@ import { protocolIds } from './p2p/wire.js';
 import type { CborMap } from '../protocol/cbor.js';
 import type { NodeApi } from './api/ports.js';
 import type { ApiInit, SecurityReload } from './api/server.js';
-import { checkIdentity } from './identity.js';
+import { checkIdentity, keyRefusal } from './identity.js';
 import { attachSafety, type Safety } from './safety.js';
 import { Outbox } from '../ledger/outbox.js';
 import type { WebhookConfig } from '../protocol/events.js';
@@ -40,6 +40,8 @@ export interface NodeInit {
   firstAdmin?: CborMap;
   /** Operator's word that this member's log is empty everywhere: append seq 0 without hearing from peers (node/recovery.ts). */
   acceptEmptyLog?: boolean;
+  /** Operator's word that the keys are new ones a proposed epoch names: start, sign nothing until it is adopted (docs/KEY-ROTATION.md). */
+  rotatedKeys?: boolean;
   /** The node's clock (ms); tests skew one node. */
   now?: () => number;
   logger: Logger;
@@ -92,7 +94,7 @@ export class TongbanNode implements NodeApi {
     try {
       ledger = await Ledger.open({ path: init.dataDir, genesis: init.genesis, self: { id: init.memberId, seed: init.ledgerSeed }, verifyPool: pool, checkTables: true, now: init.now });
       for (const m of ledger.migrated) init.logger.info({ from: m.from, to: m.to, what: m.what }, 'store schema migrated');
-      await checkIdentity(ledger.chain, init.memberId, ledger.self!.key, init.peerSeed).catch(async (e) => {
+      await checkIdentity(ledger.chain, init.memberId, ledger.self!.key, init.peerSeed, init.rotatedKeys).catch(async (e) => {
         await ledger.close();
         throw e;
       });
@@ -144,7 +146,13 @@ export class TongbanNode implements NodeApi {
       for (const e of envs) node.metrics.logSize.set({ author: e.record.author }, e.record.seq + 1);
     });
     try {
-      node.safety = attachSafety(ledger, services, opts.antiEntropyMs, () => void node.onMembership().catch((e) => node.log.warn({ err: e }, 'first administrator not appended')));
+      node.safety = attachSafety(
+        ledger,
+        services,
+        opts.antiEntropyMs,
+        () => void node.onMembership().catch((e) => node.log.warn({ err: e }, 'first administrator not appended')),
+        () => keyRefusal(ledger.config, init.memberId, ledger.self!.key, network.peerId),
+      );
       await startServices(services);
       if (restored) {
         void services.recovery.recovered

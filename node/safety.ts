@@ -16,12 +16,13 @@ export interface Safety {
  * `onAppendable` runs each time appends become possible (recovered, or the
  * clock was fixed); checked on recovery and every `checkMs`.
  */
-export function attachSafety(ledger: Ledger, services: Pick<NodeServices, 'recovery' | 'time'>, checkMs: number, onAppendable: () => void): Safety {
+export function attachSafety(ledger: Ledger, services: Pick<NodeServices, 'recovery' | 'time'>, checkMs: number, onAppendable: () => void, keys: () => Error | undefined = () => undefined): Safety {
   const { recovery, time } = services;
-  ledger.appendGuard = () => recovery.refusal() ?? time.skew.refusal();
+  // `keys`: the adopted epoch names other keys for this member (a rotation): nothing this node signs would count.
+  ledger.appendGuard = () => keys() ?? recovery.refusal() ?? time.skew.refusal();
   // A lost store also lost the witness state (largest size cosigned per log): cosign again only once the
   // logs are caught up from peers, so a conflicting checkpoint shows up as a fork instead of being cosigned.
-  ledger.cosignGuard = () => recovery.refusal();
+  ledger.cosignGuard = () => keys() ?? recovery.refusal();
   let refused = true;
   let stopped = false;
   const check = () => {

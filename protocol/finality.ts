@@ -14,6 +14,12 @@ export interface PolicyWitness {
   keyId: Uint8Array;
 }
 
+/** A witness's key: the one its epoch names, or one a later epoch names for it while it still witnesses (a rotation, §4). */
+interface WitnessKey {
+  pub: Uint8Array;
+  keyId: Uint8Array;
+}
+
 /** What a checkpoint's cosignatures amount to under one epoch's policy (§6, §8). */
 export interface Finality {
   /** Witnesses whose cosignature counted, with its time in ms, earliest first. */
@@ -35,8 +41,10 @@ export class FinalityPolicy {
   readonly epoch: number;
   readonly needed: number;
   readonly witnesses: readonly PolicyWitness[];
+  /** Per witness id, every key whose cosignature counts: its epoch's, then later epochs' (key rotation, §4). */
+  private readonly keys = new Map<string, WitnessKey[]>();
 
-  private constructor(cfg: Config) {
+  private constructor(cfg: Config, later: readonly Config[]) {
     this.epoch = cfg.epoch;
     this.needed = cfg.quorum.witness;
     this.witnesses = cfg.members
@@ -45,18 +53,40 @@ export class FinalityPolicy {
         const name = originOf(cfg.consortium, m.id);
         return { id: m.id, name, pub: m.key, keyId: keyId(name, KEY_TYPE_COSIGNATURE, m.key) };
       });
+    for (const w of this.witnesses) {
+      const keys: WitnessKey[] = [{ pub: w.pub, keyId: w.keyId }];
+      for (const c of later) {
+        const m = c.members.find((x) => x.id === w.id && x.roles.includes('witness'));
+        if (m && !keys.some((k) => equalBytes(k.pub, m.key))) keys.push({ pub: m.key, keyId: keyId(w.name, KEY_TYPE_COSIGNATURE, m.key) });
+      }
+      this.keys.set(w.id, keys);
+    }
   }
 
-  /** The policy of a config (memoized per config object: configs are immutable once decoded). */
-  static of(cfg: Config): FinalityPolicy {
-    let p = cache.get(cfg);
-    if (!p) cache.set(cfg, (p = new FinalityPolicy(cfg)));
+  /**
+   * The policy of a config (memoized per config object: configs are immutable
+   * once decoded). `later`: the configs adopted after it, in order; a witness's
+   * cosignature also counts under a key a later epoch names for it (a rotated
+   * witness still proves records of the epochs before its rotation), as an
+   * author's checkpoint does (§8 (2)).
+   */
+  static of(cfg: Config, later: readonly Config[] = []): FinalityPolicy {
+    let per = cache.get(cfg);
+    if (!per) cache.set(cfg, (per = new WeakMap()));
+    const key = later.at(-1) ?? cfg;
+    let p = per.get(key);
+    if (!p) per.set(key, (p = new FinalityPolicy(cfg, later)));
     return p;
   }
 
-  /** The witness a signature line claims to be (by key name and key id), if it is one of this epoch's. */
+  /** The witness a signature line claims to be (by key name and key id), if it is one of this epoch's, with the key it names. */
   witnessOf(s: Signature): PolicyWitness | undefined {
-    return this.witnesses.find((w) => w.name === s.name && equalBytes(w.keyId, s.keyId));
+    for (const w of this.witnesses) {
+      if (w.name !== s.name) continue;
+      const k = this.keys.get(w.id)!.find((x) => equalBytes(x.keyId, s.keyId));
+      if (k) return { ...w, pub: k.pub, keyId: k.keyId };
+    }
+    return undefined;
   }
 
   /**
@@ -93,7 +123,7 @@ export class FinalityPolicy {
     let n = 0;
     for (const w of this.witnesses) {
       const pub = cosigners.get(w.id);
-      if (pub && equalBytes(pub, w.pub)) n++;
+      if (pub && this.keys.get(w.id)!.some((k) => equalBytes(k.pub, pub))) n++;
     }
     return n;
   }
@@ -109,4 +139,5 @@ export class FinalityPolicy {
   }
 }
 
-const cache = new WeakMap<Config, FinalityPolicy>();
+/** Policies by config, then by the newest later config they know (the chain only grows: that names the list). */
+const cache = new WeakMap<Config, WeakMap<Config, FinalityPolicy>>();

@@ -29,7 +29,9 @@ async function clerks(net: Testnet): Promise<{ seed: Uint8Array; netId: Uint8Arr
       const st = await net.api(i, '/v1/status');
       const admin = fromHex(JSON.parse(readFileSync(join(m.home, 'keys', 'admin.key'), 'utf8')).seed);
       const seed = new Uint8Array(32).fill(0x90 + (i % 100));
-      await post(net, i, fromHex(st.network), 'admin', admin, 'org.actor', { id: 'clerk', key: publicKeyOf(seed), roles: ['registrar'], active: true });
+      // a reused testnet enrolled its clerk in an earlier run: enrolling an id again is refused (ACTOR_EXISTS)
+      const { actors } = (await net.api(i, '/v1/actors')) as { actors: { id: string }[] };
+      if (!actors.some((a) => a.id === 'clerk')) await post(net, i, fromHex(st.network), 'admin', admin, 'org.actor', { id: 'clerk', key: publicKeyOf(seed), roles: ['registrar'], active: true });
       return { seed, netId: fromHex(st.network) };
     }),
   );

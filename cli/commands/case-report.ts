@@ -5,6 +5,7 @@ import type { CaseReport, TimelineEntry } from '../../protocol/cases/report.js';
 import { useCrypto } from '../../protocol/crypto.js';
 import { nodeCrypto } from '../../ledger/crypto-node.js';
 import { EXIT, printJson, usage } from '../io.js';
+import { msg } from '../messages.js';
 /** An instant option (`--as-of`, `--since`): ISO 8601 with an offset, or ms since the epoch. */
 export function instantOption(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -71,12 +72,8 @@ export function formatCaseBundle(r: CaseBundleReport, tty = false): string {
   if (r.report) lines.push(formatCaseReport(r.report, tty));
   else lines.push(`case ${r.case || '(unreadable)'}: no verified case.open in the bundle`);
   for (const p of r.problems) lines.push(`problem ${p.code}: ${p.message}`);
-  const times = [r.checkpointsAsOf !== null ? `checkpoints as of ${utc(r.checkpointsAsOf)}` : '', r.provenTo !== null ? `proven to ${utc(r.provenTo)}` : ''].filter(Boolean).join(', ');
-  lines.push(
-    r.proofs === 'sound'
-      ? `proofs: SOUND${times ? ` (${times}; a bundle cannot prove that nothing happened after it)` : ''}`
-      : `proofs: UNSOUND (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`,
-  );
+  const times = [r.checkpointsAsOf !== null ? msg('checkpointsAsOf', utc(r.checkpointsAsOf)!) : '', r.provenTo !== null ? msg('provenTo', utc(r.provenTo)!) : ''].filter(Boolean).join(', ');
+  lines.push(r.proofs === 'sound' ? msg('caseProofsSound', times) : msg('caseProofsUnsound', r.problems.length));
   if (r.report)
     lines.push(
       `case:   ${r.report.state.toUpperCase()}${r.report.result ? ` (${r.report.result})` : ''}, light ${r.report.light ?? 'none'}${r.report.lateDays ? `, ${r.report.lateDays} day(s) late` : ''}`,

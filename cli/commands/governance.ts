@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fromBase64, fromHex32, toHex } from '../../protocol/bytes.js';
+import { equalBytes, fromBase64, fromHex32, toHex } from '../../protocol/bytes.js';
 import { buildConfig, configId, decodeConfig, encodeConfig, parseJoinRequest, type Calendar } from '../../protocol/config/index.js';
 import { actorKey } from '../home.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
@@ -35,8 +35,9 @@ export function proposalLines(gov: Gov, id: string, approvals: string[], newMemb
   return lines;
 }
 
-export async function governancePropose(opts: Target & { actor: string; add?: string; remove?: string; calendar?: string; json?: boolean; quiet?: boolean }): Promise<void> {
-  if ([opts.add, opts.remove, opts.calendar].filter((x) => x !== undefined).length !== 1) throw usage('give exactly one of --add JOIN_REQUEST, --remove MEMBER or --calendar FILE');
+export async function governancePropose(opts: Target & { actor: string; add?: string; remove?: string; rotate?: string; calendar?: string; json?: boolean; quiet?: boolean }): Promise<void> {
+  if ([opts.add, opts.remove, opts.rotate, opts.calendar].filter((x) => x !== undefined).length !== 1)
+    throw usage('give exactly one of --add JOIN_REQUEST, --remove MEMBER, --rotate ROTATE_REQUEST or --calendar FILE');
   let calendar: Calendar | undefined;
   if (opts.calendar !== undefined) {
     let text: string;
@@ -58,17 +59,26 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
   const current = gov.epochs.at(-1)!;
   const cfg = decodeConfig(fromBase64(current.config));
   let members = cfg.members;
-  if (opts.add) {
-    if (!existsSync(opts.add)) throw usage(`join request ${opts.add} does not exist`);
+  const file = opts.add ?? opts.rotate;
+  if (file) {
+    if (!existsSync(file)) throw usage(`${opts.add ? 'join' : 'rotation'} request ${file} does not exist`);
     let joiner;
     try {
-      joiner = parseJoinRequest(readFileSync(opts.add, 'utf8'));
+      joiner = parseJoinRequest(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw usage(`${opts.add}: ${(e as Error).message}`);
+      throw usage(`${file}: ${(e as Error).message}`);
     }
-    if (joiner.consortium !== cfg.consortium) throw usage(`the join request is for ${joiner.consortium}, not ${cfg.consortium}`);
-    if (members.some((m) => m.id === joiner.member.id)) throw usage(`${joiner.member.id} is a member already`);
-    members = [...members, joiner.member];
+    if (joiner.consortium !== cfg.consortium) throw usage(`the ${opts.add ? 'join' : 'rotation'} request is for ${joiner.consortium}, not ${cfg.consortium}`);
+    const old = members.find((m) => m.id === joiner.member.id);
+    if (opts.add) {
+      if (old) throw usage(`${joiner.member.id} is a member already (new keys for it: --rotate)`);
+      members = [...members, joiner.member];
+    } else {
+      // a rotation (docs/KEY-ROTATION.md): the member's entry with the new ledger key and peer id, signed by both
+      if (!old) throw usage(`${joiner.member.id} is not a member: nothing to rotate (a newcomer: --add)`);
+      if (equalBytes(old.key, joiner.member.key) || old.peer === joiner.member.peer) throw usage(`${file} names the ledger key or peer id in force for ${old.id}: a rotation changes both`);
+      members = members.map((m) => (m.id === old.id ? joiner.member : m));
+    }
   } else if (opts.remove !== undefined) {
     if (!members.some((m) => m.id === opts.remove)) throw usage(`${opts.remove} is not a member`);
     members = members.filter((m) => m.id !== opts.remove);
@@ -93,6 +103,7 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
     );
     if (calendar) lines.push(`  calendar: ${calendar.off.length} day(s) off (holidays), ${calendar.on.length} make-up working day(s) (调休); in force for deadlines once the epoch is`);
     if (opts.add) lines.push(`  once it is in force, the new member starts its node with the genesis and a member's bootstrap address (tongban status prints it)`);
+    if (opts.rotate) lines.push(`  rotates the ledger key and peer id of the member it names; that member restarts its node with the new keys and --rotated-keys (docs/KEY-ROTATION.md)`);
     process.stdout.write([...lines, `record ${r.author}/${r.seq}`].join('\n') + '\n');
   }
 }

@@ -63,7 +63,7 @@ function storeWayOut(home: string): string {
 }
 
 /** `tongban start`: run the node in the foreground until SIGTERM / Ctrl-C. */
-export async function startCommand(opts: { home: string; genesis?: string; acceptEmptyLog?: boolean }): Promise<void> {
+export async function startCommand(opts: { home: string; genesis?: string; acceptEmptyLog?: boolean; rotatedKeys?: boolean }): Promise<void> {
   if (opts.genesis) installGenesis(opts.home, opts.genesis);
   const cfg = loadHome(opts.home);
   const init = readHome(cfg);
@@ -72,7 +72,7 @@ export async function startCommand(opts: { home: string; genesis?: string; accep
   const { runNode } = await import('../../node/run.js');
   let started;
   try {
-    started = await runNode({ ...init, acceptEmptyLog: opts.acceptEmptyLog });
+    started = await runNode({ ...init, acceptEmptyLog: opts.acceptEmptyLog, rotatedKeys: opts.rotatedKeys });
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'NETWORK_MISMATCH' || code === 'IDENTITY_MISMATCH' || code === 'OPEN_BIND') throw usage((e as Error).message);

@@ -2,6 +2,7 @@ import { NodeClient, waitOf } from '../client.js';
 import { clientToken, trustCa } from '../credentials.js';
 import { nodeUrl } from '../home.js';
 import { CliError, EXIT } from '../io.js';
+import { msg } from '../messages.js';
 
 /** Where a client command talks to: the node of a home, or a URL; with its token and CA (README "Securing the API"). */
 export type Target = { home?: string; node?: string; token?: string; ca?: string };
@@ -38,7 +39,7 @@ export async function waitReady(o: Target, seconds: number): Promise<void> {
       if (e instanceof CliError && e.exitCode !== EXIT.UNREACHABLE) throw e;
       last = e as Error;
     }
-    if (Date.now() >= end) throw new CliError(`the node ${o.home ?? o.node} did not become ready within ${seconds} s: ${last.message}`, EXIT.UNREACHABLE);
+    if (Date.now() >= end) throw new CliError(msg('notReady', o.home ?? o.node ?? '', seconds, last.message), EXIT.UNREACHABLE);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -6,12 +6,14 @@ import { useCrypto } from '../../protocol/crypto.js';
 import { provinceOf } from '../../protocol/regions.js';
 import { nodeCrypto } from '../../ledger/crypto-node.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
+import { msg } from '../messages.js';
+import { humanTime } from '../time.js';
 import { isCaseBundle, verifyCaseOffline } from './case-report.js';
 
 /** A document named by its file (hashed locally) or by its 64-hex SHA-256. */
 export function docHash(arg: string): Uint8Array {
   if (/^[0-9a-fA-F]{64}$/.test(arg) && !existsSync(arg)) return fromHex32(arg.toLowerCase());
-  if (!existsSync(arg)) throw usage(`${arg} is neither a file nor a 64-hex-digit SHA-256`);
+  if (!existsSync(arg)) throw usage(msg('notDocument', arg));
   return new Uint8Array(createHash('sha256').update(readFileBytes(arg, 'file')).digest());
 }
 
@@ -33,11 +35,8 @@ const DESCRIBE: Record<string, (e: Report['events'][number]) => string> = {
   'doc.access': (e) => `used it for ${e.purpose}`,
 };
 
-const iso = (ms: number) =>
-  new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, 'Z');
+// China Standard Time, offset written (cli/time.ts)
+const iso = humanTime;
 
 /** The text report: every event with who, where, when and its finality, then the two answers on their own lines. */
 export function formatReport(r: Report): string {
@@ -51,11 +50,9 @@ export function formatReport(r: Report): string {
   }
   for (const p of r.problems) lines.push(`  problem ${p.code}: ${p.message}`);
   for (const w of r.warnings) lines.push(`  warning ${w.code}: ${w.message}`);
-  const times = [r.asOf !== null ? `as of ${iso(r.asOf)}` : '', r.provenTo !== null ? `proven to ${iso(r.provenTo)}` : ''].filter(Boolean).join(', ');
-  lines.push(r.proofs === 'sound' ? `proofs:   SOUND${times ? ` (${times})` : ''}` : `proofs:   UNSOUND (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`);
-  lines.push(
-    r.proofs === 'sound' ? `decision: ${r.outcome.toUpperCase()}: ${r.decision.why}` : `decision: not established (the proofs are unsound); the entries that verified say ${r.outcome.toUpperCase()}`,
-  );
+  const times = [r.asOf !== null ? msg('asOf', iso(r.asOf)) : '', r.provenTo !== null ? msg('provenTo', iso(r.provenTo)) : ''].filter(Boolean).join(', ');
+  lines.push(r.proofs === 'sound' ? msg('proofsSound', times) : msg('proofsUnsound', r.problems.length));
+  lines.push(r.proofs === 'sound' ? msg('decision', r.outcome, r.decision.why) : msg('decisionUnsound', r.outcome));
   return lines.join('\n');
 }
 
@@ -108,6 +105,6 @@ export function trustAnchor(opts: { genesis?: string; net?: string }): Uint8Arra
     if (!/^[0-9a-f]{64}$/.test(opts.net)) throw usage('--net must be 64 lowercase hex digits (sha256sum of genesis.cbor)');
     return fromHex32(opts.net);
   }
-  if (!opts.genesis) throw new CliError('give the trust anchor: --genesis genesis.cbor or --net NETWORK_ID', EXIT.USAGE);
+  if (!opts.genesis) throw new CliError(msg('giveAnchor'), EXIT.USAGE);
   return new Uint8Array(createHash('sha256').update(readFileBytes(opts.genesis, 'genesis')).digest());
 }

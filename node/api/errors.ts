@@ -26,6 +26,8 @@ const DOMAIN_STATUS: Record<DomainRule, number> = {
   DUPLICATE: 409,
   DECIDED: 409,
   ACTOR_KEY_TAKEN: 409,
+  ACTOR_EXISTS: 409,
+  ACTOR_PREV: 409,
   CONFIG_ADOPTED: 409,
   // case rules (CASES.md §C.4): who may not (403), what is not held yet (422), the case's order (409)
   CASES_UNSUPPORTED: 501,

@@ -14,6 +14,7 @@ export type LedgerApi = Pick<
   | 'append'
   | 'appendGuard'
   | 'actorInForce'
+  | 'actorsOf'
   | 'authors'
   | 'backup'
   | 'buildBundle'

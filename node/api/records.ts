@@ -6,7 +6,7 @@ import { RecordRejected } from '../../protocol/records/rules.js';
 import { DomainRefused } from '../../protocol/domain/rules.js';
 import { checkAndAppend, RuleLocks } from './rules.js';
 import type { NodeApi } from './ports.js';
-import { witnessCount } from '../../ledger/checkpoints.js';
+import { laterThan, witnessCount } from '../../ledger/checkpoints.js';
 import { apiError } from './errors.js';
 import { toJson } from './json.js';
 import { ErrorBody } from './errors.js';
@@ -122,7 +122,7 @@ export async function recordRoutes(app: FastifyInstance, node: NodeApi): Promise
         record: toJson(r as never),
         envelope: toBase64(env.bytes),
         final: node.ledger.isFinal(r.author, r.seq, r.epoch),
-        witnesses: best && cfg ? witnessCount(best, cfg) : 0,
+        witnesses: best && cfg ? witnessCount(best, cfg, laterThan(node.ledger.chain, cfg)) : 0,
         ...(await stateOf(node.ledger, env)),
       };
     },

@@ -63,7 +63,8 @@ function ruleKey(req: Request): string | undefined {
   const b = req.body;
   if (req.kind.startsWith('doc.') && b.doc instanceof Uint8Array) return `doc:${toHex(b.doc)}`;
   if (req.kind === 'gov.approve' && b.config instanceof Uint8Array) return `gov:${toHex(b.config)}`;
-  if (req.kind === 'org.actor' && b.key instanceof Uint8Array) return `key:${toHex(b.key)}`;
+  // one lock for every org.actor: the key rule and the prev rule (one actor id) both hold across them, and they are rare
+  if (req.kind === 'org.actor') return 'org.actor';
   // case rules (§C.4) depend on the case's records, or for a case.open on the author's serials
   if (req.kind === 'case.open' && typeof b.serial === 'string') return `serial:${b.serial}`;
   if (req.kind.startsWith('case.') && req.refs?.[0]) return `case:${toHex(req.refs[0])}`;
@@ -71,8 +72,8 @@ function ruleKey(req: Request): string | undefined {
 }
 
 /**
- * Serialises check-then-append per rule key (one document, one config, one
- * actor key), so two concurrent requests cannot both pass a rule that only
+ * Serialises check-then-append per rule key (one document, one config, the
+ * member's officials), so two concurrent requests cannot both pass a rule that only
  * one of them may pass. Requests about different things still share a group
  * commit.
  */

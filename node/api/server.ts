@@ -13,6 +13,7 @@ import { eventRoutes } from './events.js';
 import { caseRoutes } from './cases.js';
 import { adminRoutes } from './admin.js';
 import { prepareRoutes } from './prepare.js';
+import { actorRoutes } from './actors.js';
 import { attachAuth, checkApiSecurity, type AuthInit } from './auth.js';
 import { attachCors } from './cors.js';
 import { expiryWarning, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
@@ -169,6 +170,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await caseRoutes(app, node);
   await adminRoutes(app, node);
   await prepareRoutes(app, node);
+  await actorRoutes(app, node);
   await app.listen({ host: init.host, port: init.port });
   return app;
 }

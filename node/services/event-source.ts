@@ -219,7 +219,14 @@ export class EventSource implements Service {
     const cfg = this.x.ledger.configFor(r.epoch);
     if (!cp || !cfg) return null;
     const key = `${r.author}/${cp.checkpoint.size}`;
-    if (!cache.has(key)) cache.set(key, FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed);
+    if (!cache.has(key))
+      cache.set(
+        key,
+        FinalityPolicy.of(
+          cfg,
+          this.x.ledger.chain.slice(cfg.epoch + 1).map((c) => c.config),
+        ).check({ text: cp.text, sigs: cp.sigs }).witnessed,
+      );
     return cache.get(key)!;
   }
 

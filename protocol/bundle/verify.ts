@@ -242,7 +242,10 @@ export function verifyBundle(bytes: Uint8Array, net: Uint8Array): Report {
     roots.set(rootKey, cp.root);
     let finality: Finality;
     try {
-      finality = FinalityPolicy.of(chain[r.epoch]!.config).check(proof.note);
+      finality = FinalityPolicy.of(
+        chain[r.epoch]!.config,
+        chain.slice(r.epoch + 1).map((c) => c.config),
+      ).check(proof.note);
     } catch (e) {
       problems.push({ code: 'CHECKPOINT', message: `${r.author}/${r.seq}: ${(e as Error).message}`, author: r.author, seq: r.seq });
       return;

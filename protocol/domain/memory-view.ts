@@ -75,11 +75,19 @@ export class MemoryView implements LedgerView {
     return this.actors.filter((e) => e.record.author === author && e.record.kind === 'org.actor' && e.record.seq < seq).sort((a, b) => a.record.seq - b.record.seq);
   }
 
-  actorInForce(author: string, actorId: string, seq: number): ActorInForce | undefined {
-    const last = this.orgActors(author, seq)
+  private lastOrgActor(author: string, actorId: string, seq: number): Envelope | undefined {
+    return this.orgActors(author, seq)
       .filter((e) => (e.record.body as unknown as OrgActorBody).id === actorId)
       .at(-1);
+  }
+
+  actorInForce(author: string, actorId: string, seq: number): ActorInForce | undefined {
+    const last = this.lastOrgActor(author, actorId, seq);
     return last ? orgActorOf(last.record.body as unknown as OrgActorBody) : undefined;
+  }
+
+  actorRecord(author: string, actorId: string, seq: number): Uint8Array | undefined {
+    return this.lastOrgActor(author, actorId, seq)?.id;
   }
 
   keyHolders(author: string, key: Uint8Array, seq: number): readonly KeyHolder[] {

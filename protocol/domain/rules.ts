@@ -34,6 +34,10 @@ export type DomainRule =
   | 'DECIDED'
   /** an org.actor enrolling a key another actor id of the member holds */
   | 'ACTOR_KEY_TAKEN'
+  /** an org.actor without `prev` for an actor id already enrolled: re-adding never rotates a key or changes an official silently */
+  | 'ACTOR_EXISTS'
+  /** an org.actor whose `prev` is not the org.actor in force for its id (none enrolled, or changed since) */
+  | 'ACTOR_PREV'
   /** a governance approval of a config already adopted */
   | 'CONFIG_ADOPTED'
   /** a governance approval whose signature is not the member's over the config id */
@@ -141,6 +145,19 @@ export function checkDomain(view: LedgerView, p: Proposed): void {
       const b = p.body as unknown as OrgActorBody;
       const other = view.keyHolders(p.author, b.key, p.seq).find((h) => h.actorId !== b.id);
       if (other) refuse('ACTOR_KEY_TAKEN', `this key is enrolled already for actor ${other.actorId} of ${p.author} (one key per actor id)`, other.record);
+      // A change names the org.actor it replaces (§5.2, extension): enrolment and change are told apart by what
+      // the admin signed, and two admins changing one official at once cannot both count.
+      const current = view.actorRecord(p.author, b.id, p.seq);
+      const inForce = view.actorInForce(p.author, b.id, p.seq);
+      if (b.prev === undefined) {
+        if (current) refuse('ACTOR_EXISTS', `actor ${b.id} of ${p.author} is enrolled already; a change must name the org.actor it replaces (prev)`, current);
+        return;
+      }
+      if (!current) refuse('ACTOR_PREV', `actor ${b.id} of ${p.author} is not enrolled; prev must be absent`);
+      if (!equalBytes(current!, b.prev)) refuse('ACTOR_PREV', `prev is not the org.actor in force for ${b.id} (it changed since)`, current);
+      if (inForce && equalBytes(inForce.key, b.key) && inForce.active === b.active && inForce.roles.join(',') === b.roles.join(',')) {
+        refuse('DUPLICATE', `actor ${b.id} of ${p.author} is enrolled with this key, these roles and this state already`, current);
+      }
       return;
     }
     case 'doc.register': {

@@ -30,6 +30,8 @@ export interface LedgerView {
   docRecords(doc: Uint8Array): readonly Envelope[];
   /** The org.actor in force for `actorId` before `seq` in `author`'s log. */
   actorInForce(author: string, actorId: string, seq: number): ActorInForce | undefined;
+  /** Id of the org.actor record in force for `actorId` before `seq` in `author`'s log (what a change of that actor names as `prev`). */
+  actorRecord(author: string, actorId: string, seq: number): Uint8Array | undefined;
   /** Actor ids of `author` that enrolled `key` in an org.actor record before `seq`. */
   keyHolders(author: string, key: Uint8Array, seq: number): readonly KeyHolder[];
   /** Counted approvals of config `id`. */

@@ -65,6 +65,8 @@ export interface OrgActorBody {
   key: Uint8Array;
   roles: ActorRole[];
   active: boolean;
+  /** Id of the org.actor in force for `id` that this one replaces (disable, enable, rotate); absent when enrolling a new id (§5.2, extension). */
+  prev?: Uint8Array;
 }
 export interface DocRegisterBody {
   doc: Uint8Array;
@@ -131,6 +133,7 @@ const SCHEMAS: Record<Exclude<Kind, (typeof CASE_KINDS)[number]>, Field[]> = {
       `sorted unique roles among ${ACTOR_ROLES.join(', ')}`,
     ),
     f('active', true, (v) => typeof v === 'boolean', 'true or false'),
+    f('prev', false, bytesN(32), 'the 32-byte id of the org.actor it replaces'),
   ],
   'doc.register': [
     DOC,

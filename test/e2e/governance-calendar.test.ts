@@ -56,7 +56,7 @@ describe('tongban governance propose --calendar FILE', () => {
     const missing = tongban(['governance', 'propose', '--home', 'zz', '--actor', 'zz/keys/admin.key', '--calendar', 'missing.yaml'], cwd);
     expect([missing.code, missing.stderr]).toEqual([6, expect.stringMatching(/cannot read calendar missing\.yaml: no such file/)]);
     const two = tongban(['governance', 'propose', '--home', 'zz', '--actor', 'zz/keys/admin.key', '--calendar', 'bad.json', '--remove', 'bj-haidian'], cwd);
-    expect([two.code, two.stderr]).toEqual([2, expect.stringMatching(/exactly one of --add JOIN_REQUEST, --remove MEMBER or --calendar FILE/)]);
+    expect([two.code, two.stderr]).toEqual([2, expect.stringMatching(/exactly one of --add JOIN_REQUEST, --remove MEMBER, --rotate ROTATE_REQUEST or --calendar FILE/)]);
   });
 
   it('proposes the calendar as the next epoch config; once approved it is in force', async () => {

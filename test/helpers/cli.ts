@@ -9,9 +9,9 @@ export interface Run {
   stderr: string;
 }
 
-/** Run the built `tongban` binary to completion. */
-export function tongban(args: string[], cwd: string): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+/** Run the built `tongban` binary to completion; `env` adds to (or, undefined, removes from) the test's environment. */
+export function tongban(args: string[], cwd: string, env?: NodeJS.ProcessEnv): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, ...(env ? { env: { ...process.env, ...env } } : {}) });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -115,7 +115,7 @@ describe('domain rules (protocol/domain): each refused with its rule, duplicates
     expect(() => checkDomain(v, propose(s, B, 'doc.approve', { doc, decision: 'approve', role: 'approval' }, [reg.id]))).not.toThrow();
   });
 
-  it('one actor key per actor id per member [ACTOR_KEY_TAKEN], naming the org.actor that holds it; re-enrolling the same id is fine', () => {
+  it('one actor key per actor id per member [ACTOR_KEY_TAKEN], naming the org.actor that holds it; changing the same id (naming prev) is fine', () => {
     const { s, A } = world();
     const key = new Uint8Array(32).fill(0x61);
     const holder = s.enrol(A, 'zhao.min', ['approver'], key);
@@ -123,7 +123,7 @@ describe('domain rules (protocol/domain): each refused with its rule, duplicates
     const body = holder.record.body;
     const e = refused(v, propose(s, A, 'org.actor', { ...body, id: 'zhao.min2' }));
     expect([e.rule, e.standing]).toEqual(['ACTOR_KEY_TAKEN', toHex(holder.id)]);
-    expect(() => checkDomain(v, propose(s, A, 'org.actor', { ...body, roles: ['approver', 'registrar'] }))).not.toThrow();
+    expect(() => checkDomain(v, propose(s, A, 'org.actor', { ...body, roles: ['approver', 'registrar'], prev: holder.id }))).not.toThrow();
     // another member may use the same key for its own official
     expect(() => checkDomain(v, propose(s, s.member(1).id, 'org.actor', { ...body, id: 'zhao.min2' }))).not.toThrow();
   });

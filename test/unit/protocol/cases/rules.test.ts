@@ -45,6 +45,7 @@ function view(s: Scenario, withCases = true): LedgerView {
     configFor: (e) => v.configFor(e),
     docRecords: (d) => v.docRecords(d),
     actorInForce: (...a) => v.actorInForce(...a),
+    actorRecord: (...a) => v.actorRecord(...a),
     keyHolders: (...a) => v.keyHolders(...a),
     govVotes: (i) => v.govVotes(i),
     adopted: (i) => v.adopted(i),
