@@ -11,6 +11,8 @@ import { readRoutes } from './reads.js';
 import { governanceRoutes } from './governance.js';
 import { eventRoutes } from './events.js';
 import { caseRoutes } from './cases.js';
+import { publicRoutes } from './public.js';
+import { consoleRoutes } from './console.js';
 
 export interface ApiInit {
   host: string;
@@ -100,6 +102,8 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await governanceRoutes(app, node);
   await eventRoutes(app, node);
   await caseRoutes(app, node);
+  await publicRoutes(app, node);
+  await consoleRoutes(app);
   await app.listen({ host: init.host, port: init.port });
   return app;
 }
