@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { setToken } from './api.js';
 import { lang, setLang, t } from './i18n.js';
 import { Act } from './pages/Act.js';
@@ -34,10 +34,8 @@ function page(path: string) {
 function TokenDialog({ onDone }: { onDone: () => void }) {
   const [v, setV] = useState('');
   return (
-    <div role="dialog" aria-modal="true" aria-labelledby="token-title">
+    <div class="token" role="dialog" aria-modal="true" aria-labelledby="token-title">
       <form
-        class="token"
-        aria-labelledby="token-title"
         onSubmit={(e) => {
           e.preventDefault();
           setToken(v.trim());
@@ -65,6 +63,12 @@ function App() {
     window.addEventListener('tongban-auth-needed', on);
     return () => window.removeEventListener('tongban-auth-needed', on);
   }, []);
+  const first = useRef(true);
+  // A new page: focus its main region, so that keyboard and screen-reader users start at the page's heading.
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else document.getElementById('main')?.focus();
+  }, [path]);
   const citizen = path.startsWith('/c/');
   return (
     <>
