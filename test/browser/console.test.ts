@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -28,7 +29,7 @@ const url = (i: number, path: string) => `${net.members[i]!.url}${path}`;
 async function official(i: number, id: string, fill: number): Promise<string> {
   const seed = new Uint8Array(32).fill(fill);
   const admin = seedOfKeyFile(join(net.members[i]!.home, 'keys', 'admin.key'));
-  const r = await submitTo(net, i, 'admin', admin, 'org.actor', { id, key: publicKeyOf(seed), roles: ['approver', 'caseworker'], active: true });
+  const r = await submitTo(net, i, 'admin', admin, 'org.actor', { id, key: publicKeyOf(seed), roles: ['approver', 'caseworker', 'registrar'], active: true });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   const path = join(dir.path, `${id}.key`);
   writeFileSync(path, JSON.stringify({ type: 'tongban-key/v1', kind: 'actor', id, seed: toHex(seed), pub: toHex(publicKeyOf(seed)) }));
@@ -64,7 +65,7 @@ async function act(page: Page, action: string, fields: Record<string, string> = 
     .getAttribute('data-record', { timeout: 50 })
     .catch(() => null);
   await page.selectOption('#act-action', action);
-  if (action !== 'open') await page.fill('#f-caseId', caseId);
+  if (!['open', 'register', 'approve'].includes(action)) await page.fill('#f-caseId', caseId);
   for (const [k, v] of Object.entries(fields)) {
     const el = page.locator(`#f-${k}`);
     if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(v);
@@ -134,6 +135,22 @@ describe('web console on a real consortium', () => {
     await gd.close();
   });
 
+  it('documents: registered at one member and approved at another from the browser, hashed locally', async () => {
+    const text = Buffer.from('关于道路运输经营许可的批复');
+    const doc = createHash('sha256').update(text).digest('hex');
+    const bj = await actPage(0, keys.bj!);
+    await bj.selectOption('#act-action', 'register');
+    await bj.setInputFiles('#doc-file', { name: 'permit.txt', mimeType: 'text/plain', buffer: text });
+    await expect.poll(() => bj.inputValue('#f-doc')).toBe(doc);
+    await act(bj, 'register', { docType: 'permit' });
+    await bj.close();
+    await until(async () => (((await fetch(url(1, `/v1/docs/${doc}`)).then((r) => r.json())) as { events?: unknown[] }).events?.length ?? 0) > 0, 60_000, 'the registration at sh-pudong');
+    const sh = await actPage(1, keys.sh!);
+    await act(sh, 'approve', { doc, decision: 'approve', role: 'review' });
+    await sh.close();
+    await until(async () => ((await fetch(url(1, `/v1/docs/${doc}`)).then((r) => r.json())) as { outcome?: string }).outcome === 'approved', 60_000, 'approved');
+  });
+
   it('the case bundle downloaded from the case page verifies on /verify with no request', async () => {
     const page = await browser.newPage({ viewport: DESKTOP, acceptDownloads: true });
     await page.goto(url(2, `/cases/${caseId}`));
@@ -172,7 +189,7 @@ describe('web console on a real consortium', () => {
   });
 
   it('the network page shows members by region, logs and finality; a stopped member shows as disconnected', async () => {
-    const page = await browser.newPage({ viewport: DESKTOP });
+    const page = await browser.newPage({ viewport: DESKTOP, acceptDownloads: true });
     await page.goto(url(0, '/network'));
     await page.locator('tr[data-member="gd-guangzhou"][data-connection="connected"]').waitFor();
     expect(await page.locator('tr[data-member="bj-haidian"]').getAttribute('data-connection')).toBe('self');
@@ -190,6 +207,10 @@ describe('web console on a real consortium', () => {
     await page.goto(url(0, '/supervise'));
     await page.getByRole('button', { name: '导出CSV' }).waitFor();
     await shot(page, 'supervise');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出CSV' }).click()]);
+    const path = join(dir.path, 'cases.csv');
+    await csv.saveAs(path);
+    expect(readFileSync(path, 'utf8').split('\r\n')[0]).toBe('\ufefflight,overdue,state,item,serial,opener,handlers,openedAt,acceptedAt,closedAt,case');
     await page.close();
   });
 });

@@ -188,6 +188,7 @@ export function Act() {
             <label>
               {t('文书')}
               <input
+                id="doc-file"
                 type="file"
                 onChange={async (e) => {
                   const file = (e.currentTarget as HTMLInputElement).files?.[0];
