@@ -1,6 +1,7 @@
 import type { CaseReport } from '../../../protocol/cases/report.js';
 import { cst, regionName } from '../format.js';
 import { t } from '../i18n.js';
+import { label } from '../labels.js';
 
 const LIGHT: Record<string, string> = { red: '红', yellow: '黄', green: '绿' };
 
@@ -23,8 +24,8 @@ export function CaseBody({ r }: { r: CaseReport }) {
       <dl class="facts">
         <dt>{t('状态')}</dt>
         <dd data-state={r.state}>
-          {r.state}
-          {r.result ? ` (${r.result})` : ''}
+          {label(r.state)}
+          {r.result ? ` (${label(r.result)})` : ''}
         </dd>
         <dt>{t('灯')}</dt>
         <dd>
@@ -92,7 +93,11 @@ export function CaseBody({ r }: { r: CaseReport }) {
                 <td>{e.actor ?? '—'}</td>
                 <td>{e.role ?? '—'}</td>
                 <td>
-                  {e.kind.replace(/^case\./, '')}
+                  {label(e.kind)}
+                  {typeof e.step === 'string' ? ` ${label(e.step)}` : ''}
+                  {typeof e.decision === 'string' ? ` ${label(e.decision)}` : ''}
+                  {typeof e.action === 'string' ? ` ${label(e.action)}` : ''}
+                  {typeof e.result === 'string' ? ` ${label(e.result)}` : ''}
                   {e.ignored ? ` (${t('不计入')}: ${e.ignored})` : ''}
                   {e.lateEntry ? ' LATE' : ''}
                 </td>
@@ -126,8 +131,8 @@ export function CaseBody({ r }: { r: CaseReport }) {
                   <tr key={i}>
                     <td>{h.from}</td>
                     <td>{h.to}</td>
-                    <td>{h.purpose}</td>
-                    <td>{h.via}</td>
+                    <td>{label(h.purpose)}</td>
+                    <td>{label(h.via)}</td>
                     <td>{cst(h.sent)}</td>
                     <td>{h.received ? cst(h.received) : t('未接收')}</td>
                     <td>{h.hours !== null ? `${h.hours} ${t('小时')}` : '—'}</td>

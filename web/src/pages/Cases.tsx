@@ -3,6 +3,7 @@ import type { CaseReport } from '../../../protocol/cases/report.js';
 import { getBytes, getJson, query } from '../api.js';
 import { csvField, cst, download } from '../format.js';
 import { t } from '../i18n.js';
+import { label } from '../labels.js';
 import { href, onLink } from '../router.js';
 import { useApi } from '../use-api.js';
 import { CaseBody, Light } from './CaseView.js';
@@ -59,7 +60,7 @@ function Table({ rows }: { rows: CaseRow[] }) {
               <td>
                 <Light light={c.light} />
               </td>
-              <td>{c.state}</td>
+              <td>{label(c.state)}</td>
               <td>{c.item}</td>
               <td>
                 <a href={href(`/cases/${c.case}`)} onClick={onLink}>
@@ -98,7 +99,7 @@ export function Cases() {
             <option value="">{t('全部')}</option>
             {STATES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {label(s)}
               </option>
             ))}
           </select>

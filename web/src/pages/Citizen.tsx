@@ -4,6 +4,7 @@ import { applicantCommitment } from '../../../protocol/cases/applicant.js';
 import { ApiError, getJson } from '../api.js';
 import { cst } from '../format.js';
 import { t } from '../i18n.js';
+import { label } from '../labels.js';
 import { Light } from './CaseView.js';
 
 /** What GET /v1/public/cases/:id answers: no officials, no materials. */
@@ -83,8 +84,8 @@ export function Citizen({ id }: { id: string }) {
             <dd>{res.name}</dd>
             <dt>{t('状态')}</dt>
             <dd>
-              {res.state}
-              {res.result ? ` (${res.result})` : ''}
+              {label(res.state)}
+              {res.result ? ` (${label(res.result)})` : ''}
             </dd>
             <dt>{t('灯')}</dt>
             <dd>

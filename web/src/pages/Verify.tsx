@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { cst, regionName } from '../format.js';
 import { t } from '../i18n.js';
+import { label } from '../labels.js';
 import { anchorOf, classify, verifyFiles, type Outcome, type Picked } from '../verify.js';
 import { CaseBody } from './CaseView.js';
 
@@ -101,7 +102,7 @@ function Result({ r }: { r: Outcome }) {
           {t('关于办件')} <span class="mono">{c.case}</span>
         </h2>
         <Verdict proofs={c.proofs} verdict={c.report?.state ?? 'not-found'} kind="case">
-          {c.report ? `${t('状态')}: ${c.report.state}${c.report.result ? ` (${c.report.result})` : ''}` : '—'}
+          {c.report ? `${t('状态')}: ${label(c.report.state)}${c.report.result ? ` (${label(c.report.result)})` : ''}` : '—'}
         </Verdict>
         {c.report && <CaseBody r={c.report} />}
         <Findings problems={c.problems} warnings={[]} />
@@ -116,7 +117,7 @@ function Result({ r }: { r: Outcome }) {
         {t('关于文书')} <span class="mono">{d.doc}</span>
       </h2>
       <Verdict proofs={d.proofs} verdict={d.outcome} kind="document">
-        {d.proofs === 'sound' ? `${t('结论')}: ${d.outcome.toUpperCase()} — ${d.decision.why}` : `${t('结论不成立（证明不可靠）；已验证的条目显示')} ${d.outcome.toUpperCase()}`}
+        {d.proofs === 'sound' ? `${t('结论')}: ${label(d.outcome)} (${d.outcome.toUpperCase()}) — ${d.decision.why}` : `${t('结论不成立（证明不可靠）；已验证的条目显示')} ${d.outcome.toUpperCase()}`}
       </Verdict>
       <h3>{t('时间线')}</h3>
       <div class="scroll">
@@ -143,8 +144,8 @@ function Result({ r }: { r: Outcome }) {
                 <td>{e.actor ?? '—'}</td>
                 <td>{[e.role, ...(e.actorRoles ?? [])].filter(Boolean).join(', ') || '—'}</td>
                 <td>
-                  {e.kind}
-                  {e.decision ? ` ${e.decision}` : ''}
+                  {label(e.kind)}
+                  {e.decision ? ` ${label(e.decision)}` : ''}
                   {e.reason ? `: ${e.reason}` : ''}
                   {e.ignored ? ` (${t('不计入')}: ${e.ignored})` : ''}
                 </td>
