@@ -27,8 +27,9 @@ export function Network() {
   const s = st.data;
   const g = gov.data;
   const current = g?.epochs.at(-1);
+  // Members grouped by province (GB/T 2260 order), each group under its province's name.
   const byProvince = new Map<string, NonNullable<typeof current>['members']>();
-  for (const m of current?.members ?? []) {
+  for (const m of [...(current?.members ?? [])].sort((a, b) => a.region.localeCompare(b.region) || a.id.localeCompare(b.id))) {
     const p = provinceOf(m.region);
     const key = p ? (lang() === 'en' ? p.nameEn : p.name) : m.region;
     byProvince.set(key, [...(byProvince.get(key) ?? []), m]);
@@ -76,8 +77,13 @@ export function Network() {
                 </tr>
               </thead>
               <tbody>
-                {[...byProvince].flatMap(([, ms]) =>
-                  ms.map((m) => {
+                {[...byProvince].flatMap(([province, ms]) => [
+                  <tr key={`p-${province}`} class="group">
+                    <th scope="rowgroup" colSpan={8}>
+                      {province} ({ms.length})
+                    </th>
+                  </tr>,
+                  ...ms.map((m) => {
                     const log = s.logs.find((l) => l.author === m.id);
                     const conn = m.id === s.member ? 'self' : s.peers.includes(m.id) ? 'connected' : 'disconnected';
                     const k = skew.get(m.id);
@@ -96,7 +102,7 @@ export function Network() {
                       </tr>
                     );
                   }),
-                )}
+                ])}
               </tbody>
             </table>
           </div>
