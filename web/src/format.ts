@@ -18,12 +18,6 @@ export function regionName(code: string | null | undefined): string {
   return `${lang() === 'en' ? p.nameEn : p.name} (${code})`;
 }
 
-/** Quote one CSV field (RFC 4180). */
-export const csvField = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 export function download(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));
   const a = document.createElement('a');

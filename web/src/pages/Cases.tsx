@@ -1,26 +1,16 @@
 import { useState } from 'preact/hooks';
 import type { CaseReport } from '../../../protocol/cases/report.js';
 import { getBytes, getJson, query } from '../api.js';
-import { csvField, cst, download } from '../format.js';
+import { type CaseRow, casesCsv } from '../csv.js';
+import { cst, download } from '../format.js';
 import { t } from '../i18n.js';
 import { label } from '../labels.js';
 import { href, onLink } from '../router.js';
 import { useApi } from '../use-api.js';
 import { CaseBody, Light } from './CaseView.js';
 
-export interface CaseRow {
-  case: string;
-  item: string;
-  serial: string;
-  opener: string;
-  handlers: string[];
-  state: string;
-  openedAt: string;
-  acceptedAt: string | null;
-  closedAt: string | null;
-  light: 'red' | 'yellow' | 'green' | null;
-  overdue: number | null;
-}
+export type { CaseRow };
+
 export interface CaseList {
   asOf: string;
   cases: CaseRow[];
@@ -182,11 +172,6 @@ export function CasePage({ id }: { id: string }) {
     </section>
   );
 }
-
-const CSV_COLUMNS: (keyof CaseRow)[] = ['light', 'overdue', 'state', 'item', 'serial', 'opener', 'handlers', 'openedAt', 'acceptedAt', 'closedAt', 'case'];
-
-export const casesCsv = (rows: CaseRow[]): string =>
-  [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((k) => csvField(Array.isArray(r[k]) ? (r[k] as string[]).join(' ') : r[k])).join(','))].join('\r\n') + '\r\n';
 
 /** All pages of one list. */
 async function all(light: string): Promise<CaseRow[]> {

@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
-import { fromHex, toHex } from '../../../protocol/bytes.js';
+import { toHex } from '../../../protocol/bytes.js';
 import { applicantCommitment } from '../../../protocol/cases/applicant.js';
 import { ApiError, getJson } from '../api.js';
 import { cst } from '../format.js';
 import { t } from '../i18n.js';
 import { label } from '../labels.js';
+import { saltOf } from '../receipt.js';
 import { Light } from './CaseView.js';
 
 /** What GET /v1/public/cases/:id answers: no officials, no materials. */
@@ -21,12 +22,6 @@ export interface PublicCase {
   light: 'red' | 'yellow' | 'green' | null;
   overdue: number | null;
   asOf: string;
-}
-
-/** The salt of the receipt slip, from the fragment `#salt=<32 hex>` (a fragment never reaches the server). */
-export function saltOf(hash: string): Uint8Array | null {
-  const m = /(?:^#|&)salt=([0-9a-f]{32})(?:&|$)/.exec(hash);
-  return m ? fromHex(m[1]!) : null;
 }
 
 /**
