@@ -25,7 +25,7 @@ export const LAYERS = {
 };
 
 /** npm packages protocol/ may import: each checked to run in a browser (pure JS, no Node built-ins). Add one only after checking that. */
-export const BROWSER_PACKAGES = ['cbor-x', '@noble/ed25519', '@noble/hashes', '@noble/curves', '@sinclair/typebox', 'yaml', 'multiformats', 'uint8arrays', 'preact'];
+export const BROWSER_PACKAGES = ['cbor-x', '@noble/ed25519', '@noble/hashes', '@noble/curves', '@sinclair/typebox', 'yaml', 'multiformats', 'uint8arrays', 'preact', 'qrcode'];
 
 /** Layers that must run in a browser: no Node built-ins, only BROWSER_PACKAGES. */
 export const BROWSER_LAYERS = ['protocol', 'client', 'web'];

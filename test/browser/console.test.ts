@@ -99,6 +99,8 @@ describe('web console on a real consortium', () => {
     await bj.setInputFiles('input[name=materials]', { name: '申请表.pdf', mimeType: 'application/pdf', buffer: Buffer.from('application form') });
     caseId = await act(bj, 'open', { item: '11410100MB1234567X4000111001', name: '道路运输经营许可', serial: 'BJ-2026-0001', handler: 'sh-pudong', days: '5', idType: '111', idNumber: ID_NUMBER });
     salt = /#salt=([0-9a-f]{32})/.exec(await bj.locator('#receipt-url').innerText())![1]!;
+    await bj.locator('.qr svg').waitFor();
+    await shot(bj, 'receipt-slip');
     // The key never left the browser: the only POSTs carry the signed request, not the seed.
     const seed = JSON.parse(readFileSync(keys.bj!, 'utf8')).seed as string;
     expect(requests.some((r) => r.includes(seed))).toBe(false);

@@ -156,6 +156,10 @@ const EN: Record<string, string> = {
   文书类型: 'Document type',
   决定: 'Decision',
   回执: 'Receipt',
+  受理回执: 'Receipt slip',
+  校验码: 'Check code (salt)',
+  扫码查询办件进度: 'Scan to follow the case',
+  打印回执: 'Print the slip',
   '回执二维码内容（交给申请人）': 'Receipt QR text (for the applicant)',
 };
 

@@ -5,6 +5,7 @@ import { ACTIONS, act, hashFile, type Action, type Fields, type Submitted } from
 import { t } from '../i18n.js';
 import { forgetKey, importKey, listKeys, type StoredKey } from '../keystore.js';
 import { href, onLink } from '../router.js';
+import { Slip } from './Slip.js';
 
 const LABEL: Record<Action, string> = {
   open: '开件受理',
@@ -91,7 +92,8 @@ export function Act() {
     try {
       const r = await act(action, f, key);
       setDone(r);
-      if (action === 'open') setF({ ...f, caseId: r.id });
+      // The applicant's ID number is not kept on the screen once it is hashed into the case.
+      if (action === 'open') setF({ ...f, caseId: r.id, idNumber: '' });
     } catch (x) {
       setErr(`${(x as { code?: string }).code ?? ''} ${(x as Error).message}`.trim());
     } finally {
@@ -228,11 +230,7 @@ export function Act() {
                 </a>
               </p>
             )}
-            {done.salt && (
-              <p>
-                {t('回执二维码内容（交给申请人）')}: <span class="mono small" id="receipt-url">{`${location.origin}/c/${done.id}#salt=${done.salt}`}</span>
-              </p>
-            )}
+            {done.salt && <Slip caseId={done.id} salt={done.salt} serial={f.serial} item={f.item} name={f.name} />}
           </div>
         )}
       </div>
