@@ -50,8 +50,16 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-async function actPage(i: number, key: string): Promise<Page> {
+/** A browser without Ed25519 in WebCrypto (older ones): importKey refuses it, so the console signs with noble. */
+const NO_WEBCRYPTO_ED25519 = `{
+  const importKey = crypto.subtle.importKey.bind(crypto.subtle);
+  crypto.subtle.importKey = (format, data, alg, ...rest) =>
+    (alg && (alg === 'Ed25519' || alg.name === 'Ed25519')) ? Promise.reject(new DOMException('Ed25519 not supported', 'NotSupportedError')) : importKey(format, data, alg, ...rest);
+}`;
+
+async function actPage(i: number, key: string, opts: { noWebCryptoEd25519?: boolean } = {}): Promise<Page> {
   const page = await browser.newPage({ viewport: DESKTOP });
+  if (opts.noWebCryptoEd25519) await page.addInitScript({ content: NO_WEBCRYPTO_ED25519 });
   await page.goto(url(i, '/act'));
   await page.setInputFiles('#key-file', key);
   await page.locator('[data-key]').first().waitFor();
@@ -109,7 +117,9 @@ describe('web console on a real consortium', () => {
     await bj.close();
 
     await until(async () => (await report(1))?.timeline.some((e) => e.kind === 'case.handoff') ?? false, 60_000, 'the handoff at sh-pudong');
-    const sh = await actPage(1, keys.sh!);
+    // The handling office's browser lacks WebCrypto Ed25519: the same key file signs through noble.
+    const sh = await actPage(1, keys.sh!, { noWebCryptoEd25519: true });
+    expect(await sh.locator('[data-key="sh.ap"]').innerText()).toContain('noble');
     await act(sh, 'receive');
     await act(sh, 'accept');
     for (const step of ['undertake', 'review', 'approve']) await act(sh, 'step', { step, opinion: 'agree' });
