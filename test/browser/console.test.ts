@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
@@ -9,6 +10,7 @@ import { DEFAULT_MEMBERS } from '../../testnet/members.js';
 import { Testnet } from '../../testnet/network.js';
 import { tempDir } from '../helpers/consortium.js';
 import { until } from '../helpers/network.js';
+import { tongban } from '../helpers/cli.js';
 import { seedOfKeyFile, submitTo } from '../helpers/testnet-client.js';
 import { DESKTOP, launch, PHONE, recordRequests, shot } from './browser.js';
 
@@ -212,8 +214,15 @@ describe('web console on a real consortium', () => {
 
   it('the network page shows members by region, logs and finality; a stopped member shows as disconnected', async () => {
     const page = await browser.newPage({ viewport: DESKTOP, acceptDownloads: true });
+    // A pending governance proposal (the working calendar), approved so far by its proposer alone.
+    const home = net.members[0]!.home;
+    const calendar = fileURLToPath(new URL('../../calendars/cn-2025-2026.yaml', import.meta.url));
+    const proposed = tongban(['governance', 'propose', '--home', home, '--actor', join(home, 'keys', 'admin.key'), '--calendar', calendar, '--quiet'], dir.path);
+    expect(proposed.code, proposed.stderr).toBe(0);
+    const proposal = proposed.stdout.trim();
     await page.goto(url(0, '/network'));
     await page.locator('tr[data-member="gd-guangzhou"][data-connection="connected"]').waitFor();
+    expect(await page.locator(`[data-proposal="${proposal}"]`).innerText()).toContain('bj-haidian');
     expect(await page.locator('tr[data-member="bj-haidian"]').getAttribute('data-connection')).toBe('self');
     await net.stop(2);
     await until(

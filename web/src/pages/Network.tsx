@@ -121,7 +121,7 @@ export function Network() {
           ) : (
             <ul>
               {g.pending.map((p) => (
-                <li key={p.id}>
+                <li key={p.id} data-proposal={p.id}>
                   {t('纪元')} {p.epoch} <span class="mono small">{p.id.slice(0, 16)}</span> · {t('批准')}: {p.approvals.join(', ') || '—'}
                   {p.summary ? ` · ${p.summary.members.join(', ')}` : ''}
                 </li>
