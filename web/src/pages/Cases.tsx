@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CaseReport } from '../../../protocol/cases/report.js';
 import { getBytes, getJson, query } from '../api.js';
 import { type CaseRow, casesCsv } from '../csv.js';
@@ -189,14 +189,23 @@ async function all(light: string): Promise<CaseRow[]> {
 export function Supervise() {
   const [rows, setRows] = useState<CaseRow[] | null>(null);
   const [err, setErr] = useState<Error | undefined>();
-  const [tried, setTried] = useState(false);
-  if (!tried) {
-    setTried(true);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const on = () => setTick((n) => n + 1);
+    window.addEventListener('tongban-token', on);
+    return () => window.removeEventListener('tongban-token', on);
+  }, []);
+  useEffect(() => {
+    let live = true;
+    setErr(undefined);
     Promise.all([all('red'), all('yellow')]).then(
-      ([red, yellow]) => setRows([...red.sort((a, b) => (b.overdue ?? 0) - (a.overdue ?? 0)), ...yellow]),
-      (e: Error) => setErr(e),
+      ([red, yellow]) => live && setRows([...red.sort((a, b) => (b.overdue ?? 0) - (a.overdue ?? 0)), ...yellow]),
+      (e: Error) => live && setErr(e),
     );
-  }
+    return () => {
+      live = false;
+    };
+  }, [tick]);
   return (
     <section aria-labelledby="sup-title">
       <h1 id="sup-title">{t('红灯和黄灯办件（红灯在前）')}</h1>
