@@ -69,15 +69,28 @@ function Table({ rows }: { rows: CaseRow[] }) {
   );
 }
 
+/** `v`, once it has not changed for `ms`. */
+function useDebounced<T>(v: T, ms: number): T {
+  const [d, setD] = useState(v);
+  useEffect(() => {
+    const h = setTimeout(() => setD(v), ms);
+    return () => clearTimeout(h);
+  }, [v, ms]);
+  return d;
+}
+
 /** The case list with the filters of GET /v1/cases. */
 export function Cases() {
   const [f, setF] = useState({ state: '', light: '', item: '', member: '', role: '', since: '' });
   const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const since = f.since ? `${f.since}T00:00:00+08:00` : undefined;
-  const list = useApi<CaseList>(`/v1/cases${query({ ...f, role: f.member ? f.role : undefined, since, cursor, limit: 100 })}`);
+  // Typed filters take effect once typing pauses; each keystroke is kept in the form at once.
+  const q = useDebounced(f, 300);
+  const since = q.since ? `${q.since}T00:00:00+08:00` : undefined;
+  const list = useApi<CaseList>(`/v1/cases${query({ ...q, role: q.member ? q.role : undefined, since, cursor, limit: 100 })}`);
   const set = (k: keyof typeof f) => (e: Event) => {
+    const v = (e.currentTarget as HTMLInputElement).value;
     setCursor(undefined);
-    setF({ ...f, [k]: (e.currentTarget as HTMLInputElement).value });
+    setF((prev) => ({ ...prev, [k]: v }));
   };
   return (
     <section aria-labelledby="cases-title">
@@ -105,11 +118,11 @@ export function Cases() {
         </label>
         <label>
           {t('事项编码')}
-          <input value={f.item} onChange={set('item')} />
+          <input value={f.item} onInput={set('item')} />
         </label>
         <label>
           {t('成员')}
-          <input value={f.member} onChange={set('member')} placeholder="bj-haidian" />
+          <input value={f.member} onInput={set('member')} placeholder="bj-haidian" />
         </label>
         <label>
           {t('角色筛选')}
