@@ -155,7 +155,7 @@ describe('Verify page, offline, in Chromium', () => {
 
   it('a case bundle: the case state, deadline arithmetic and hops; on a phone, in English', async () => {
     const { page, requests } = await open(PHONE);
-    await page.getByRole('button', { name: '语言' }).click();
+    await page.getByRole('button', { name: 'English' }).click();
     await page.setInputFiles('#verify-files', [paths.case!, genesis]);
     await verdict(page).waitFor();
     expect([await verdict(page).getAttribute('data-verdict'), await verdict(page).getAttribute('data-proofs'), await verdict(page).getAttribute('data-kind')]).toEqual(['closed', 'sound', 'case']);

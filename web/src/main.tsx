@@ -89,7 +89,8 @@ function App() {
         <button
           type="button"
           class="lang"
-          aria-label={t('语言')}
+          lang={lang() === 'zh' ? 'en' : 'zh-CN'}
+          title={t('语言')}
           onClick={() => {
             setLang(lang() === 'zh' ? 'en' : 'zh');
             setL(lang());
