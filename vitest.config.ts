@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Two tiers: `unit` (pure, in-process and in-memory; `npm test`) and `e2e` (real processes running the built dist/;
-// `npm run test:e2e`). A test that spawns a process belongs in test/e2e/.
+// `npm run test:e2e`). A test that spawns a process belongs in test/e2e/. `browser`: the web console in Debian's
+// Chromium driven by playwright-core, against the built dist/ (`npm run test:browser`).
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -13,6 +14,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 240_000, fileParallelism: false } },
     ],
   },
 });

@@ -259,7 +259,8 @@ caseWrite(
       .option('--id-type <code>', "the applicant's certificate-type code")
       .option('--id-number <number>', "the applicant's certificate number, upper-case, no spaces (hashed locally, never sent)")
       .option('--material <spec>', 'NAME=FILE|SHA256[,paper|electronic][,original|copy][,level=A..D][,license=ID] (repeatable; files are hashed locally)', many)
-      .option('--qr <file>', 'also write the receipt QR code as PNG'),
+      .option('--qr <file>', 'also write the receipt QR code as PNG')
+      .option('--console-url <url>', "the web console's address: the QR code then opens the applicant's page, URL/c/<case id>#salt=<hex>"),
   false,
 );
 caseWrite('handoff', 'hand the case to another member (case.handoff)', 'tongban case handoff $CASE --home ./ha --actor zz.cw.key --to bj-haidian --via post --tracking SF1234567890', (c) =>

@@ -27,12 +27,12 @@ export const LAYERS = {
 };
 
 /** npm packages protocol/ may import: each checked to run in a browser (pure JS, no Node built-ins). Add one only after checking that. */
-export const BROWSER_PACKAGES = ['cbor-x', '@noble/ed25519', '@noble/hashes', '@noble/curves', '@sinclair/typebox', 'yaml', 'multiformats', 'uint8arrays'];
+export const BROWSER_PACKAGES = ['cbor-x', '@noble/ed25519', '@noble/hashes', '@noble/curves', '@sinclair/typebox', 'yaml', 'multiformats', 'uint8arrays', 'preact', 'qrcode'];
 
 /** Layers that must run in a browser: no Node built-ins, only BROWSER_PACKAGES. */
 export const BROWSER_LAYERS = ['protocol', 'client', 'web'];
 
-const SOURCE = /\.(ts|mts|cts|mjs|cjs|js)$/;
+const SOURCE = /\.(ts|tsx|mts|cts|mjs|cjs|js)$/;
 const SKIP = new Set(['node_modules', 'dist', 'coverage', 'bench/peers']);
 const builtins = new Set(builtinModules);
 

@@ -10,6 +10,8 @@ have chromium || need="$need chromium"
 /usr/bin/python3 -c 'import cryptography' 2>/dev/null || need="$need python3-cryptography"
 have javac || need="$need openjdk-17-jdk-headless"
 have promtool || need="$need prometheus"
+# A CJK font, so that the console's screenshots (browser tests) show Chinese text.
+fc-list :lang=zh 2>/dev/null | grep -q . || need="$need fonts-wqy-microhei"
 [ -f /usr/share/java/gson.jar ] || need="$need libgoogle-gson-java"
 if [ -z "$need" ]; then echo "system-deps: all present"; exit 0; fi
 echo "system-deps: installing$need"

@@ -70,7 +70,23 @@ const DONE: Record<CaseWrite, string> = {
  * (64 + 32 lowercase hex digits). With their certificate type and number the applicant recomputes the
  * applicant commitment of the case.open and so proves the case is theirs; the slip holds no personal data.
  */
-export const receiptText = (caseId: string, salt: Uint8Array): string => `tongban-case:${caseId}?salt=${toHex(salt)}`;
+export const receiptText = (caseId: string, salt: Uint8Array, consoleUrl?: string): string =>
+  consoleUrl ? `${consoleUrl}/c/${caseId}#salt=${toHex(salt)}` : `tongban-case:${caseId}?salt=${toHex(salt)}`;
+
+/**
+ * `--console-url URL`: the web console's address (http or https, no query or fragment); the receipt then carries
+ * URL/c/<case id>#salt=<hex>, which opens the applicant's page. The salt stays in the fragment, which browsers never send.
+ */
+export function consoleUrlOption(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw usage(`--console-url: an http(s) URL, e.g. https://tongban.example.gov.cn, not ${v}`);
+  }
+  if (!['http:', 'https:'].includes(u.protocol) || u.search || u.hash || u.username || u.password) throw usage(`--console-url: an http(s) URL with no query, fragment or credentials, not ${v}`);
+  return u.href.replace(/\/+$/, '');
+}
 
 export interface CaseWriteOptions extends Target {
   actor: string;
@@ -89,6 +105,7 @@ export interface CaseWriteOptions extends Target {
   idNumber?: string;
   material?: string[];
   qr?: string;
+  consoleUrl?: string;
   // others
   to?: string;
   purpose?: string;
@@ -269,6 +286,7 @@ const OPTION_OF: Record<string, string> = {
 
 /** `tongban case open|handoff|receive|…`: build the record locally, check it against the schema, sign it with the official's key, submit it. */
 export async function caseWrite(cmd: CaseWrite, id: string | undefined, o: CaseWriteOptions): Promise<void> {
+  const consoleUrl = o.consoleUrl !== undefined ? consoleUrlOption(o.consoleUrl) : undefined;
   const actor = actorKey(o.actor);
   const c = client(o);
   const kind = CASE_WRITES[cmd];
@@ -285,7 +303,7 @@ export async function caseWrite(cmd: CaseWrite, id: string | undefined, o: CaseW
   const out: Record<string, unknown> = { action: cmd, kind, case: caseId, ...r };
   if (cmd === 'open') {
     const salt = extra!.salt as Uint8Array;
-    const text = receiptText(caseId, salt);
+    const text = receiptText(caseId, salt, consoleUrl);
     Object.assign(out, { item: body.item, name: body.name, serial: body.serial, salt: toHex(salt), receipt: text });
     if (o.qr) {
       const QR = (await import('qrcode')).default;

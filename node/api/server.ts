@@ -14,6 +14,8 @@ import { caseRoutes } from './cases.js';
 import { adminRoutes } from './admin.js';
 import { prepareRoutes } from './prepare.js';
 import { actorRoutes } from './actors.js';
+import { publicRoutes } from './public.js';
+import { consoleRoutes } from './console.js';
 import { attachAuth, checkApiSecurity, type AuthInit } from './auth.js';
 import { attachCors } from './cors.js';
 import { expiryWarning, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
@@ -171,6 +173,8 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   await adminRoutes(app, node);
   await prepareRoutes(app, node);
   await actorRoutes(app, node);
+  await publicRoutes(app, node);
+  await consoleRoutes(app);
   await app.listen({ host: init.host, port: init.port });
   return app;
 }

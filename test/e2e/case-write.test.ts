@@ -103,6 +103,14 @@ describe('tongban case open … deliver (two real nodes, real processes)', () =>
     expect(slip).toMatch(/QR text +tongban-case:[0-9a-f]{64}\?salt=[0-9a-f]{32}/);
     expect(slip).toMatch(/[▀▄█]/);
     expect(slip).not.toContain('\x1b['); // piped: no colour escapes
+    // --console-url: the QR opens the web console's applicant page; the node's public route answers that applicant only
+    const api = readFileSync(join(cwd, 'zz', 'run', 'api.url'), 'utf8').trim();
+    const web = json([...open, ...who, '--serial', 'ZZ-2026-0003', '--console-url', `${api}/`]);
+    expect(web.receipt).toBe(`${api}/c/${web.case}#salt=${web.salt}`);
+    const mine = toHex(applicantCommitment(fromHex(web.salt), '111', '41010219900101123X'));
+    const pub = await fetch(`${api}/v1/public/cases/${web.case}?applicant=${mine}`);
+    expect([pub.status, await pub.json()]).toEqual([200, expect.objectContaining({ case: web.case, state: 'received', name: '道路运输经营许可' })]);
+    expect((await fetch(`${api}/v1/public/cases/${web.case}?applicant=${toHex(applicantCommitment(fromHex(web.salt), '111', '41010219900101124X'))}`)).status).toBe(404);
     // a repeated serial is refused by the authoring node, naming the rule
     const dup = run([...open, ...who, '--serial', 'ZZ-2026-0001']);
     expect([dup.code, dup.stderr]).toEqual([2, expect.stringMatching(/duplicate-serial/)]);

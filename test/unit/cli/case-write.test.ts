@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import { checkCaseBody } from '../../../protocol/cases/schema.js';
-import { CASE_WRITES, caseWrite, parseMaterial, receiptText } from '../../../cli/commands/case-write.js';
+import { CASE_WRITES, caseWrite, consoleUrlOption, parseMaterial, receiptText } from '../../../cli/commands/case-write.js';
 import { writeKeyFile } from '../../../cli/keyfile.js';
 import { CliError } from '../../../cli/io.js';
 import { tempDir } from '../../helpers/consortium.js';
@@ -33,6 +33,15 @@ describe('case write commands: option parsing', () => {
   it('the receipt text carries the case id and the salt, and nothing personal', () => {
     const salt = new Uint8Array(16).fill(0xab);
     expect(receiptText('cd'.repeat(32), salt)).toBe(`tongban-case:${'cd'.repeat(32)}?salt=${'ab'.repeat(16)}`);
+  });
+
+  it('--console-url: the receipt opens the applicant page, the salt in the fragment; a bad URL is a usage error before anything is sent', async () => {
+    const salt = new Uint8Array(16).fill(0xab);
+    const url = consoleUrlOption('https://tongban.example.gov.cn/');
+    expect(receiptText('cd'.repeat(32), salt, url)).toBe(`https://tongban.example.gov.cn/c/${'cd'.repeat(32)}#salt=${'ab'.repeat(16)}`);
+    expect(consoleUrlOption('http://10.0.0.5:7400/console')).toBe('http://10.0.0.5:7400/console');
+    for (const bad of ['ftp://x.example', 'not a url', 'https://x.example/?a=1', 'https://x.example/#f']) expect(() => consoleUrlOption(bad)).toThrow(/--console-url/);
+    await expect(caseWrite('open', undefined, { consoleUrl: 'ftp://x.example', actor: join(dir.path, 'absent.key') })).rejects.toThrow(/--console-url/);
   });
 
   it('every command maps to a case kind', () => {
