@@ -1,7 +1,7 @@
 import { toBase64 } from '../protocol/bytes.js';
 import type { CborMap } from '../protocol/cbor.js';
-import { signRequest } from '../protocol/records/request.js';
 import { fromHex } from '../protocol/bytes.js';
+import { httpCall, type HttpInit, type HttpResponse } from './http.js';
 import { CliError, EXIT, usage } from './io.js';
 
 const STATES = ['durable', 'replicated', 'final'] as const;
@@ -31,15 +31,15 @@ export class NodeClient {
     readonly wait?: WaitFor,
   ) {}
 
-  private async call(path: string, init?: RequestInit): Promise<Response> {
+  private async call(path: string, init?: HttpInit): Promise<HttpResponse> {
     try {
-      return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(30_000 + (this.wait ? (this.wait.timeoutMs ?? 30_000) : 0)) });
+      return await httpCall(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(30_000 + (this.wait ? (this.wait.timeoutMs ?? 30_000) : 0)) });
     } catch (e) {
       throw new CliError(`node at ${this.url} is unreachable: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, EXIT.UNREACHABLE);
     }
   }
 
-  async json<T = any>(path: string, init?: RequestInit): Promise<T> {
+  async json<T = any>(path: string, init?: HttpInit): Promise<T> {
     const res = await this.call(path, init);
     const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; standing?: string };
     const standing = body.standing ? ` (the record that stands: ${body.standing})` : '';
@@ -76,6 +76,7 @@ export class NodeClient {
   /** Sign a request with an actor's key and submit it; returns {id, author, seq} and the record's state. */
   async submit(actor: { id: string; seed: Uint8Array }, kind: string, body: CborMap, refs?: Uint8Array[]): Promise<{ id: string; author: string; seq: number; state?: StateName }> {
     const st = await this.status();
+    const { signRequest } = await import('../protocol/records/request.js'); // CBOR and Ed25519: not for read-only commands
     const s = signRequest({ net: fromHex(st.network), author: st.member, kind, body, refs }, actor.id, actor.seed);
     const w = this.wait;
     const query = w ? `?wait=${w.state}${w.timeoutMs !== undefined ? `&timeoutMs=${w.timeoutMs}` : ''}` : '';
@@ -93,6 +94,7 @@ export class NodeClient {
 
   async signed(actor: { id: string; seed: Uint8Array }, kind: string, body: CborMap): Promise<{ request: string; actor: string; sig: string }> {
     const st = await this.status();
+    const { signRequest } = await import('../protocol/records/request.js');
     const s = signRequest({ net: fromHex(st.network), author: st.member, kind, body }, actor.id, actor.seed);
     return { request: toBase64(s.bytes), actor: actor.id, sig: toBase64(s.actor.sig) };
   }

@@ -4,18 +4,12 @@ import { decodeConfig } from '../protocol/config/config.js';
 import { ConfigError, loadNodeConfig, configPath, type NodeConfig } from './config.js';
 import { readKeyFile, type LoadedKey } from './keyfile.js';
 import { CliError, EXIT, usage } from './io.js';
+import { apiUrlFile, nodeYaml, runningNodeUrl } from './node-url.js';
+
+export { apiUrlFile, nodeYaml };
 
 // The home's files (node.yaml, keys, genesis, run/api.url) are the CLI's business: client commands
 // read them without loading node/, libp2p or LevelDB, and `start` hands the node what it read.
-
-export function nodeYaml(home: string): string {
-  return join(home, 'node.yaml');
-}
-
-/** Where a running node writes its API URL, so the CLI finds it. */
-export function apiUrlFile(home: string): string {
-  return join(home, 'run', 'api.url');
-}
 
 export function loadHome(home: string): NodeConfig {
   if (!existsSync(nodeYaml(home))) throw usage(`${home} is not a tongban home (no node.yaml); create one with tongban init`);
@@ -27,9 +21,10 @@ export function loadHome(home: string): NodeConfig {
   }
 }
 
-/** The API URL of the node of a home: from its config, or the URL the running node wrote. */
+/** The API URL of the node of a home: the URL the running node wrote, else from its config. */
 export function nodeUrl(opts: { home?: string; node?: string }): string {
-  if (opts.node) return opts.node.replace(/\/+$/, '');
+  const running = runningNodeUrl(opts);
+  if (running) return running;
   if (!opts.home) throw usage('give --home DIR or --node URL');
   const cfg = loadHome(opts.home);
   const file = apiUrlFile(cfg.home);

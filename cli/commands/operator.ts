@@ -24,7 +24,7 @@ export async function operatorAdd(opts: Target & { id: string; roles: string; ou
   for (const r of roles) if (!ACTOR_ROLES.includes(r as ActorRole)) throw usage(`--roles: unknown role ${r} (${ACTOR_ROLES.join(', ')})`);
   const admin = actorKey(opts.actor);
   if (existsSync(opts.out)) throw usage(`${opts.out} exists already; not overwriting a key`);
-  const c = client(opts);
+  const c = await client(opts);
   await c.status();
   const key = writeKeyFile(opts.out, 'actor', opts.id);
   const r = await c.submit(admin, 'org.actor', { id: opts.id, key: key.pub, roles, active: true });

@@ -1,10 +1,13 @@
 import { NodeClient, waitOf } from '../client.js';
-import { nodeUrl } from '../home.js';
 import { CliError, EXIT } from '../io.js';
+import { runningNodeUrl } from '../node-url.js';
 
 /** Where a client command talks to: the node of a home, or a URL. */
 export type Target = { home?: string; node?: string };
-export const client = (o: Target & { wait?: string; waitTimeout?: string }) => new NodeClient(nodeUrl(o), waitOf(o));
+
+/** The node's URL; node.yaml (and its reader) is loaded only when the node has not written its URL. */
+const urlOf = async (o: Target): Promise<string> => runningNodeUrl(o) ?? (await import('../home.js')).nodeUrl(o);
+export const client = async (o: Target & { wait?: string; waitTimeout?: string }) => new NodeClient(await urlOf(o), waitOf(o));
 
 /**
  * Wait until the node of a home answers (a node started in the background writes its API URL only once it
@@ -16,10 +19,11 @@ export async function waitReady(o: Target, seconds: number): Promise<void> {
   for (;;) {
     let last: Error;
     try {
-      const res = await fetch(`${nodeUrl(o)}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      const url = await urlOf(o);
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
       if (!res.ok) last = new Error(`healthz answered ${res.status}`);
       else {
-        const st = (await fetch(`${nodeUrl(o)}/v1/status`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.json())) as { appendRefused?: { code: string; message: string } | null };
+        const st = (await fetch(`${url}/v1/status`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.json())) as { appendRefused?: { code: string; message: string } | null };
         if (!st.appendRefused) return;
         last = new Error(`appends refused for now: ${st.appendRefused.code}: ${st.appendRefused.message}`);
       }
