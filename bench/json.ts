@@ -15,7 +15,8 @@ export const JSON_FIGURES = [
 ] as const;
 
 export interface JsonFigure {
-  value: number;
+  /** The median of the runs; null only when the run measured nothing (e.g. no record acknowledged). */
+  value: number | null;
   unit: string;
   /** value ÷ the reference it is compared with, measured in the same run; null without one. */
   ratio: number | null;
@@ -32,9 +33,10 @@ export function benchJson(figures: Figure[]): { figures: Record<string, JsonFigu
   for (const f of figures) {
     if (!f.key) continue;
     if (out[f.key]) throw new Error(`bench: two figures are named ${f.key}`);
-    const value = median(f.runs);
+    // A figure that measured nothing (no record acknowledged) has no value: null, never a made-up number.
+    const value = f.runs.length > 0 && f.runs.every(Number.isFinite) ? median(f.runs) : null;
     const ref = f.vs === 'peer' && f.peer ? { name: f.peer.name, value: median(f.peer.runs) } : f.vs === 'limit' && f.limit ? f.limit : undefined;
-    out[f.key] = { value, unit: f.unit, ratio: ref && ref.value > 0 && Number.isFinite(value) ? value / ref.value : null, vs: ref ? ref.name : null };
+    out[f.key] = { value, unit: f.unit, ratio: ref && ref.value > 0 && value !== null ? value / ref.value : null, vs: ref ? ref.name : null };
   }
   return { figures: out };
 }

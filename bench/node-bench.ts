@@ -175,6 +175,11 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
   clearInterval(watcher);
   await Promise.all(nodes.map((n) => n.stop()));
   net.cleanup();
+  // Records still not final count with the time they have waited so far (a lower bound), so an overloaded run
+  // reports a latency that is at least what it says, instead of the percentiles of the lucky ones only.
+  const stoppedAt = performance.now();
+  const measured = latencies.length;
+  for (const w of waiting) latencies.push(stoppedAt - w.t0);
   const achieved = appended / seconds;
   const label = `5 nodes, offered ${ratePerSecond}/s, achieved ${Math.round(achieved)}/s`;
   const at = ratePerSecond === 100 || ratePerSecond === 1000 ? ratePerSecond : undefined;
@@ -197,7 +202,7 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
       better: 'lower',
       runs: [percentile(latencies, 99)],
       target: goals.p99,
-      note: `${latencies.length} records measured; ${waiting.length} not final within 10 s after the load stopped`,
+      note: `${measured} records final; ${waiting.length} not final within 10 s after the load stopped (counted with their wait so far)`,
       ...(at ? { key: `finality_p99_${at}` } : {}),
     },
   ];

@@ -32,6 +32,13 @@ describe('bench --json shaping', () => {
     expect(Object.keys(out.figures)).toEqual([...JSON_FIGURES]);
   });
 
+  it('gives value null, not NaN or a missing key, for a figure that measured nothing', () => {
+    const out = benchJson([fig({ key: 'finality_p50_1000', unit: 'ms', runs: [Number.NaN] }), fig({ key: 'replication', runs: [], limit: { name: 'l', value: 1 }, vs: 'limit' })]);
+    expect(JSON.parse(JSON.stringify(out))).toEqual({
+      figures: { finality_p50_1000: { value: null, unit: 'ms', ratio: null, vs: null }, replication: { value: null, unit: 'records/s', ratio: null, vs: 'l' } },
+    });
+  });
+
   it('refuses two figures with one name', () => {
     expect(() => benchJson([fig({ key: 'replication' }), fig({ key: 'replication' })])).toThrow(/two figures/);
   });
