@@ -12,6 +12,9 @@ export interface Figure {
   limit?: { name: string; value: number };
   target?: string;
   note?: string;
+  /** Its name in the `--json` output (bench/json.ts), and what its ratio there compares with. */
+  key?: string;
+  vs?: 'peer' | 'limit';
 }
 
 export const median = (xs: number[]) => {

@@ -1,11 +1,17 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { publicKeyOf } from '../protocol/crypto.js';
 import { toBase64 } from '../protocol/bytes.js';
 import { TongbanNode } from '../node/node.js';
 import { benchConsortium, clerkAdd, registerReq } from './fixtures.js';
-import { percentile, tmp, type Figure } from './lib.js';
+import { median, percentile, tmp, type Figure } from './lib.js';
 import { buildStore } from './ledger-bench.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 async function port(): Promise<number> {
   return new Promise((resolve) => {
@@ -67,7 +73,15 @@ export async function httpAppends(runs: number, n: number, clients = 64): Promis
     await node.stop();
     net.cleanup();
   }
-  return { name: `Actor-signed appends through the HTTP API (${clients} clients, ${n.toLocaleString('en-US')} requests)`, unit: 'records/s', better: 'higher', runs: out, target: '≥ 10,000/s' };
+  return {
+    name: `Actor-signed appends through the HTTP API (${clients} clients, ${n.toLocaleString('en-US')} requests)`,
+    unit: 'records/s',
+    better: 'higher',
+    runs: out,
+    target: '≥ 1.0× Hypercore awaited append',
+    key: 'http_appends',
+    vs: 'peer',
+  };
 }
 
 /** A follower catching up a leader's log over libp2p, validating every record. */
@@ -108,7 +122,9 @@ export async function replication(runs: number, n: number): Promise<Figure> {
     unit: 'records/s',
     better: 'higher',
     runs: out,
-    target: '≥ 20,000/s and ≥ 2× Hypercore',
+    target: '≥ 1.0× Hypercore',
+    key: 'replication',
+    vs: 'peer',
   };
 }
 
@@ -127,7 +143,8 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
   let k = 0;
   let appended = 0;
   const tick = 20;
-  const end = performance.now() + seconds * 1000;
+  const begin = performance.now();
+  const end = begin + seconds * 1000;
   const watcher = setInterval(() => {
     const now = performance.now();
     for (let j = waiting.length - 1; j >= 0; j--) {
@@ -139,7 +156,8 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
     }
   }, 5);
   while (performance.now() < end) {
-    const batch = Math.round((ratePerSecond * tick) / 1000);
+    // What is due by now at the offered rate: exact at any rate, and late timers do not lower the offered load.
+    const batch = Math.floor((ratePerSecond * (performance.now() - begin)) / 1000) - k;
     for (let b = 0; b < batch; b++) {
       const i = k % 5;
       const m = net.c.members[i]!;
@@ -157,18 +175,81 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
   clearInterval(watcher);
   await Promise.all(nodes.map((n) => n.stop()));
   net.cleanup();
+  // Records still not final count with the time they have waited so far (a lower bound), so an overloaded run
+  // reports a latency that is at least what it says, instead of the percentiles of the lucky ones only.
+  const stoppedAt = performance.now();
+  const measured = latencies.length;
+  for (const w of waiting) latencies.push(stoppedAt - w.t0);
   const achieved = appended / seconds;
   const label = `5 nodes, offered ${ratePerSecond}/s, achieved ${Math.round(achieved)}/s`;
+  const at = ratePerSecond === 100 || ratePerSecond === 1000 ? ratePerSecond : undefined;
+  const goals = ratePerSecond === 1000 ? { p50: '≤ 1,000 ms', p99: undefined } : { p50: '≤ 300 ms', p99: '≤ 800 ms' };
   return [
-    { name: `Append to final, p50 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 50)], target: '≤ 300 ms' },
+    {
+      name: `Records acknowledged per second (5 nodes, offered ${ratePerSecond}/s for ${seconds} s)`,
+      unit: 'records/s',
+      better: 'higher',
+      runs: [achieved],
+      limit: { name: 'offered', value: ratePerSecond },
+      target: ratePerSecond === 1000 ? '≥ 950/s' : undefined,
+      ...(at ? { key: `finality_achieved_${at}`, vs: 'limit' as const } : {}),
+    },
+    { name: `Append to final, p50 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 50)], target: goals.p50, ...(at ? { key: `finality_p50_${at}` } : {}) },
     { name: `Append to final, p95 (${label})`, unit: 'ms', better: 'lower', runs: [percentile(latencies, 95)] },
     {
       name: `Append to final, p99 (${label})`,
       unit: 'ms',
       better: 'lower',
       runs: [percentile(latencies, 99)],
-      target: '≤ 1,000 ms',
-      note: `${latencies.length} records measured; ${waiting.length} not final within 10 s after the load stopped`,
+      target: goals.p99,
+      note: `${measured} records final; ${waiting.length} not final within 10 s after the load stopped (counted with their wait so far)`,
+      ...(at ? { key: `finality_p99_${at}` } : {}),
     },
   ];
+}
+
+/** One whole process, timed from spawn to exit; `ok` are the exit codes that mean it did its job. */
+function timedProcess(args: string[], ok = [0]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('exit', (code) => (ok.includes(code ?? -1) ? resolve(performance.now() - t) : reject(new Error(`${args.join(' ')}: exit ${code}: ${err}`))));
+  });
+}
+
+/**
+ * A client command as a whole process: `tongban status --home H` against a running node (in this process, so
+ * the spawn must not block it), each run paired with a bare `node -e 0`.
+ */
+export async function clientStatus(runs: number, cli = CLI): Promise<Figure> {
+  const net = await network(1);
+  const node = await net.start(0);
+  const url = await node.startApi('127.0.0.1', 0);
+  const home = tmp('bench-home-');
+  mkdirSync(join(home.path, 'run'));
+  writeFileSync(join(home.path, 'node.yaml'), `member: ${net.c.members[0]!.id}\nconsortium: bench.tongban.test\n`);
+  writeFileSync(join(home.path, 'run', 'api.url'), `${url}\n`);
+  const cmd: number[] = [];
+  const bare: number[] = [];
+  await timedProcess([cli, 'status', '--home', home.path]); // warm-up: the file cache
+  for (let r = 0; r < runs; r++) {
+    cmd.push(await timedProcess([cli, 'status', '--home', home.path]));
+    bare.push(await timedProcess(['-e', '0']));
+  }
+  await node.stop();
+  home.rm();
+  net.cleanup();
+  return {
+    name: '`tongban status --home` against a running node (whole process)',
+    unit: 'ms',
+    better: 'lower',
+    runs: cmd,
+    limit: { name: 'bare `node -e 0`', value: median(bare) },
+    target: '≤ 2× bare node',
+    key: 'client_status',
+    vs: 'limit',
+  };
 }

@@ -1,10 +1,9 @@
 import { toBase64, fromHex } from '../protocol/bytes.js';
 import type { CborMap } from '../protocol/cbor.js';
-import { seedSigner } from '../protocol/signer.js';
 import { ClientError } from '../client/errors.js';
 import { Http, parseError, type Answer } from '../client/http.js';
-import { signRecordRequest } from '../client/sign.js';
 import { RECORD_STATES, type NodeStatus, type RecordStateName } from '../client/types.js';
+import { nodeFetch } from './http.js';
 import { CliError, EXIT, usage } from './io.js';
 import { msg } from './messages.js';
 
@@ -26,6 +25,8 @@ export function waitOf(o: { wait?: string; waitTimeout?: string }): WaitFor | un
   if (ms !== undefined && !(Number.isInteger(ms) && ms >= 0 && ms <= 600_000)) throw usage('--wait-timeout: milliseconds, 0 to 600000');
   return { state: o.wait as StateName, timeoutMs: ms };
 }
+
+const signing = async () => ({ ...(await import('../client/sign.js')), ...(await import('../protocol/signer.js')) });
 
 /** A secured node refused for want of a token (README "Securing the API"): say where the CLI takes it from. */
 const tokenHint = (status: number) => (status === 401 ? ' (the CLI sends --token, else env TONGBAN_TOKEN, else HOME/client.token)' : '');
@@ -49,7 +50,8 @@ export class NodeClient {
     /** API token sent as Authorization: Bearer (README "Securing the API"). */
     token?: string,
   ) {
-    this.http = new Http(url, { retries: 0, timeoutMs: 30_000 + (wait ? (wait.timeoutMs ?? 30_000) : 0), headers: token ? { authorization: `Bearer ${token}` } : {} });
+    // node:http underneath, not fetch: loading undici was half of a client command's start-up (cli/http.ts).
+    this.http = new Http(url, { retries: 0, timeoutMs: 30_000 + (wait ? (wait.timeoutMs ?? 30_000) : 0), headers: token ? { authorization: `Bearer ${token}` } : {}, fetch: nodeFetch });
   }
 
   private async call(method: 'GET' | 'POST', path: string, json?: unknown): Promise<Answer> {
@@ -91,6 +93,7 @@ export class NodeClient {
   /** Sign a request with an actor's key and submit it; returns {id, author, seq} and the record's state. */
   async submit(actor: { id: string; seed: Uint8Array }, kind: string, body: CborMap, refs?: Uint8Array[]): Promise<{ id: string; author: string; seq: number; state?: StateName }> {
     const st = await this.status();
+    const { signRecordRequest, seedSigner } = await signing(); // CBOR and Ed25519: not for read-only commands
     const s = await signRecordRequest({ id: actor.id, signer: seedSigner(actor.seed) }, fromHex(st.network), st.member, { kind, body, ...(refs ? { refs } : {}) });
     const w = this.wait;
     const query = w ? `?wait=${w.state}${w.timeoutMs !== undefined ? `&timeoutMs=${w.timeoutMs}` : ''}` : '';
@@ -104,6 +107,7 @@ export class NodeClient {
 
   async signed(actor: { id: string; seed: Uint8Array }, kind: string, body: CborMap): Promise<{ request: string; actor: string; sig: string }> {
     const st = await this.status();
+    const { signRecordRequest, seedSigner } = await signing(); // CBOR and Ed25519: not for read-only commands
     const s = await signRecordRequest({ id: actor.id, signer: seedSigner(actor.seed) }, fromHex(st.network), st.member, { kind, body });
     return { request: toBase64(s.request), actor: actor.id, sig: toBase64(s.sig) };
   }

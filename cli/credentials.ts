@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
-import { configPath } from './config.js';
-import { clientTokenFile, loadHome } from './home.js';
 import { usage } from './io.js';
+import { clientTokenFile } from './node-url.js';
+
+// Light on purpose: client commands load this for every call; node.yaml's reader and node:tls only when a CA is needed.
 
 /** How a client command reaches a secured node (README "Securing the API"). */
 export interface Credentials {
@@ -28,10 +28,11 @@ export function clientToken(o: Credentials, env: NodeJS.ProcessEnv = process.env
 }
 
 /** The CA file to trust besides the system's: --ca, else TONGBAN_CA, else (with --home) node.yaml http.tls.ca, else its http.tls.cert. */
-export function caFile(o: Credentials, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export async function caFile(o: Credentials, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   if (o.ca) return o.ca;
   if (env.TONGBAN_CA) return env.TONGBAN_CA;
   if (!o.home) return undefined;
+  const [{ loadHome }, { configPath }] = await Promise.all([import('./home.js'), import('./config.js')]);
   const cfg = loadHome(o.home);
   const tls = cfg.http.tls;
   return tls ? configPath(cfg, tls.ca ?? tls.cert) : undefined;
@@ -40,8 +41,8 @@ export function caFile(o: Credentials, env: NodeJS.ProcessEnv = process.env): st
 let trusted: string | undefined;
 
 /** Trust `caFile(o)` for this process's HTTPS requests (fetch included), besides the system's CAs. */
-export function trustCa(o: Credentials, env: NodeJS.ProcessEnv = process.env): void {
-  const file = caFile(o, env);
+export async function trustCa(o: Credentials, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const file = await caFile(o, env);
   if (!file || file === trusted) return;
   let pem: string;
   try {
@@ -51,6 +52,7 @@ export function trustCa(o: Credentials, env: NodeJS.ProcessEnv = process.env): v
   }
   const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
   if (!certs) throw usage(`--ca: ${file} holds no PEM certificate`);
+  const { getCACertificates, setDefaultCACertificates } = await import('node:tls');
   try {
     setDefaultCACertificates([...getCACertificates('default'), ...certs]);
   } catch (e) {

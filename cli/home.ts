@@ -5,27 +5,16 @@ import { ConfigError, loadNodeConfig, configPath, type NodeConfig } from './conf
 import { readKeyFile, type LoadedKey } from './keyfile.js';
 import { CliError, EXIT, usage } from './io.js';
 import { msg } from './messages.js';
+import { apiUrlFile, clientTokenFile, nodeYaml, runningNodeUrl } from './node-url.js';
+
+export { apiUrlFile, clientTokenFile, nodeYaml };
 
 // The home's files (node.yaml, keys, genesis, run/api.url) are the CLI's business: client commands
 // read them without loading node/, libp2p or LevelDB, and `start` hands the node what it read.
 
-export function nodeYaml(home: string): string {
-  return join(home, 'node.yaml');
-}
-
-/** Where a running node writes its API URL, so the CLI finds it. */
-export function apiUrlFile(home: string): string {
-  return join(home, 'run', 'api.url');
-}
-
 /** The node's API tokens, hashed (README "Securing the API"). */
 export function tokensFile(home: string): string {
   return join(home, 'api-tokens.json');
-}
-
-/** A token the CLI sends to the node of this home (`tongban token create --save`), mode 0600. */
-export function clientTokenFile(home: string): string {
-  return join(home, 'client.token');
 }
 
 export function loadHome(home: string): NodeConfig {
@@ -38,9 +27,10 @@ export function loadHome(home: string): NodeConfig {
   }
 }
 
-/** The API URL of the node of a home: from its config, or the URL the running node wrote. */
+/** The API URL of the node of a home: the URL the running node wrote, else from its config. */
 export function nodeUrl(opts: { home?: string; node?: string }): string {
-  if (opts.node) return opts.node.replace(/\/+$/, '');
+  const running = runningNodeUrl(opts);
+  if (running) return running;
   if (!opts.home) throw usage(msg('giveTarget'));
   const cfg = loadHome(opts.home);
   const file = apiUrlFile(cfg.home);

@@ -10,7 +10,7 @@ export async function runningNodeUrl(cfg: NodeConfig, timeoutMs = 3000): Promise
   const scheme = cfg.http.tls ? 'https' : 'http';
   const url = cfg.http.port !== 0 ? `${scheme}://${host}:${cfg.http.port}` : existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
   if (!url) return undefined;
-  if (url.startsWith('https:')) trustCa({ home: cfg.home });
+  if (url.startsWith('https:')) await trustCa({ home: cfg.home });
   try {
     const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
     return res.ok ? url : undefined;

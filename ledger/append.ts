@@ -1,6 +1,6 @@
 import { concat, equalBytes, toHex } from '../protocol/bytes.js';
 import type { CborMap } from '../protocol/cbor.js';
-import { decodeRequest, requestDigest, requestSigMessage } from '../protocol/records/request.js';
+import { decodeRequest, requestDigest, requestSigMessage, type Request } from '../protocol/records/request.js';
 import type { VerifyItem } from './verify-pool.js';
 import { encodeRecord, sealRecord, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
 import { acceptRecord, MAX_SKEW_MS, RecordRejected, type LogHead } from '../protocol/records/rules.js';
@@ -37,6 +37,14 @@ interface Pending {
   sub: Submission;
   resolve: (a: Appended) => void;
   reject: (e: unknown) => void;
+  /** The request decoded once, by the first step of the group that needs it. */
+  req?: Request;
+}
+
+/** A pending actor request, decoded once (strict canonical CBOR: each decode costs as much as an encode). */
+function requestOf(p: Pending & { sub: ActorSubmission }): Request {
+  p.req ??= decodeRequest(p.sub.request);
+  return p.req;
 }
 
 export type AfterCommit = (envs: Envelope[]) => Promise<void>;
@@ -91,7 +99,7 @@ export class OwnLog {
         let head: LogHead | null = this.core.head(self.id);
         for (const p of group) {
           try {
-            const env = this.build(tx, p.sub, head, nonces, verified.get(p));
+            const env = this.build(tx, p, head, nonces, verified.get(p));
             tx.ops.push(...(await recordOps(this.core.store, env, overlay)));
             head = { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts };
             if (env.record.actor) nonces.add(toHex(env.record.actor.nonce));
@@ -116,7 +124,7 @@ export class OwnLog {
     for (const p of group) {
       if (!('request' in p.sub)) continue;
       try {
-        const nonce = decodeRequest(p.sub.request).nonce;
+        const nonce = requestOf(p as Pending & { sub: ActorSubmission }).nonce;
         keys.push(concat(nameKey(author), nonce));
         hexes.push(toHex(nonce));
       } catch {
@@ -145,14 +153,15 @@ export class OwnLog {
     return out;
   }
 
-  private build(tx: WriteTx, sub: Submission, head: LogHead | null, nonces: Set<string>, verifiedKey?: Uint8Array): Envelope {
+  private build(tx: WriteTx, p: Pending, head: LogHead | null, nonces: Set<string>, verifiedKey?: Uint8Array): Envelope {
+    const sub = p.sub;
     const self = this.core.self!;
     const now = this.core.now();
     const seq = head ? head.seq + 1 : 0;
     const ts = Math.max(now, head?.ts ?? 0);
     let record: LedgerRecord;
     if ('request' in sub) {
-      const req = decodeRequest(sub.request);
+      const req = requestOf(p as Pending & { sub: ActorSubmission });
       if (req.author !== self.id) throw new RecordRejected('WRONG_AUTHOR', `request is for ${req.author}, this node is ${self.id}`, req.author, seq);
       const actor: ActorBlock = { id: sub.actor, nonce: req.nonce, at: req.at, sig: sub.sig };
       record = { v: 1, net: req.net, author: self.id, seq, epoch: this.core.epoch, ts, kind: req.kind, body: req.body, actor };

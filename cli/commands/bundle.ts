@@ -12,7 +12,7 @@ import { docHash } from './verify.js';
 
 export async function bundleExport(arg: string, opts: Target & { out: string; tlogProofs?: string; json?: boolean }): Promise<void> {
   const doc = docHash(arg);
-  const bytes = await client(opts).bytes(`/v1/docs/${toHex(doc)}/bundle`);
+  const bytes = await (await client(opts)).bytes(`/v1/docs/${toHex(doc)}/bundle`);
   if (!bytes) throw new CliError(`no proven record about ${toHex(doc)}`, EXIT.NOT_STANDING);
   writeFileSync(opts.out, bytes);
   const files: string[] = [opts.out];

@@ -288,7 +288,7 @@ const OPTION_OF: Record<string, string> = {
 export async function caseWrite(cmd: CaseWrite, id: string | undefined, o: CaseWriteOptions): Promise<void> {
   const consoleUrl = o.consoleUrl !== undefined ? consoleUrlOption(o.consoleUrl) : undefined;
   const actor = actorKey(o.actor);
-  const c = client(o);
+  const c = await client(o);
   const kind = CASE_WRITES[cmd];
   const { body, refs, extra } = await build(cmd, id, o, c);
   try {
@@ -352,7 +352,7 @@ export async function caseWrite(cmd: CaseWrite, id: string | undefined, o: CaseW
 /** `tongban case bundle ID --out F`: the case bundle from the node (404 until its case.open is covered by a checkpoint). */
 export async function caseBundle(id: string, o: Target & { out: string; json?: boolean }): Promise<void> {
   const cid = caseIdOf(id);
-  const bytes = await client(o).bytes(`/v1/cases/${cid}/bundle`);
+  const bytes = await (await client(o)).bytes(`/v1/cases/${cid}/bundle`);
   if (!bytes) throw new CliError(`no bundle of case ${cid} yet: the node does not hold it, or its case.open is not yet covered by a checkpoint`, EXIT.NOT_STANDING);
   try {
     writeFileSync(o.out, bytes);

@@ -6,7 +6,7 @@ import { caseId, formatCaseReport, instantOption, lightText } from './case-repor
 /** `tongban case show ID`: the node's report (every record it holds, final or not). */
 export async function caseShow(id: string, o: Target & { json?: boolean; asOf?: string }): Promise<void> {
   const asOf = instantOption('--as-of', o.asOf);
-  const r = await client(o).json<CaseReport>(`/v1/cases/${caseId(id)}${asOf !== undefined ? `?asOf=${asOf}` : ''}`);
+  const r = await (await client(o)).json<CaseReport>(`/v1/cases/${caseId(id)}${asOf !== undefined ? `?asOf=${asOf}` : ''}`);
   if (o.json) printJson(r);
   else process.stdout.write(formatCaseReport(r, !!process.stdout.isTTY) + '\n');
 }
@@ -36,7 +36,7 @@ export async function caseList(
   if (since !== undefined) q.set('since', String(since));
   if (asOf !== undefined) q.set('asOf', String(asOf));
   const qs = q.toString();
-  const page = await client(o).json<{ asOf: string; cases: ListItem[]; next: string | null }>(`/v1/cases${qs ? `?${qs}` : ''}`);
+  const page = await (await client(o)).json<{ asOf: string; cases: ListItem[]; next: string | null }>(`/v1/cases${qs ? `?${qs}` : ''}`);
   if (o.json) return printJson(page);
   const tty = !!process.stdout.isTTY;
   const lines = page.cases.map(

@@ -26,7 +26,7 @@ export async function docCommand(
 ): Promise<void> {
   const doc = docHash(arg);
   const actor = actorKey(opts.actor);
-  const c = client(opts);
+  const c = await client(opts);
   let kind: string;
   let body: Record<string, unknown>;
   let refs: Uint8Array[] | undefined;

@@ -54,7 +54,7 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
     }
   }
   const admin = actorKey(opts.actor);
-  const c = client(opts);
+  const c = await client(opts);
   const gov = await c.json<Gov>('/v1/governance');
   const current = gov.epochs.at(-1)!;
   const cfg = decodeConfig(fromBase64(current.config));
@@ -111,7 +111,7 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
 export async function governanceApprove(proposal: string, opts: Target & { actor: string; json?: boolean }): Promise<void> {
   if (!/^[0-9a-f]{64}$/.test(proposal)) throw usage('PROPOSAL_ID must be 64 lowercase hex digits');
   const admin = actorKey(opts.actor);
-  const c = client(opts);
+  const c = await client(opts);
   // A proposal made at another member's node reaches this one by replication: wait for it a while.
   const gov0 = await waitForProposal(c, proposal, 60);
   if (gov0.epochs.some((e) => e.id === proposal)) throw usage(`proposal ${proposal} is in force already (epoch ${gov0.epochs.find((e) => e.id === proposal)!.epoch})`);
@@ -130,7 +130,7 @@ export async function governanceApprove(proposal: string, opts: Target & { actor
   }
 }
 
-async function waitForProposal(c: ReturnType<typeof client>, id: string, seconds: number): Promise<Gov> {
+async function waitForProposal(c: Awaited<ReturnType<typeof client>>, id: string, seconds: number): Promise<Gov> {
   const end = Date.now() + seconds * 1000;
   let told = false;
   for (;;) {
@@ -146,7 +146,7 @@ async function waitForProposal(c: ReturnType<typeof client>, id: string, seconds
 }
 
 export async function governanceStatus(opts: Target & { json?: boolean }): Promise<void> {
-  const gov = await client(opts).json<Gov>('/v1/governance');
+  const gov = await (await client(opts)).json<Gov>('/v1/governance');
   if (opts.json) return printJson(gov);
   const cur = gov.epochs.at(-1)!;
   const lines = [`epoch ${gov.epoch} (${cur.id})`, `quorum: witness ${cur.quorum.witness}, governance ${cur.quorum.governance} of ${cur.members.length} members`, 'members:'];

@@ -18,7 +18,7 @@ import { client, type Target } from './target.js';
 export async function keysRotate(opts: Target & { json?: boolean }): Promise<void> {
   if (!opts.home) throw usage('give --home DIR: the new keys are written into the home');
   const cfg = loadHome(opts.home);
-  const gov = await client(opts).json<{ epochs: { epoch: number; config: string }[] }>('/v1/governance');
+  const gov = await (await client(opts)).json<{ epochs: { epoch: number; config: string }[] }>('/v1/governance');
   const current = decodeConfig(fromBase64(gov.epochs.at(-1)!.config));
   const me = current.members.find((m) => m.id === cfg.member);
   if (!me) throw usage(`${cfg.member} is not a member in epoch ${current.epoch}: nothing to rotate`);

@@ -133,7 +133,7 @@ export async function operatorAdd(opts: AddOpts): Promise<void> {
     id = actorIdOption(opts.id, '--id');
     if (existsSync(opts.out!)) throw usage(msg('exists', opts.out!));
   }
-  const c = client(opts);
+  const c = await client(opts);
   // Asked first so no key file is made for an id that exists; the node's rule (ACTOR_EXISTS) holds in a race.
   if ((await officials(c)).actors.some((a) => a.id === id)) throw new CliError(msg('operatorExists', id), EXIT.USAGE);
   if (!pub) pub = writeKeyFile(opts.out!, 'actor', id).pub;
@@ -144,7 +144,7 @@ export async function operatorAdd(opts: AddOpts): Promise<void> {
 
 /** `tongban operator list`: the org.actor in force for each official. */
 export async function operatorList(opts: Target & { member?: string; json?: boolean }): Promise<void> {
-  const { member, actors } = await officials(client(opts), opts.member);
+  const { member, actors } = await officials(await client(opts), opts.member);
   if (opts.json) return printJson({ member, actors: actors.map((a) => ({ ...a, since: jsonTime(a.ts) })) });
   if (actors.length === 0) return void process.stdout.write(`${msg('noOperators', member)}\n`);
   const lines = [msg('operatorHeader')];
@@ -168,7 +168,7 @@ export async function operatorChange(change: 'disable' | 'enable' | 'rotate' | '
     newKey = req.key;
   }
   const roles = change === 'roles' ? parseRoles(opts.roles ?? '') : undefined;
-  const c = client(opts);
+  const c = await client(opts);
   const { member, actors } = await officials(c);
   const cur = actors.find((a) => a.id === id);
   if (!cur) throw new CliError(msg('operatorUnknown', id, member), EXIT.USAGE);

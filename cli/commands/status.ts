@@ -12,7 +12,7 @@ export async function status(opts: Target & { json?: boolean; waitReady?: string
     if (!Number.isFinite(s) || s <= 0) throw usage('--wait-ready takes a number of seconds');
     await waitReady(opts, s);
   }
-  const st = await client(opts).status();
+  const st = await (await client(opts)).status();
   const boot = dialable(st.addresses, st.peerId);
   if (opts.bootstrap) {
     process.stdout.write(boot.join('\n') + '\n');

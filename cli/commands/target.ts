@@ -1,15 +1,19 @@
 import { NodeClient, waitOf } from '../client.js';
 import { clientToken, trustCa } from '../credentials.js';
-import { nodeUrl } from '../home.js';
 import { CliError, EXIT } from '../io.js';
 import { msg } from '../messages.js';
+import { runningNodeUrl } from '../node-url.js';
 
 /** Where a client command talks to: the node of a home, or a URL; with its token and CA (README "Securing the API"). */
 export type Target = { home?: string; node?: string; token?: string; ca?: string };
-export const client = (o: Target & { wait?: string; waitTimeout?: string }) => {
-  trustCa(o);
-  return new NodeClient(nodeUrl(o), waitOf(o), clientToken(o));
+
+/** The node's URL; node.yaml (and its reader) is loaded only when the node has not written its URL, or for its CA over https. */
+const urlOf = async (o: Target): Promise<string> => {
+  const url = runningNodeUrl(o) ?? (await import('../home.js')).nodeUrl(o);
+  if (url.startsWith('https:')) await trustCa(o);
+  return url;
 };
+export const client = async (o: Target & { wait?: string; waitTimeout?: string }) => new NodeClient(await urlOf(o), waitOf(o), clientToken(o));
 
 /**
  * Wait until the node of a home answers (a node started in the background writes its API URL only once it
@@ -18,16 +22,16 @@ export const client = (o: Target & { wait?: string; waitTimeout?: string }) => {
  */
 export async function waitReady(o: Target, seconds: number): Promise<void> {
   const end = Date.now() + seconds * 1000;
-  trustCa(o);
   const token = clientToken(o);
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   for (;;) {
     let last: Error;
     try {
-      const res = await fetch(`${nodeUrl(o)}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      const url = await urlOf(o);
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
       if (!res.ok) last = new Error(`healthz answered ${res.status}`);
       else {
-        const sr = await fetch(`${nodeUrl(o)}/v1/status`, { headers, signal: AbortSignal.timeout(5_000) });
+        const sr = await fetch(`${url}/v1/status`, { headers, signal: AbortSignal.timeout(5_000) });
         const st = (await sr.json()) as { appendRefused?: { code: string; message: string } | null; code?: string; message?: string };
         // A missing or weak token will not get better by waiting either.
         if (sr.status === 401 || sr.status === 403) throw new CliError(`node refused: ${st.code}: ${st.message}`, EXIT.USAGE);

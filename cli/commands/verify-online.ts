@@ -10,7 +10,7 @@ export async function verifyOnline(arg: string, opts: Target & { genesis?: strin
   const doc = docHash(arg);
   // The trust anchor is never the node's word: --genesis/--net, or the genesis file of the home.
   const anchor = opts.genesis || opts.net || !opts.home ? trustAnchor(opts) : sha256(genesisOf(loadHome(opts.home)));
-  const bytes = await client(opts).bytes(`/v1/docs/${toHex(doc)}/bundle`);
+  const bytes = await (await client(opts)).bytes(`/v1/docs/${toHex(doc)}/bundle`);
   if (!bytes) {
     return printReport(notFoundReport(doc, anchor), !!opts.json);
   }

@@ -1,3 +1,4 @@
+import '../js-cbor.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fromHex32, toHex } from '../../protocol/bytes.js';

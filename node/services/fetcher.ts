@@ -12,7 +12,7 @@ export type FetcherInit = Partial<SyncOptions & NetworkOptions>;
 
 /**
  * Fetches what this node lacks and hands it to the ledger to validate:
- * record ranges of a log from a peer (one fetch per log at a time), and
+ * record ranges of a log from a peer (one fetch per log at a time, pipelined), and
  * checkpoint notes (store, fetch the records they cover, cosign; a note that
  * disagrees with the records held starts a fork search).
  */
@@ -72,13 +72,25 @@ export class Fetcher implements Service, LogSync, NoteIntake {
     return p;
   }
 
+  /**
+   * Pipelined: the next range is asked for before the current one is validated, so the peer reads and sends
+   * batch k+1 while this node checks batch k (signatures on the verify pool) instead of one at a time.
+   */
   private async fetchRange(author: string, peer: string, target: number): Promise<void> {
     const { ledger, network, ids } = this.c;
+    const ask = (from: number) => {
+      const res = network.request(peer, ids.sync, { t: 'range', author, from, limit: this.opts.syncMaxRecords }, { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs });
+      res.catch(() => undefined); // a prefetch that fails is seen when awaited, or not at all when dropped
+      return { from, res };
+    };
+    let next: ReturnType<typeof ask> | undefined;
     while (!this.stopped && ledger.size(author) < target) {
       const from = ledger.size(author);
-      const res = await network.request(peer, ids.sync, { t: 'range', author, from, limit: this.opts.syncMaxRecords }, { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs });
-      const envs = parseEnvelopes(res, this.opts.syncMaxRecords);
+      // A prefetched range that no longer starts where the log ends (records taken another way) is dropped.
+      const cur = next?.from === from ? next : ask(from);
+      const envs = parseEnvelopes(await cur.res, this.opts.syncMaxRecords);
       if (envs.length === 0) return;
+      next = from + envs.length < target ? ask(from + envs.length) : undefined;
       try {
         const r = await ledger.acceptForeign(author, envs);
         this.c.metrics.foreignAccepted.inc({ author }, r.accepted);

@@ -66,6 +66,8 @@ describe('client commands (real processes)', () => {
       ).toEqual([]);
       // Offline verification reads no home: not even the node.yaml reader (TypeBox, YAML), which cost it half its start-up.
       if (args.includes('--bundle')) expect(r.loaded.filter((u) => /\/node_modules\/(@sinclair\/typebox|yaml)\//.test(u) || u.includes('/dist/cli/config.js'))).toEqual([]);
+      // A read against a running node (it wrote HOME/run/api.url) loads no node.yaml reader, CBOR or Ed25519 (issue 16).
+      if (args[0] === 'status') expect(r.loaded.filter((u) => /\/node_modules\/(@sinclair\/typebox|yaml|cbor-x|@noble)\//.test(u) || u.includes('/dist/cli/config.js'))).toEqual([]);
     }
   });
 

@@ -39,12 +39,12 @@ describe('client credentials', () => {
     expect(clientToken({ home, token: 'tbt_flag' }, { TONGBAN_TOKEN: 'tbt_env' })).toBe('tbt_flag');
   });
 
-  it('CA: --ca, else TONGBAN_CA, else node.yaml http.tls.ca, else its http.tls.cert', () => {
-    expect(caFile({ home }, {})).toBe(join(home, 'api.crt'));
-    expect(caFile({ home }, { TONGBAN_CA: '/env/ca.pem' })).toBe('/env/ca.pem');
-    expect(caFile({ home, ca: '/flag/ca.pem' }, { TONGBAN_CA: '/env/ca.pem' })).toBe('/flag/ca.pem');
-    expect(caFile({}, {})).toBeUndefined();
+  it('CA: --ca, else TONGBAN_CA, else node.yaml http.tls.ca, else its http.tls.cert', async () => {
+    expect(await caFile({ home }, {})).toBe(join(home, 'api.crt'));
+    expect(await caFile({ home }, { TONGBAN_CA: '/env/ca.pem' })).toBe('/env/ca.pem');
+    expect(await caFile({ home, ca: '/flag/ca.pem' }, { TONGBAN_CA: '/env/ca.pem' })).toBe('/flag/ca.pem');
+    expect(await caFile({}, {})).toBeUndefined();
     writeFileSync(join(home, 'node.yaml'), `${base}http:\n  tls: {cert: api.crt, key: api.key, ca: private-ca.crt}\n`);
-    expect(caFile({ home }, {})).toBe(join(home, 'private-ca.crt'));
+    expect(await caFile({ home }, {})).toBe(join(home, 'private-ca.crt'));
   });
 });

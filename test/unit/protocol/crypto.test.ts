@@ -51,6 +51,20 @@ describe('enrollment checks', () => {
     const order8 = fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
     expect(() => checkEnrollableKey(order8)).toThrow(ProtocolError);
   });
+  it('remembers only good keys: a bad key is refused every time, also after good keys and after itself', () => {
+    const good = fromHex(ed.valid[0].pub);
+    const identity = fromHex('0100000000000000000000000000000000000000000000000000000000000000');
+    for (let i = 0; i < 3; i++) {
+      expect(() => checkEnrollableKey(good)).not.toThrow();
+      expect(() => checkEnrollableKey(identity)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    }
+    // the cache is keyed by the bytes now, not by the array: a checked array changed in place is checked again
+    const reused = new Uint8Array(good);
+    checkEnrollableKey(reused);
+    reused.set(identity);
+    expect(() => checkEnrollableKey(reused)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    expect(() => checkEnrollableKey(new Uint8Array(31), 'k')).toThrow(/k: must be 32 bytes/);
+  });
 });
 
 describe('vkeys and peer ids', () => {
