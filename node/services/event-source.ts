@@ -3,6 +3,7 @@ import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, WorkCalendar, t
 import { decodeEnvelope, type Envelope } from '../../protocol/records/record.js';
 import { FinalityPolicy } from '../../protocol/finality.js';
 import type { CaseMark, NewEvent, Outbox, OutboxWrite } from '../../ledger/outbox.js';
+import { lightsOf, type CaseSummary } from '../../ledger/cases.js';
 import type { Components, Service } from './components.js';
 import type { CaseRecordsOf } from './case-records.js';
 import type { EventType } from '../../protocol/events.js';
@@ -201,7 +202,7 @@ export class EventSource implements Service {
       const seen = upTo && r.author === upTo.record.author ? r.seq <= upTo.record.seq : r.seq < (this.derived.get(r.author) ?? 0);
       if (!seen) continue;
       const final = ledger.isFinal(r.author, r.seq, r.epoch);
-      held.push({ env, final, witnessed: final ? await this.witnessed(env, witnessedOf) : null });
+      held.push({ env, final, witnessed: final ? await this.witnessed(r.author, r.seq, r.epoch, witnessedOf) : null });
     }
     const ctx = { calendar: this.calendar(), regionOf: (m: string, e: number) => ledger.configFor(e)?.members.find((x) => x.id === m)?.region };
     return caseReport(caseId, held, ctx, t) ?? null;
@@ -211,14 +212,14 @@ export class EventSource implements Service {
    * When a record was witnessed (PROTOCOL.md §8): the time the checkpoint
    * that proves it (the first to make it final, as in bundles) reached quorum,
    * from its cosignature times, so a node that caught up late does not see
-   * late entries that are not. Per checkpoint, once per report.
+   * late entries that are not. Per checkpoint, once per report (or per
+   * day-boundary pass).
    */
-  private async witnessed(env: Envelope, cache: Map<string, number | null>): Promise<number | null> {
-    const r = env.record;
-    const cp = await this.x.ledger.checkpoints.forEntry(r.author, r.seq, r.epoch);
-    const cfg = this.x.ledger.configFor(r.epoch);
+  private async witnessed(author: string, seq: number, epoch: number, cache: Map<string, number | null>): Promise<number | null> {
+    const cp = await this.x.ledger.checkpoints.forEntry(author, seq, epoch);
+    const cfg = this.x.ledger.configFor(epoch);
     if (!cp || !cfg) return null;
-    const key = `${r.author}/${cp.checkpoint.size}`;
+    const key = `${author}/${cp.checkpoint.size}`;
     if (!cache.has(key)) cache.set(key, FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed);
     return cache.get(key)!;
   }
@@ -300,15 +301,37 @@ export class EventSource implements Service {
 
   /**
    * Re-evaluate every open case at instant `t` (a day boundary, or start):
-   * a `case.alert` for each whose light or alerts changed. A batch of cases
-   * per write. Runs after the derivation under way.
+   * a `case.alert` for each whose light or alerts changed. Each case is
+   * first evaluated from its indexed summary; only those that changed (or
+   * that the summary cannot decide) get the full report the event carries.
+   * A batch of those per write. Runs after the derivation under way.
    */
   async reevaluate(t: number): Promise<void> {
     this.enqueue(() => this.reevaluateOpen(t));
     await this.chain;
   }
 
+  /**
+   * Whether the light, alert codes and openness of a case at `t` are still
+   * those of its mark, decided from the case's indexed summary (no record
+   * read) by the same engine as the report. False when the summary cannot
+   * tell (it folds a record events were not derived for yet, a record after
+   * `t`, or predates the alert facts): the report decides then.
+   */
+  private async unchanged(s: CaseSummary | undefined, mark: CaseMark, t: number, calendar: WorkCalendar, cache: Map<string, number | null>): Promise<boolean> {
+    if (!s?.alert) return false;
+    // the report reads only the records events were derived for; the summary folds every record held
+    for (const r of s.alert.records) if (r[2] >= (this.derived.get(r[1]) ?? 0)) return false;
+    const { ledger } = this.x;
+    const lights = await lightsOf(s, calendar, t, async (author, seq, epoch) => (ledger.isFinal(author, seq, epoch) ? await this.witnessed(author, seq, epoch, cache) : null));
+    if (!lights) return false;
+    const codes = [...new Set(lights.alerts.map((a) => a.code))].sort();
+    return lights.light === mark.light && codes.join() === mark.alerts.join() && lights.open === mark.open;
+  }
+
   private async reevaluateOpen(t: number): Promise<void> {
+    const calendar = this.calendar();
+    const witnessedCache = new Map<string, number | null>();
     let ids: Uint8Array[] = [];
     const flush = async () => {
       const batch = ids;
@@ -318,10 +341,21 @@ export class EventSource implements Service {
           for (const id of batch) await this.alertCheck(w, await this.cachedReport(cases, id, t), id, 'day', t);
         });
     };
-    for await (const id of this.x.outbox.openCases()) {
-      ids.push(id);
+    // only the cases whose light or alerts change get a full report (and an event); summaries are read a batch at a time
+    let open: [Uint8Array, CaseMark][] = [];
+    const screen = async () => {
+      const batch = open;
+      open = [];
+      const sums = await this.x.ledger.caseSummaries(batch.map(([id]) => id));
+      const same = await Promise.all(batch.map(([, mark], i) => this.unchanged(sums[i], mark, t, calendar, witnessedCache)));
+      batch.forEach(([id], i) => same[i] || ids.push(id));
       if (ids.length >= this.batch) await flush();
+    };
+    for await (const pair of this.x.outbox.openCases()) {
+      open.push(pair);
+      if (open.length >= this.batch) await screen();
     }
+    await screen();
     await flush();
   }
 }
