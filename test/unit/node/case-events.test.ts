@@ -192,6 +192,40 @@ describe('case events (ledger level)', () => {
     await s.stop();
   });
 
+  it('a day boundary reads the records (builds the report) only of the cases whose light changes', async () => {
+    const open = (serial: string, days: number) =>
+      by(hd, HD, 'cw', 'case.open', { item: 'X1', name: 'n', mode: 'online', serial, applicant: H(1), handlers: [HD.id], limit: { days, calendar: 'natural' }, materials: [] });
+    const soon = await open('HD-S', 3);
+    const late = await open('HD-L', 300);
+    for (const c of [soon, late]) await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [c.id]);
+    const outbox = await Outbox.open(hd, { firstId: 1 });
+    const read: string[] = [];
+    const s = new EventSource(
+      {},
+      {
+        ledger: hd,
+        log,
+        metrics: new Metrics(),
+        outbox,
+        caseRecords: (id) => {
+          read.push(toHex(id));
+          return hd.caseRecords(id);
+        },
+      },
+    );
+    s.start();
+    await s.idle();
+    read.length = 0;
+    const n = (await all(outbox)).length;
+    await s.reevaluate(Date.now() + 86_400_000); // both still green
+    expect([read, (await all(outbox)).length]).toEqual([[], n]);
+    await s.reevaluate(Date.now() + 10 * 86_400_000); // the 3-day case is red
+    expect(read).toEqual([toHex(soon.id)]);
+    const evs = (await all(outbox)).slice(n);
+    expect(evs.map((e) => [e.type, e.caseId, e.data.light, e.data.reason])).toEqual([['case.alert', toHex(soon.id), 'red', 'day']]);
+    await s.stop();
+  });
+
   it('a derivation whose write fails loses nothing: it is tried again from the cursors', async () => {
     const open = await by(hd, HD, 'cw', 'case.open', {
       item: 'X1',
