@@ -1,9 +1,10 @@
 import { toHex } from '../../protocol/bytes.js';
-import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, WorkCalendar, type CaseReport, type HeldRecord } from '../../protocol/cases/index.js';
+import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, type WorkCalendar, type CaseReport, type HeldRecord } from '../../protocol/cases/index.js';
 import { decodeEnvelope, type Envelope } from '../../protocol/records/record.js';
 import { FinalityPolicy } from '../../protocol/finality.js';
 import type { CaseMark, NewEvent, Outbox, OutboxWrite } from '../../ledger/outbox.js';
 import { lightsOf, type CaseSummary } from '../../ledger/cases.js';
+import { calendarOf } from '../../protocol/bundle/case.js';
 import type { Components, Service } from './components.js';
 import type { CaseRecordsOf } from './case-records.js';
 import type { EventType } from '../../protocol/events.js';
@@ -182,9 +183,9 @@ export class EventSource implements Service {
     w.add({ ...e, at: e.at ?? this.now(), member: this.self });
   }
 
+  /** The calendar in force (CASES.md §C.5: the newest config's), as reports and bundles apply it. */
   private calendar(): WorkCalendar {
-    for (const c of [...this.x.ledger.chain].reverse()) if (c.config.calendar) return new WorkCalendar(c.config.calendar, c.config.epoch);
-    return new WorkCalendar(undefined, null);
+    return calendarOf(this.x.ledger.chain);
   }
 
   /**
