@@ -3,7 +3,7 @@ import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, type WorkCalend
 import { decodeEnvelope, type Envelope } from '../../protocol/records/record.js';
 import { FinalityPolicy } from '../../protocol/finality.js';
 import type { CaseMark, NewEvent, Outbox, OutboxWrite } from '../../ledger/outbox.js';
-import { lightsOf, type CaseSummary } from '../../ledger/cases.js';
+import { lightsOf, type CaseSummary, type WitnessedOf } from '../../ledger/cases.js';
 import { calendarOf } from '../../protocol/bundle/case.js';
 import type { Components, Service } from './components.js';
 import type { CaseRecordsOf } from './case-records.js';
@@ -319,20 +319,56 @@ export class EventSource implements Service {
    * tell (it folds a record events were not derived for yet, a record after
    * `t`, or predates the alert facts): the report decides then.
    */
-  private async unchanged(s: CaseSummary | undefined, mark: CaseMark, t: number, calendar: WorkCalendar, cache: Map<string, number | null>): Promise<boolean> {
+  private async unchanged(s: CaseSummary | undefined, mark: CaseMark, t: number, calendar: WorkCalendar, witnessed: WitnessedOf): Promise<boolean> {
     if (!s?.alert) return false;
     // the report reads only the records events were derived for; the summary folds every record held
     for (const r of s.alert.records) if (r[2] >= (this.derived.get(r[1]) ?? 0)) return false;
-    const { ledger } = this.x;
-    const lights = await lightsOf(s, calendar, t, async (author, seq, epoch) => (ledger.isFinal(author, seq, epoch) ? await this.witnessed(author, seq, epoch, cache) : null));
+    const lights = await lightsOf(s, calendar, t, witnessed);
     if (!lights) return false;
     const codes = [...new Set(lights.alerts.map((a) => a.code))].sort();
     return lights.light === mark.light && codes.join() === mark.alerts.join() && lights.open === mark.open;
   }
 
+  /**
+   * When records were witnessed, for one pass over many cases: the same answers as `witnessed` (one finality
+   * lookup per record), but each log's final marks are read once and each checkpoint is looked up once; records
+   * whose first final mark is that of a checkpoint already looked up share its answer.
+   */
+  private passWitness(): WitnessedOf {
+    const { ledger } = this.x;
+    const checks = new Map<string, number | null>();
+    const marks = new Map<string, Promise<{ size: number; at: number }[]>>();
+    const bySize = new Map<string, number | null>();
+    return async (author, seq, epoch) => {
+      if (!ledger.isFinal(author, seq, epoch)) return null;
+      const log = `${author}/${epoch}`;
+      if (!marks.has(log)) marks.set(log, ledger.states.finalMarks(author, epoch));
+      const list = await marks.get(log)!;
+      // the first mark above seq, as states.firstFinal reads it
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]!.size > seq) hi = mid;
+        else lo = mid + 1;
+      }
+      const first = list[lo];
+      const key = first ? `${log}/${first.size}` : undefined;
+      if (key && bySize.has(key)) return bySize.get(key)!;
+      const cp = await ledger.checkpoints.forEntry(author, seq, epoch);
+      const cfg = ledger.configFor(epoch);
+      if (!cp || !cfg) return null;
+      const ck = `${author}/${cp.checkpoint.size}`;
+      if (!checks.has(ck)) checks.set(ck, FinalityPolicy.of(cfg).check({ text: cp.text, sigs: cp.sigs }).witnessed);
+      // forEntry gave the checkpoint of that first mark: it gives it for every record whose first mark it is
+      if (key && cp.checkpoint.size === first!.size) bySize.set(key, checks.get(ck)!);
+      return checks.get(ck)!;
+    };
+  }
+
   private async reevaluateOpen(t: number): Promise<void> {
     const calendar = this.calendar();
-    const witnessedCache = new Map<string, number | null>();
+    const witnessed = this.passWitness();
     let ids: Uint8Array[] = [];
     const flush = async () => {
       const batch = ids;
@@ -348,7 +384,7 @@ export class EventSource implements Service {
       const batch = open;
       open = [];
       const sums = await this.x.ledger.caseSummaries(batch.map(([id]) => id));
-      const same = await Promise.all(batch.map(([, mark], i) => this.unchanged(sums[i], mark, t, calendar, witnessedCache)));
+      const same = await Promise.all(batch.map(([, mark], i) => this.unchanged(sums[i], mark, t, calendar, witnessed)));
       batch.forEach(([id], i) => same[i] || ids.push(id));
       if (ids.length >= this.batch) await flush();
     };

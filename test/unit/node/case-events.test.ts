@@ -255,6 +255,48 @@ describe('case events (ledger level)', () => {
     await s.stop();
   });
 
+  it('a day boundary reads finality, not records, for a late entry already announced', async () => {
+    const back = 30 * 60_000;
+    const dir = tempDir();
+    dirs.push(dir);
+    const old = await Ledger.open({ path: dir.path, genesis, self: { id: ZZ.id, seed: ZZ.seed }, now: () => Date.now() - back });
+    const at = () => Date.now() - back;
+    await old.append(firstAdmin(ZZ));
+    await old.append(submission(net, ZZ.id, 'admin', ZZ.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }, undefined, at()));
+    const body = { item: 'X1', name: 'n', mode: 'proxy', serial: 'ZZ-8', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [] };
+    await old.append(submission(net, ZZ.id, 'cw', cw, 'case.open', body, undefined, at()));
+    const outbox = await Outbox.open(hd, { firstId: 1 });
+    const read: string[] = [];
+    const s = new EventSource(
+      {},
+      {
+        ledger: hd,
+        log,
+        metrics: new Metrics(),
+        outbox,
+        caseRecords: (id) => {
+          read.push(toHex(id));
+          return hd.caseRecords(id);
+        },
+      },
+    );
+    s.start();
+    await hd.acceptForeign(ZZ.id, await old.envelopeBytes(ZZ.id, 0, 100));
+    const cp = await old.signCheckpoint();
+    await hd.addCheckpoint(noteOf(cp));
+    await old.addCheckpoint(noteOf(await hd.cosign(ZZ.id, cp.checkpoint.size)));
+    await hd.addCheckpoint(noteOf(await old.cosign(ZZ.id, cp.checkpoint.size)));
+    await s.idle();
+    const n = (await all(outbox)).length;
+    expect((await all(outbox)).at(-1)!.data).toMatchObject({ raised: ['late-entry'] });
+    read.length = 0;
+    // the summary's records are final: their witnessing is looked up (once per checkpoint), late-entry still holds
+    await s.reevaluate(Date.now() + 86_400_000);
+    expect([read, (await all(outbox)).length]).toEqual([[], n]);
+    await old.close();
+    await s.stop();
+  });
+
   it('a case record witnessed long after its claimed time raises late-entry when it becomes final', async () => {
     // ZZ's node claims times 30 minutes in the past (补录); HD receives, cosigns, and sees the checkpoint reach quorum now
     const back = 30 * 60_000;
