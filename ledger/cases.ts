@@ -2,11 +2,11 @@ import { concat, equalBytes, fromHex, plain, readU64be, toHex, u64be, utf8 } fro
 import type { CborValue } from '../protocol/cbor.js';
 import { calendarOf } from '../protocol/bundle/case.js';
 import { WorkCalendar } from '../protocol/cases/calendar.js';
-import { evaluateAlerts, evaluateDeadline, type AlertFacts, type CaseAlert, type ClockFacts } from '../protocol/cases/deadline.js';
+import { alertFacts, evaluateAlerts, evaluateDeadline, type AlertFacts, type CaseAlert, type ClockFacts } from '../protocol/cases/deadline.js';
 import { caseReport, caseStateOf, type CaseReport, type CaseState, type HeldRecord } from '../protocol/cases/report.js';
 import { caseIdOf, foldCase, type CaseFold } from '../protocol/cases/rules.js';
 import { serialWarnings } from '../protocol/cases/check.js';
-import { CASE_KINDS, isCaseKind, type CaseClockBody, type CaseOpenBody, type CaseReceiptBody, type Light } from '../protocol/cases/schema.js';
+import { CASE_KINDS, isCaseKind, type CaseClockBody, type CaseOpenBody, type Light } from '../protocol/cases/schema.js';
 import { FinalityPolicy } from '../protocol/finality.js';
 import { decodeEnvelope, type Envelope } from '../protocol/records/record.js';
 import type { Checkpoints } from './checkpoints.js';
@@ -57,6 +57,11 @@ export interface CaseSummary {
 }
 
 export function summarize(fold: CaseFold, ordered: readonly Envelope[]): CaseSummary {
+  // the alert rules' facts as the report takes them, stored as tuples (witnessing is looked up when evaluated)
+  const facts = alertFacts(
+    fold,
+    ordered.map((env) => ({ env, witnessed: null })),
+  );
   const s: CaseSummary = {
     id: fold.id,
     opener: fold.opener,
@@ -73,13 +78,8 @@ export function summarize(fold: CaseFold, ordered: readonly Envelope[]): CaseSum
         return [e.id, e.record.ts, b.action, b.days ?? 0];
       }),
     alert: {
-      handoffs: [...fold.handoffs.values()].map((h) => [h.env.id, h.env.record.ts, h.body.to, h.body.via, h.receipt ? h.receipt.record.ts : null]),
-      receipts: fold.counted
-        .filter((e) => e.record.kind === 'case.receipt')
-        .map((e) => {
-          const b = e.record.body as unknown as CaseReceiptBody;
-          return [e.id, e.record.ts, e.record.author, b.complete, (b.missing ?? []).length];
-        }),
+      handoffs: facts.handoffs.map((h) => [h.id, h.ts, h.to, h.via, h.receipt]),
+      receipts: facts.receipts.map((r) => [r.id, r.ts, r.author, r.complete, r.missing]),
       records: ordered.map((e) => [e.id, e.record.author, e.record.seq, e.record.epoch, e.record.ts, e.record.kind]),
     },
   };
