@@ -1,5 +1,6 @@
 import pino from 'pino';
-import { publicKeyOf } from '../protocol/crypto.js';
+import { publicKeyOf, useCrypto } from '../protocol/crypto.js';
+import { nodeCrypto } from '../ledger/crypto-node.js';
 import { signRequest } from '../protocol/records/request.js';
 import { nextDayStart } from '../protocol/cases/index.js';
 import { Ledger, type ActorSubmission } from '../ledger/index.js';
@@ -9,6 +10,9 @@ import { Metrics } from '../node/metrics.js';
 import { EventSource } from '../node/services/event-source.js';
 import { benchConsortium } from './fixtures.js';
 import { median, tmp, type Figure } from './lib.js';
+
+// as a node does (node/node.ts): node:crypto for signing and verifying, also when this file runs alone
+useCrypto(nodeCrypto);
 
 const c = benchConsortium(2);
 const A = c.members[0]!;

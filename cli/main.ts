@@ -336,6 +336,10 @@ example(
     .option('--net <id>', 'trust anchor: the network id (sha256 of genesis.cbor)')
     .option('--as-of <instant>', 'evaluate the deadline at this instant (ISO 8601 with offset, or ms) instead of now')
     .option('--json', 'the verification report')
+    .option('--receipt <text>', "the applicant's check: the receipt slip's QR text (tongban-case:ID?salt=HEX), with --id-type and --id-number")
+    .option('--salt <hex>', 'the applicant check with the salt printed on the slip instead of --receipt')
+    .option('--id-type <code>', "the applicant's certificate type, as given at case open")
+    .option('--id-number <number>', "the applicant's certificate number, as given at case open")
     .action(async (id, o) => set(await (await import('./commands/case-write.js')).caseVerify(id, o))),
   'tongban case verify --bundle case.bundle --genesis genesis.cbor',
 );

@@ -1,8 +1,8 @@
-import { concat, equalBytes, fromHex, readU64be, toHex, u64be, utf8 } from '../protocol/bytes.js';
+import { concat, equalBytes, fromHex, plain, readU64be, toHex, u64be, utf8 } from '../protocol/bytes.js';
 import type { CborValue } from '../protocol/cbor.js';
 import { calendarOf } from '../protocol/bundle/case.js';
 import { WorkCalendar } from '../protocol/cases/calendar.js';
-import { evaluateDeadline, type ClockFacts } from '../protocol/cases/deadline.js';
+import { alertFacts, evaluateAlerts, evaluateDeadline, type AlertFacts, type CaseAlert, type ClockFacts } from '../protocol/cases/deadline.js';
 import { caseReport, caseStateOf, type CaseReport, type CaseState, type HeldRecord } from '../protocol/cases/report.js';
 import { caseIdOf, foldCase, type CaseFold } from '../protocol/cases/rules.js';
 import { serialWarnings } from '../protocol/cases/check.js';
@@ -10,7 +10,7 @@ import { CASE_KINDS, isCaseKind, type CaseClockBody, type CaseOpenBody, type Lig
 import { FinalityPolicy } from '../protocol/finality.js';
 import { decodeEnvelope, type Envelope } from '../protocol/records/record.js';
 import { laterThan, type Checkpoints } from './checkpoints.js';
-import { decodeValue, encodeValue } from './codec.js';
+import { decodeIndexValue, encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
 import { logKey, parseLogKey, parsePairKey, prefixRange } from './keys.js';
@@ -42,9 +42,26 @@ export interface CaseSummary {
   close?: number;
   /** Counted case.clock records: id, ts, action, days. */
   clocks: [Uint8Array, number, string, number][];
+  /**
+   * What the alert rules read, so lights and alerts at a later instant need no record (the day boundary):
+   * absent from summaries written before it was kept (those cases are evaluated from their records).
+   */
+  alert?: {
+    /** id, ts, to, via, ts of the receipt that counts (or null). */
+    handoffs: [Uint8Array, number, string, string, number | null][];
+    /** Counted receipts in rule order: id, ts, author, complete, missing count. */
+    receipts: [Uint8Array, number, string, boolean, number][];
+    /** Every record held, ignored ones included: id, author, seq, epoch, ts, kind. */
+    records: [Uint8Array, string, number, number, number, string][];
+  };
 }
 
-export function summarize(fold: CaseFold): CaseSummary {
+export function summarize(fold: CaseFold, ordered: readonly Envelope[]): CaseSummary {
+  // the alert rules' facts as the report takes them, stored as tuples (witnessing is looked up when evaluated)
+  const facts = alertFacts(
+    fold,
+    ordered.map((env) => ({ env, witnessed: null })),
+  );
   const s: CaseSummary = {
     id: fold.id,
     opener: fold.opener,
@@ -60,6 +77,11 @@ export function summarize(fold: CaseFold): CaseSummary {
         const b = e.record.body as unknown as CaseClockBody;
         return [e.id, e.record.ts, b.action, b.days ?? 0];
       }),
+    alert: {
+      handoffs: facts.handoffs.map((h) => [h.id, h.ts, h.to, h.via, h.receipt]),
+      receipts: facts.receipts.map((r) => [r.id, r.ts, r.author, r.complete, r.missing]),
+      records: ordered.map((e) => [e.id, e.record.author, e.record.seq, e.record.epoch, e.record.ts, e.record.kind]),
+    },
   };
   if (fold.accepted) s.accept = [fold.accepted.id, fold.accepted.record.ts];
   if (fold.refused) s.refuse = fold.refused.record.ts;
@@ -67,7 +89,7 @@ export function summarize(fold: CaseFold): CaseSummary {
   return s;
 }
 
-function encodeSummary(s: CaseSummary): Uint8Array {
+export function encodeSummary(s: CaseSummary): Uint8Array {
   const v: Record<string, CborValue> = {
     id: s.id,
     opener: s.opener,
@@ -79,30 +101,84 @@ function encodeSummary(s: CaseSummary): Uint8Array {
     limit: { days: s.limit.days, calendar: s.limit.calendar },
     clocks: s.clocks,
   };
+  if (s.alert) v.alert = s.alert as unknown as CborValue;
   if (s.accept) v.accept = s.accept;
   if (s.refuse !== undefined) v.refuse = s.refuse;
   if (s.close !== undefined) v.close = s.close;
   return encodeValue(v);
 }
 
+/** A stored integer (cbor-x gives those ≥ 2^32 as bigint), or undefined when `x` is none. */
+function int(x: unknown): number | undefined {
+  if (typeof x === 'number') return Number.isSafeInteger(x) ? x : undefined;
+  if (typeof x === 'bigint') return x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : undefined;
+  return undefined;
+}
+
+/**
+ * Whether `v` is a list of tuples of these element types ('b' bytes, 's' text, 'n' integer, 'N' integer or
+ * null, 't' boolean); bytes are made plain and integers numbers, in place.
+ */
+function rows(v: unknown, types: string): boolean {
+  if (!Array.isArray(v)) return false;
+  for (const r of v) {
+    if (!Array.isArray(r) || r.length !== types.length) return false;
+    for (let i = 0; i < r.length; i++) {
+      const x = r[i];
+      const t = types[i];
+      if (t === 'b') {
+        if (!(x instanceof Uint8Array)) return false;
+        r[i] = plain(x);
+      } else if (t === 'n' || t === 'N') {
+        if (t === 'N' && x === null) continue;
+        r[i] = int(x);
+        if (r[i] === undefined) return false;
+      } else if (t === 's' ? typeof x !== 'string' : typeof x !== 'boolean') return false;
+    }
+  }
+  return true;
+}
+
+/** A stored summary, its shape checked field by field (the index is read without the canonical re-encoding). */
 export function decodeSummary(bytes: Uint8Array): CaseSummary {
-  const v = decodeValue(bytes, 'case summary');
-  if (!(v.id instanceof Uint8Array) || typeof v.opener !== 'string' || !Array.isArray(v.handlers) || typeof v.state !== 'string' || typeof v.openTs !== 'number')
-    throw new LedgerError('CORRUPT', 'stored case summary is corrupt');
+  const v = decodeIndexValue(bytes, 'case summary');
+  const limit = v.limit as { days?: unknown; calendar?: unknown } | undefined;
+  const alert = v.alert as Record<string, unknown> | undefined;
+  const openTs = int(v.openTs);
+  const refuse = v.refuse === undefined ? undefined : int(v.refuse);
+  const close = v.close === undefined ? undefined : int(v.close);
+  const sound =
+    rows([[v.id]], 'b') &&
+    typeof v.opener === 'string' &&
+    Array.isArray(v.handlers) &&
+    v.handlers.every((h) => typeof h === 'string') &&
+    typeof v.item === 'string' &&
+    typeof v.serial === 'string' &&
+    typeof v.state === 'string' &&
+    openTs !== undefined &&
+    int(limit?.days) !== undefined &&
+    (limit?.calendar === 'working' || limit?.calendar === 'natural') &&
+    rows(v.clocks, 'bnsn') &&
+    (v.accept === undefined || rows([v.accept], 'bn')) &&
+    (v.refuse === undefined || refuse !== undefined) &&
+    (v.close === undefined || close !== undefined) &&
+    (alert === undefined || (rows(alert.handoffs, 'bnssN') && rows(alert.receipts, 'bnstn') && rows(alert.records, 'bsnnns')));
+  if (!sound) throw new LedgerError('CORRUPT', 'stored case summary is corrupt');
   const s: CaseSummary = {
-    id: v.id,
-    opener: v.opener,
+    id: plain(v.id as Uint8Array),
+    opener: v.opener as string,
     handlers: v.handlers as string[],
     item: v.item as string,
     serial: v.serial as string,
     state: v.state as CaseState,
-    openTs: v.openTs,
+    openTs,
     limit: v.limit as unknown as CaseOpenBody['limit'],
     clocks: v.clocks as unknown as CaseSummary['clocks'],
   };
-  if (v.accept) s.accept = v.accept as unknown as [Uint8Array, number];
-  if (typeof v.refuse === 'number') s.refuse = v.refuse;
-  if (typeof v.close === 'number') s.close = v.close;
+  if (alert) s.alert = alert as unknown as CaseSummary['alert'];
+  if (v.accept) s.accept = v.accept as [Uint8Array, number];
+  if (refuse !== undefined) s.refuse = refuse;
+  if (close !== undefined) s.close = close;
   return s;
 }
 
@@ -120,6 +196,43 @@ export function factsOf(s: CaseSummary): ClockFacts {
   if (s.refuse !== undefined) f.refuse = rec(new Uint8Array(32), s.refuse);
   if (s.close !== undefined) f.close = rec(new Uint8Array(32), s.close);
   return f;
+}
+
+/** Who may say when a record of a case was witnessed (null: not final, or not known). */
+export type WitnessedOf = (author: string, seq: number, epoch: number) => Promise<number | null>;
+
+/** The alert rules' input from a summary, with each record's witnessing time asked of `witnessed`. */
+export async function alertFactsOf(s: CaseSummary, witnessed: WitnessedOf): Promise<AlertFacts | undefined> {
+  const a = s.alert;
+  if (!a) return undefined;
+  const records: AlertFacts['records'] = [];
+  for (const [id, author, seq, epoch, ts, kind] of a.records) records.push({ id, kind, author, ts, witnessed: await witnessed(author, seq, epoch) });
+  return {
+    handoffs: a.handoffs.map(([id, ts, to, via, receipt]) => ({ id, ts, to, via, receipt })),
+    receipts: a.receipts.map(([id, ts, author, complete, missing]) => ({ id, ts, author, complete, missing })),
+    records,
+  };
+}
+
+/** A case's light, overdue days and alerts at `t`, as its C.6 report would give them. */
+export interface CaseLights {
+  light: Light | null;
+  overdue: number | null;
+  alerts: CaseAlert[];
+  open: boolean;
+}
+
+/**
+ * Light and alerts at `t` from the stored summary alone, by the same engine as the report (`evaluateDeadline`,
+ * `evaluateAlerts`): equal to the report's whenever every record held exists at `t` (ts ≤ t). Undefined when
+ * that is not so (the report filters by ts) or the summary predates the alert facts: ask the report.
+ */
+export async function lightsOf(s: CaseSummary, calendar: WorkCalendar, t: number, witnessed: WitnessedOf): Promise<CaseLights | undefined> {
+  if (!s.alert || s.alert.records.some((r) => r[4] > t)) return undefined;
+  const facts = await alertFactsOf(s, witnessed);
+  if (!facts) return undefined;
+  const d = evaluateDeadline(factsOf(s), calendar, t);
+  return { light: d.light, overdue: d.overdue, alerts: evaluateAlerts(facts, calendar, t), open: s.state !== 'closed' && s.state !== 'refused' };
 }
 
 /**
@@ -214,7 +327,10 @@ export async function caseOps(core: LedgerCore, envs: readonly Envelope[]): Prom
       const all = [...held, ...fresh.filter((e) => !held.some((h) => equalBytes(h.id, e.id)))];
       const folded = foldCase(id, all);
       if (!folded) return out; // the case.open has not arrived yet: its records wait under the case id
-      const next = summarize(folded.fold);
+      const next = summarize(
+        folded.fold,
+        folded.ordered.map((o) => o.env),
+      );
       const old = oldBytes ? decodeSummary(oldBytes) : undefined;
       const name = ([f, ts]: [string, number]) => `${f}@${ts}`;
       const before = new Map((old ? facetsOf(old) : []).map((x) => [name(x), x]));
@@ -232,6 +348,11 @@ export async function caseOps(core: LedgerCore, envs: readonly Envelope[]): Prom
 export async function caseSummary(store: Store, id: Uint8Array): Promise<CaseSummary | undefined> {
   const b = await store.get('caseSum', id);
   return b ? decodeSummary(b) : undefined;
+}
+
+/** The summaries of several cases in one read (undefined where none is held). */
+export async function caseSummaries(store: Store, ids: Uint8Array[]): Promise<(CaseSummary | undefined)[]> {
+  return (await store.getMany('caseSum', ids)).map((b) => (b ? decodeSummary(b) : undefined));
 }
 
 export interface CaseQuery {

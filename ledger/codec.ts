@@ -1,4 +1,4 @@
-import { decodeCanonical, encodeCanonical, isMap, type CborValue } from '../protocol/cbor.js';
+import { decodeCanonical, decodeOwn, encodeCanonical, isMap, type CborValue } from '../protocol/cbor.js';
 import { readU64be, u64be } from '../protocol/bytes.js';
 import type { LogHead } from '../protocol/records/rules.js';
 import { LedgerError } from './errors.js';
@@ -11,6 +11,20 @@ export function encodeValue(v: CborValue): Uint8Array {
 export function decodeValue(bytes: Uint8Array, what: string): Record<string, CborValue | undefined> {
   try {
     const v = decodeCanonical(bytes);
+    if (!isMap(v)) throw new Error('not a map');
+    return v;
+  } catch (e) {
+    throw new LedgerError('CORRUPT', `stored ${what} is corrupt: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * A value of a derived index, rebuilt from the records if lost (the case summaries, read by the thousand at a
+ * day boundary): decoded without the canonical re-encoding; the caller checks its shape and `plain`s its bytes.
+ */
+export function decodeIndexValue(bytes: Uint8Array, what: string): Record<string, unknown> {
+  try {
+    const v = decodeOwn(bytes);
     if (!isMap(v)) throw new Error('not a map');
     return v;
   } catch (e) {

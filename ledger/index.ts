@@ -6,7 +6,20 @@ import { checkForkEvidence } from '../protocol/records/fork.js';
 import { OwnLog, type Appended, type Submission } from './append.js';
 import { audit, type AuditProgress, type AuditReport } from './audit.js';
 import { buildBundle, buildCaseBundle, docRecords, type BuiltBundle } from './bundle.js';
-import { caseRecords, caseOps, casesBySerial, indexOldCases, caseSummary, listCases, nodeCaseReport, type CaseListItem, type CaseQuery, type CaseSummary, type NodeCaseReport } from './cases.js';
+import {
+  caseRecords,
+  caseOps,
+  casesBySerial,
+  indexOldCases,
+  caseSummaries,
+  caseSummary,
+  listCases,
+  nodeCaseReport,
+  type CaseListItem,
+  type CaseQuery,
+  type CaseSummary,
+  type NodeCaseReport,
+} from './cases.js';
 import { Checkpoints, type CheckpointOutcome } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
@@ -306,6 +319,11 @@ export class Ledger extends LedgerCore {
   /** The indexed, time-independent facts of a case (undefined until its case.open is held). */
   caseSummary(caseId: Uint8Array): Promise<CaseSummary | undefined> {
     return caseSummary(this.store, caseId);
+  }
+
+  /** The summaries of several cases, in one store read. */
+  caseSummaries(caseIds: Uint8Array[]): Promise<(CaseSummary | undefined)[]> {
+    return caseSummaries(this.store, caseIds);
   }
 
   /** A page of cases from the case indexes, lights evaluated at `q.asOf`. */

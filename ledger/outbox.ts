@@ -186,9 +186,12 @@ export class Outbox {
     return v ? (JSON.parse(fromUtf8(v)) as CaseMark) : undefined;
   }
 
-  /** Every case with a mark that is still open (for the day-boundary re-evaluation). */
-  async *openCases(): AsyncGenerator<Uint8Array> {
-    for await (const [k, v] of this.core.store.entries('evcase', {})) if ((JSON.parse(fromUtf8(v)) as CaseMark).open) yield k;
+  /** Every case with a mark that is still open, with the mark (for the day-boundary re-evaluation). */
+  async *openCases(): AsyncGenerator<[Uint8Array, CaseMark]> {
+    for await (const [k, v] of this.core.store.entries('evcase', {})) {
+      const mark = JSON.parse(fromUtf8(v)) as CaseMark;
+      if (mark.open) yield [k, mark];
+    }
   }
 
   /** Called with each durable write's events, in id order; returns the unsubscribe function. */

@@ -91,6 +91,13 @@ export class RecordStates {
     return undefined;
   }
 
+  /** Every mark of `author`'s records of `epoch` made final, in size order (one read for many `firstFinal` questions). */
+  async finalMarks(author: string, epoch: number): Promise<{ size: number; at: number }[]> {
+    const out: { size: number; at: number }[] = [];
+    for await (const [k, v] of this.store.entries('mark', pairRange(author, finalOf(epoch)))) out.push({ size: parsePairKey(k).n, at: readU64be(v) });
+    return out;
+  }
+
   /** Size of the first checkpoint that made record `seq` of `epoch` final, with the time. */
   firstFinal(author: string, seq: number, epoch: number): Promise<{ size: number; at: number } | undefined> {
     return this.firstAbove(author, finalOf(epoch), seq);

@@ -130,6 +130,21 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes = CBOR_HARD_LIMIT): 
   return value;
 }
 
+/**
+ * Decode bytes this program encoded itself and can rebuild (a derived index
+ * read in bulk), without the canonical re-encoding (ten times the decode) or
+ * the type walk: the caller checks the shape of what it reads. Byte strings
+ * may come back as Buffer views (`plain` them).
+ */
+export function decodeOwn(bytes: Uint8Array): unknown {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) fail('CBOR_INVALID', 'empty input');
+  try {
+    return decoder.decode(bytes);
+  } catch (e) {
+    return fail('CBOR_INVALID', `malformed CBOR: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
 export function isMap(v: unknown): v is CborMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }

@@ -1,3 +1,4 @@
+import { toHex } from '../../protocol/bytes.js';
 import { decodeBundle } from '../../protocol/bundle/bundle.js';
 import { verifyCaseBundle, type CaseBundleReport } from '../../protocol/bundle/case.js';
 import { isoCst, parseInstant } from '../../protocol/cases/calendar.js';
@@ -82,7 +83,7 @@ export function formatCaseBundle(r: CaseBundleReport, tty = false): string {
 }
 
 /** `tongban verify --bundle CASE.bundle`: offline; the subject, when named, must be the bundle's case. */
-export function verifyCaseOffline(bytes: Uint8Array, net: Uint8Array, subject: string | undefined, opts: { json?: boolean; asOf?: string }): number {
+export function verifyCaseOffline(bytes: Uint8Array, net: Uint8Array, subject: string | undefined, opts: { json?: boolean; asOf?: string; applicant?: Uint8Array }): number {
   useCrypto(nodeCrypto);
   const asOf = instantOption('--as-of', opts.asOf) ?? Date.now();
   const report = verifyCaseBundle(bytes, net, asOf);
@@ -90,9 +91,22 @@ export function verifyCaseOffline(bytes: Uint8Array, net: Uint8Array, subject: s
     report.proofs = 'unsound';
     report.problems.push({ code: 'BUNDLE_MALFORMED', message: `bundle is about case ${report.case || 'nothing readable'}, not ${subject.toLowerCase()}` });
   }
-  if (opts.json) printJson(report);
-  else process.stdout.write(formatCaseBundle(report, !!process.stdout.isTTY) + '\n');
-  return caseExit(report);
+  const applicant = opts.applicant ? applicantMatches(report, opts.applicant) : undefined;
+  if (opts.json) printJson(applicant === undefined ? report : { ...report, applicant: { matches: applicant } });
+  else {
+    const text = formatCaseBundle(report, !!process.stdout.isTTY);
+    const line = applicant === undefined ? '' : `\napplicant: ${applicant ? 'MATCHES (the case.open commits to this ID and salt)' : 'DOES NOT MATCH (the case.open commits to another ID or salt)'}`;
+    process.stdout.write(`${text}${line}\n`);
+  }
+  const exit = caseExit(report);
+  // a case that is not the applicant's is not one they can stand on, whatever its light
+  return applicant === false && exit === EXIT.OK ? EXIT.NOT_STANDING : exit;
+}
+
+/** Whether the verified case.open's applicant commitment (§C.3) equals `commitment`; false without a verified case.open. */
+export function applicantMatches(r: CaseBundleReport, commitment: Uint8Array): boolean {
+  const open = r.proofs === 'sound' ? r.report?.timeline.find((e) => e.kind === 'case.open') : undefined;
+  return typeof open?.applicant === 'string' && open.applicant === toHex(commitment);
 }
 
 /** Whether bundle bytes are a case bundle (`"about": "case"`); undefined when they do not decode (the verifier says why). */

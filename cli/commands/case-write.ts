@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { fromHex, toHex } from '../../protocol/bytes.js';
 import type { CborMap } from '../../protocol/cbor.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { newApplicantCommitment } from '../../protocol/cases/applicant.js';
+import { applicantCommitment, newApplicantCommitment } from '../../protocol/cases/applicant.js';
 import {
   type ACCEPT_DECISIONS,
   CASE_MODES,
@@ -364,11 +364,56 @@ export async function caseBundle(id: string, o: Target & { out: string; json?: b
 }
 
 /** `tongban case verify --bundle F --genesis G`: the offline case verification, with the exit codes of `verify` (0 sound and on time, 1 sound but red or closed late, 5 unsound). */
-export async function caseVerify(id: string | undefined, o: { bundle?: string; genesis?: string; net?: string; json?: boolean; asOf?: string }): Promise<number> {
+export interface CaseVerifyOptions {
+  bundle?: string;
+  genesis?: string;
+  net?: string;
+  json?: boolean;
+  asOf?: string;
+  /** The applicant's check: the slip's QR text (or --salt) and their certificate. */
+  receipt?: string;
+  salt?: string;
+  idType?: string;
+  idNumber?: string;
+}
+
+/** The slip's QR text (README "The applicant's receipt slip"). */
+const RECEIPT = /^tongban-case:([0-9a-f]{64})\?salt=([0-9a-f]{32})$/;
+
+/**
+ * The applicant commitment to check (§C.3) and the case the slip names, from --receipt (or --salt) with
+ * --id-type and --id-number; undefined when none of them is given.
+ */
+export function applicantCheck(id: string | undefined, o: CaseVerifyOptions): { applicant: Uint8Array; caseId?: string } | undefined {
+  if ([o.receipt, o.salt, o.idType, o.idNumber].every((x) => x === undefined)) return undefined;
+  const what = 'case verify (the applicant check)';
+  if ((o.receipt === undefined) === (o.salt === undefined)) throw usage(`${what} needs exactly one of --receipt TEXT (the slip's QR text) or --salt HEX`);
+  let salt = o.salt;
+  let slipCase: string | undefined;
+  if (o.receipt !== undefined) {
+    const m = RECEIPT.exec(o.receipt.trim().toLowerCase());
+    if (!m) throw usage('--receipt: the QR text of the receipt slip, tongban-case:<case id, 64 hex>?salt=<32 hex>');
+    [, slipCase, salt] = m;
+    if (id !== undefined && caseIdOf(id) !== slipCase) throw usage(`--receipt names case ${slipCase}, not ${id.toLowerCase()}`);
+  }
+  if (!/^[0-9a-fA-F]{32}$/.test(salt!)) throw usage('--salt: the 32 hex digits printed on the receipt slip');
+  const idType = need(o.idType, '--id-type CODE', what);
+  const idNumber = need(o.idNumber, '--id-number NUMBER', what);
+  try {
+    return { applicant: applicantCommitment(fromHex(salt!), idType, idNumber), ...(slipCase ? { caseId: slipCase } : {}) };
+  } catch (e) {
+    if (e instanceof ProtocolError) throw usage(`--${e.detail === 'idType' ? 'id-type' : 'id-number'}: ${e.message}`);
+    throw e;
+  }
+}
+
+export async function caseVerify(id: string | undefined, o: CaseVerifyOptions): Promise<number> {
   const { readFileBytes, trustAnchor } = await import('./verify.js');
   const { isCaseBundle, verifyCaseOffline } = await import('./case-report.js');
   const bytes = readFileBytes(need(o.bundle, '--bundle FILE', 'case verify'), 'bundle');
   const net = trustAnchor(o);
+  const check = applicantCheck(id, o);
   if (isCaseBundle(bytes) === false) throw usage(`${o.bundle} is a document bundle, not a case bundle: verify it with tongban verify --bundle`);
-  return verifyCaseOffline(bytes, net, id === undefined ? undefined : caseIdOf(id), o);
+  const subject = id === undefined ? check?.caseId : caseIdOf(id);
+  return verifyCaseOffline(bytes, net, subject, { ...o, ...(check ? { applicant: check.applicant } : {}) });
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { equalBytes, fromBase64, fromHex32, toHex } from '../../protocol/bytes.js';
-import { buildConfig, configId, decodeConfig, encodeConfig, parseJoinRequest, type Calendar } from '../../protocol/config/index.js';
+import { buildConfig, configId, decodeConfig, encodeConfig, parseJoinRequest, type Calendar, type Config } from '../../protocol/config/index.js';
 import { actorKey } from '../home.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
 import { client, type Target } from './target.js';
@@ -33,6 +33,16 @@ export function proposalLines(gov: Gov, id: string, approvals: string[], newMemb
     lines.push(`    tongban governance approve ${id} --home <their home> --actor <their admin key>`);
   }
   return lines;
+}
+
+/**
+ * The config a proposal puts forward: the next epoch with these members and, unless a new one is given, the
+ * current working calendar (CASES.md §C.5: the newest config's calendar is the one in force, so a membership
+ * change that left it out would turn every holiday back into a working day).
+ */
+export function nextConfig(cfg: Config, prev: Uint8Array, members: Config['members'], calendar?: Calendar): Config {
+  const keep = calendar ?? cfg.calendar;
+  return buildConfig({ consortium: cfg.consortium, epoch: cfg.epoch + 1, prev, members, ...(keep ? { calendar: keep } : {}) });
 }
 
 export async function governancePropose(opts: Target & { actor: string; add?: string; remove?: string; rotate?: string; calendar?: string; json?: boolean; quiet?: boolean }): Promise<void> {
@@ -85,7 +95,7 @@ export async function governancePropose(opts: Target & { actor: string; add?: st
   }
   let bytes: Uint8Array;
   try {
-    bytes = encodeConfig(buildConfig({ consortium: cfg.consortium, epoch: cfg.epoch + 1, prev: fromHex32(current.id), members, ...(calendar ? { calendar } : {}) }));
+    bytes = encodeConfig(nextConfig(cfg, fromHex32(current.id), members, calendar));
   } catch (e) {
     throw usage(`${opts.calendar ? `${opts.calendar}: ` : ''}${(e as Error).message}`);
   }

@@ -1,8 +1,12 @@
 import { toHex } from '../../protocol/bytes.js';
-import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, WorkCalendar, type CaseReport, type HeldRecord } from '../../protocol/cases/index.js';
+import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, type WorkCalendar, type CaseReport, type HeldRecord } from '../../protocol/cases/index.js';
 import { decodeEnvelope, type Envelope } from '../../protocol/records/record.js';
 import { FinalityPolicy } from '../../protocol/finality.js';
+import type { Config } from '../../protocol/config/index.js';
+import { laterThan, type StoredCheckpoint } from '../../ledger/checkpoints.js';
 import type { CaseMark, NewEvent, Outbox, OutboxWrite } from '../../ledger/outbox.js';
+import { lightsOf, type CaseSummary, type WitnessedOf } from '../../ledger/cases.js';
+import { calendarOf } from '../../protocol/bundle/case.js';
 import type { Components, Service } from './components.js';
 import type { CaseRecordsOf } from './case-records.js';
 import type { EventType } from '../../protocol/events.js';
@@ -181,9 +185,9 @@ export class EventSource implements Service {
     w.add({ ...e, at: e.at ?? this.now(), member: this.self });
   }
 
+  /** The calendar in force (CASES.md §C.5: the newest config's), as reports and bundles apply it. */
   private calendar(): WorkCalendar {
-    for (const c of [...this.x.ledger.chain].reverse()) if (c.config.calendar) return new WorkCalendar(c.config.calendar, c.config.epoch);
-    return new WorkCalendar(undefined, null);
+    return calendarOf(this.x.ledger.chain);
   }
 
   /**
@@ -201,7 +205,7 @@ export class EventSource implements Service {
       const seen = upTo && r.author === upTo.record.author ? r.seq <= upTo.record.seq : r.seq < (this.derived.get(r.author) ?? 0);
       if (!seen) continue;
       const final = ledger.isFinal(r.author, r.seq, r.epoch);
-      held.push({ env, final, witnessed: final ? await this.witnessed(env, witnessedOf) : null });
+      held.push({ env, final, witnessed: final ? await this.witnessed(r.author, r.seq, r.epoch, witnessedOf) : null });
     }
     const ctx = { calendar: this.calendar(), regionOf: (m: string, e: number) => ledger.configFor(e)?.members.find((x) => x.id === m)?.region };
     return caseReport(caseId, held, ctx, t) ?? null;
@@ -211,23 +215,21 @@ export class EventSource implements Service {
    * When a record was witnessed (PROTOCOL.md §8): the time the checkpoint
    * that proves it (the first to make it final, as in bundles) reached quorum,
    * from its cosignature times, so a node that caught up late does not see
-   * late entries that are not. Per checkpoint, once per report.
+   * late entries that are not. Per checkpoint, once per report (or per
+   * day-boundary pass).
    */
-  private async witnessed(env: Envelope, cache: Map<string, number | null>): Promise<number | null> {
-    const r = env.record;
-    const cp = await this.x.ledger.checkpoints.forEntry(r.author, r.seq, r.epoch);
-    const cfg = this.x.ledger.configFor(r.epoch);
+  private async witnessed(author: string, seq: number, epoch: number, cache: Map<string, number | null>): Promise<number | null> {
+    const cp = await this.x.ledger.checkpoints.forEntry(author, seq, epoch);
+    const cfg = this.x.ledger.configFor(epoch);
     if (!cp || !cfg) return null;
-    const key = `${r.author}/${cp.checkpoint.size}`;
-    if (!cache.has(key))
-      cache.set(
-        key,
-        FinalityPolicy.of(
-          cfg,
-          this.x.ledger.chain.slice(cfg.epoch + 1).map((c) => c.config),
-        ).check({ text: cp.text, sigs: cp.sigs }).witnessed,
-      );
+    const key = `${author}/${cp.checkpoint.size}`;
+    if (!cache.has(key)) cache.set(key, this.witnessTime(cfg, cp));
     return cache.get(key)!;
+  }
+
+  /** When a checkpoint reached quorum, counting later epochs' keys of the same witnesses (PROTOCOL.md §6, key rotation). */
+  private witnessTime(cfg: Config, cp: { text: string; sigs: StoredCheckpoint['sigs'] }): number | null {
+    return FinalityPolicy.of(cfg, laterThan(this.x.ledger.chain, cfg)).check({ text: cp.text, sigs: cp.sigs }).witnessed;
   }
 
   private async cachedReport(cases: Map<string, CaseReport | null>, caseId: Uint8Array, t: number): Promise<CaseReport | null> {
@@ -307,15 +309,73 @@ export class EventSource implements Service {
 
   /**
    * Re-evaluate every open case at instant `t` (a day boundary, or start):
-   * a `case.alert` for each whose light or alerts changed. A batch of cases
-   * per write. Runs after the derivation under way.
+   * a `case.alert` for each whose light or alerts changed. Each case is
+   * first evaluated from its indexed summary; only those that changed (or
+   * that the summary cannot decide) get the full report the event carries.
+   * A batch of those per write. Runs after the derivation under way.
    */
   async reevaluate(t: number): Promise<void> {
     this.enqueue(() => this.reevaluateOpen(t));
     await this.chain;
   }
 
+  /**
+   * Whether the light, alert codes and openness of a case at `t` are still
+   * those of its mark, decided from the case's indexed summary (no record
+   * read) by the same engine as the report. False when the summary cannot
+   * tell (it folds a record events were not derived for yet, a record after
+   * `t`, or predates the alert facts): the report decides then.
+   */
+  private async unchanged(s: CaseSummary | undefined, mark: CaseMark, t: number, calendar: WorkCalendar, witnessed: WitnessedOf): Promise<boolean> {
+    if (!s?.alert) return false;
+    // the report reads only the records events were derived for; the summary folds every record held
+    for (const r of s.alert.records) if (r[2] >= (this.derived.get(r[1]) ?? 0)) return false;
+    const lights = await lightsOf(s, calendar, t, witnessed);
+    if (!lights) return false;
+    const codes = [...new Set(lights.alerts.map((a) => a.code))].sort();
+    return lights.light === mark.light && codes.join() === mark.alerts.join() && lights.open === mark.open;
+  }
+
+  /**
+   * When records were witnessed, for one pass over many cases: the same answers as `witnessed` (one finality
+   * lookup per record), but each log's final marks are read once and each checkpoint is looked up once; records
+   * whose first final mark is that of a checkpoint already looked up share its answer.
+   */
+  private passWitness(): WitnessedOf {
+    const { ledger } = this.x;
+    const checks = new Map<string, number | null>();
+    const marks = new Map<string, Promise<{ size: number; at: number }[]>>();
+    const bySize = new Map<string, number | null>();
+    return async (author, seq, epoch) => {
+      if (!ledger.isFinal(author, seq, epoch)) return null;
+      const log = `${author}/${epoch}`;
+      if (!marks.has(log)) marks.set(log, ledger.states.finalMarks(author, epoch));
+      const list = await marks.get(log)!;
+      // the first mark above seq, as states.firstFinal reads it
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]!.size > seq) hi = mid;
+        else lo = mid + 1;
+      }
+      const first = list[lo];
+      const key = first ? `${log}/${first.size}` : undefined;
+      if (key && bySize.has(key)) return bySize.get(key)!;
+      const cp = await ledger.checkpoints.forEntry(author, seq, epoch);
+      const cfg = ledger.configFor(epoch);
+      if (!cp || !cfg) return null;
+      const ck = `${author}/${cp.checkpoint.size}`;
+      if (!checks.has(ck)) checks.set(ck, this.witnessTime(cfg, cp));
+      // forEntry gave the checkpoint of that first mark: it gives it for every record whose first mark it is
+      if (key && cp.checkpoint.size === first!.size) bySize.set(key, checks.get(ck)!);
+      return checks.get(ck)!;
+    };
+  }
+
   private async reevaluateOpen(t: number): Promise<void> {
+    const calendar = this.calendar();
+    const witnessed = this.passWitness();
     let ids: Uint8Array[] = [];
     const flush = async () => {
       const batch = ids;
@@ -325,10 +385,21 @@ export class EventSource implements Service {
           for (const id of batch) await this.alertCheck(w, await this.cachedReport(cases, id, t), id, 'day', t);
         });
     };
-    for await (const id of this.x.outbox.openCases()) {
-      ids.push(id);
+    // only the cases whose light or alerts change get a full report (and an event); summaries are read a batch at a time
+    let open: [Uint8Array, CaseMark][] = [];
+    const screen = async () => {
+      const batch = open;
+      open = [];
+      const sums = await this.x.ledger.caseSummaries(batch.map(([id]) => id));
+      const same = await Promise.all(batch.map(([, mark], i) => this.unchanged(sums[i], mark, t, calendar, witnessed)));
+      batch.forEach(([id], i) => same[i] || ids.push(id));
       if (ids.length >= this.batch) await flush();
+    };
+    for await (const pair of this.x.outbox.openCases()) {
+      open.push(pair);
+      if (open.length >= this.batch) await screen();
     }
+    await screen();
     await flush();
   }
 }

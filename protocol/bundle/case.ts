@@ -28,7 +28,8 @@ export interface CaseBundleReport {
 /** The working calendar of a verified config chain: the newest config's (§C.5), named by its epoch. */
 export function calendarOf(chain: readonly VerifiedConfig[]): WorkCalendar {
   const newest = chain.at(-1)!.config;
-  return new WorkCalendar(newest.calendar, newest.epoch);
+  // with none, Monday to Friday, and no epoch to name (the report says so rather than "epoch N")
+  return new WorkCalendar(newest.calendar, newest.calendar ? newest.epoch : null);
 }
 
 /**

@@ -57,11 +57,18 @@ export class WorkCalendar {
     this.on = new Set(calendar?.on ?? []);
   }
 
+  /** Answers by day number: the deadline engine asks about the same days for every case it reads. */
+  private readonly known = new Map<number, boolean>();
+
   isWorkingDay(day: number): boolean {
-    const date = dateNumber(day);
-    if (this.on.has(date)) return true;
-    const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-    return dow >= 1 && dow <= 5 && !this.off.has(date);
+    let working = this.known.get(day);
+    if (working === undefined) {
+      const date = dateNumber(day);
+      const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
+      working = this.on.has(date) || (dow >= 1 && dow <= 5 && !this.off.has(date));
+      this.known.set(day, working);
+    }
+    return working;
   }
 
   /** The `n`th working day after `day` (n ≥ 1). */

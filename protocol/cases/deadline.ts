@@ -86,8 +86,8 @@ function readClock(f: ClockFacts, cal: WorkCalendar, e: number, skip?: Envelope)
   const A = dayOf(accept.record.ts);
   const natural = f.limit.calendar === 'natural';
   const exist = f.clocks.filter((c) => c.record.ts <= e && c !== skip);
-  const extensions = exist.filter((c) => (c.record.body as unknown as CaseClockBody).action === 'extend').map((c) => ({ id: toHex(c.id), days: (c.record.body as unknown as CaseClockBody).days! }));
-  const allowed = f.limit.days + extensions.reduce((s, x) => s + x.days, 0);
+  const extensions = exist.filter((c) => (c.record.body as unknown as CaseClockBody).action === 'extend');
+  const allowed = f.limit.days + extensions.reduce((s, c) => s + (c.record.body as unknown as CaseClockBody).days!, 0);
   // pause intervals [pause.ts, resume.ts); open-ended while in force at e
   const intervals: { from: number; to: number; pause: Envelope; resume: Envelope | null }[] = [];
   for (const c of exist) {
@@ -125,31 +125,47 @@ function readClock(f: ClockFacts, cal: WorkCalendar, e: number, skip?: Envelope)
     }
   }
   const due = inForce || dueDay === null ? null : dayEnd(dueDay);
-  const arithmetic: ClockArithmetic = {
-    calendar: f.limit.calendar,
-    calendarEpoch: cal.epoch,
-    acceptedOn: dateText(A),
-    accept: toHex(accept.id),
-    limit: f.limit.days,
-    extensions,
-    allowed,
-    counted,
-    countedFrom: first === null ? null : dateText(first),
-    countedTo: last === null ? null : dateText(last),
-    paused: pausedDays.length,
-    pausedDays: pausedDays.map(dateText),
-    pauses: intervals.map((i) => [toHex(i.pause.id), i.resume ? toHex(i.resume.id) : null]),
-    dueOn: due === null ? null : dateText(dueDay!),
-    at: isoCst(e),
-    text: '',
+  // written out only when asked for (the report): lights for many cases at once do not need the text
+  const explain = (): ClockArithmetic => {
+    const arithmetic: ClockArithmetic = {
+      calendar: f.limit.calendar,
+      calendarEpoch: cal.epoch,
+      acceptedOn: dateText(A),
+      accept: toHex(accept.id),
+      limit: f.limit.days,
+      extensions: extensions.map((c) => ({ id: toHex(c.id), days: (c.record.body as unknown as CaseClockBody).days! })),
+      allowed,
+      counted,
+      countedFrom: first === null ? null : dateText(first),
+      countedTo: last === null ? null : dateText(last),
+      paused: pausedDays.length,
+      pausedDays: pausedDays.map(dateText),
+      pauses: intervals.map((i) => [toHex(i.pause.id), i.resume ? toHex(i.resume.id) : null]),
+      dueOn: due === null ? null : dateText(dueDay!),
+      at: isoCst(e),
+      text: '',
+    };
+    const days = natural ? 'natural days' : 'working days';
+    arithmetic.text =
+      `accepted ${arithmetic.acceptedOn} (not counted); allowed ${allowed} = limit ${f.limit.days} ${days}${arithmetic.extensions.map((x) => ` + extension ${x.days}`).join('')}; ` +
+      `counted ${counted}${first !== null ? ` (${arithmetic.countedFrom}..${arithmetic.countedTo})` : ''} by ${arithmetic.at}; paused ${pausedDays.length}${pausedDays.length ? ` (${arithmetic.pausedDays.join(', ')})` : ''}; ` +
+      (due === null ? 'due: none while paused' : `due ${isoCst(due)}`) +
+      `; remaining ${allowed - counted}`;
+    return arithmetic;
   };
-  const days = natural ? 'natural days' : 'working days';
-  arithmetic.text =
-    `accepted ${arithmetic.acceptedOn} (not counted); allowed ${allowed} = limit ${f.limit.days} ${days}${extensions.map((x) => ` + extension ${x.days}`).join('')}; ` +
-    `counted ${counted}${first !== null ? ` (${arithmetic.countedFrom}..${arithmetic.countedTo})` : ''} by ${arithmetic.at}; paused ${pausedDays.length}${pausedDays.length ? ` (${arithmetic.pausedDays.join(', ')})` : ''}; ` +
-    (due === null ? 'due: none while paused' : `due ${isoCst(due)}`) +
-    `; remaining ${allowed - counted}`;
-  return { counted, allowed, remaining: allowed - counted, paused: pausedDays.length, due, pausedBy: inForce?.pause ?? null, arithmetic };
+  let arithmetic: ClockArithmetic | undefined;
+  return {
+    counted,
+    allowed,
+    remaining: allowed - counted,
+    paused: pausedDays.length,
+    due,
+    pausedBy: inForce?.pause ?? null,
+    get arithmetic() {
+      arithmetic ??= explain();
+      return arithmetic;
+    },
+  };
 }
 
 /**
@@ -202,51 +218,74 @@ export interface CaseAlert {
 }
 
 /**
+ * What the alert rules read of a case (§C.5), as the fold left it: each
+ * handoff with the time of the receipt that counts for it, the counted
+ * receipts in rule order, and every record (ignored ones included) with when
+ * it was witnessed. Plain values, so an index can keep them (ledger/cases.ts).
+ */
+export interface AlertFacts {
+  handoffs: { id: Uint8Array; ts: number; to: string; via: string; receipt: number | null }[];
+  receipts: { id: Uint8Array; ts: number; author: string; complete: boolean; missing: number }[];
+  records: { id: Uint8Array; kind: string; author: string; ts: number; witnessed: number | null }[];
+}
+
+export function alertFacts(fold: CaseFold, all: readonly { env: Envelope; witnessed: number | null }[]): AlertFacts {
+  return {
+    handoffs: [...fold.handoffs.values()].map((h) => ({ id: h.env.id, ts: h.env.record.ts, to: h.body.to, via: h.body.via, receipt: h.receipt ? h.receipt.record.ts : null })),
+    receipts: fold.counted
+      .filter((e) => e.record.kind === 'case.receipt')
+      .map((e) => {
+        const b = e.record.body as unknown as CaseReceiptBody;
+        return { id: e.id, ts: e.record.ts, author: e.record.author, complete: b.complete, missing: (b.missing ?? []).length };
+      }),
+    records: all.map(({ env, witnessed }) => ({ id: env.id, kind: env.record.kind, author: env.record.author, ts: env.record.ts, witnessed })),
+  };
+}
+
+/**
  * The alerts of a case at `t` (§C.5): stalled handoffs (no receipt by the
  * end of the 2nd/5th working day after the handoff's day; a later receipt
  * does not lift it), materials incomplete (from an incomplete receipt until a
  * later complete one) and late entries (witnessed > 10 min after `ts`, any
  * record of the case, ignored ones included). Sorted by since, then code.
  */
-export function evaluateAlerts(fold: CaseFold, all: readonly { env: Envelope; witnessed: number | null }[], cal: WorkCalendar, t: number): CaseAlert[] {
+export function evaluateAlerts(f: AlertFacts, cal: WorkCalendar, t: number): CaseAlert[] {
   const out: CaseAlert[] = [];
-  for (const h of fold.handoffs.values()) {
-    if (h.env.record.ts > t) continue;
-    const n = HANDOFF_RECEIPT_DAYS[h.body.via]!;
-    const since = dayEnd(cal.nthWorkingDayAfter(dayOf(h.env.record.ts), n));
-    const received = h.receipt && h.receipt.record.ts <= since;
+  for (const h of f.handoffs) {
+    if (h.ts > t) continue;
+    const n = HANDOFF_RECEIPT_DAYS[h.via]!;
+    const since = dayEnd(cal.nthWorkingDayAfter(dayOf(h.ts), n));
+    const received = h.receipt !== null && h.receipt <= since;
     if (t > since && !received) {
       out.push({
         code: 'handoff-stalled',
         since,
-        detail: `handoff to ${h.body.to} by ${h.body.via} sent ${isoCst(h.env.record.ts)} had no receipt by ${isoCst(since)} (${n} working days after ${dateText(dayOf(h.env.record.ts))})`,
-        records: [h.id],
+        detail: `handoff to ${h.to} by ${h.via} sent ${isoCst(h.ts)} had no receipt by ${isoCst(since)} (${n} working days after ${dateText(dayOf(h.ts))})`,
+        records: [toHex(h.id)],
       });
     }
   }
-  let incomplete: Envelope | undefined;
-  for (const e of fold.counted) {
-    if (e.record.kind !== 'case.receipt' || e.record.ts > t) continue;
-    const complete = (e.record.body as unknown as CaseReceiptBody).complete;
-    if (!complete && !incomplete) incomplete = e;
-    if (complete) incomplete = undefined;
+  let incomplete: AlertFacts['receipts'][number] | undefined;
+  for (const e of f.receipts) {
+    if (e.ts > t) continue;
+    if (!e.complete && !incomplete) incomplete = e;
+    if (e.complete) incomplete = undefined;
   }
   if (incomplete) {
-    const missing = (incomplete.record.body as unknown as CaseReceiptBody).missing ?? [];
     out.push({
       code: 'materials-incomplete',
-      since: incomplete.record.ts,
-      detail: `${incomplete.record.author} received the materials incomplete (${missing.length} missing) at ${isoCst(incomplete.record.ts)}; no complete receipt since`,
+      since: incomplete.ts,
+      detail: `${incomplete.author} received the materials incomplete (${incomplete.missing} missing) at ${isoCst(incomplete.ts)}; no complete receipt since`,
       records: [toHex(incomplete.id)],
     });
   }
-  for (const { env, witnessed } of all) {
-    if (witnessed === null || witnessed - env.record.ts <= LATE_ENTRY_MS || t < witnessed) continue;
+  for (const r of f.records) {
+    if (r.witnessed === null || r.witnessed - r.ts <= LATE_ENTRY_MS || t < r.witnessed) continue;
     out.push({
       code: 'late-entry',
-      since: witnessed,
-      detail: `${env.record.kind} by ${env.record.author} claims ${isoCst(env.record.ts)} but was witnessed ${isoCst(witnessed)}`,
-      records: [toHex(env.id)],
+      since: r.witnessed,
+      detail: `${r.kind} by ${r.author} claims ${isoCst(r.ts)} but was witnessed ${isoCst(r.witnessed)}`,
+      records: [toHex(r.id)],
     });
   }
   return out.sort((a, b) => a.since - b.since || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));

@@ -3,7 +3,7 @@ import type { CborValue } from '../cbor.js';
 import type { Envelope } from '../records/record.js';
 import { roleNeeded } from '../records/kinds.js';
 import { isoCst, type WorkCalendar } from './calendar.js';
-import { clockFacts, evaluateAlerts, evaluateDeadline, LATE_ENTRY_MS, type ClockArithmetic } from './deadline.js';
+import { alertFacts, clockFacts, evaluateAlerts, evaluateDeadline, LATE_ENTRY_MS, type ClockArithmetic } from './deadline.js';
 import { foldCase, type CaseFold, type CaseRule } from './rules.js';
 import type { CaseCloseBody, Light } from './schema.js';
 
@@ -114,8 +114,10 @@ export function caseReport(caseId: Uint8Array, records: readonly HeldRecord[], c
   const meta = new Map(held.map((h) => [toHex(h.env.id), h]));
   const deadline = evaluateDeadline(clockFacts(fold), ctx.calendar, asOf);
   const alerts = evaluateAlerts(
-    fold,
-    ordered.map((o) => ({ env: o.env, witnessed: meta.get(toHex(o.env.id))!.witnessed })),
+    alertFacts(
+      fold,
+      ordered.map((o) => ({ env: o.env, witnessed: meta.get(toHex(o.env.id))!.witnessed })),
+    ),
     ctx.calendar,
     asOf,
   );

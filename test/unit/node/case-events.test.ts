@@ -192,6 +192,40 @@ describe('case events (ledger level)', () => {
     await s.stop();
   });
 
+  it('a day boundary reads the records (builds the report) only of the cases whose light changes', async () => {
+    const open = (serial: string, days: number) =>
+      by(hd, HD, 'cw', 'case.open', { item: 'X1', name: 'n', mode: 'online', serial, applicant: H(1), handlers: [HD.id], limit: { days, calendar: 'natural' }, materials: [] });
+    const soon = await open('HD-S', 3);
+    const late = await open('HD-L', 300);
+    for (const c of [soon, late]) await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [c.id]);
+    const outbox = await Outbox.open(hd, { firstId: 1 });
+    const read: string[] = [];
+    const s = new EventSource(
+      {},
+      {
+        ledger: hd,
+        log,
+        metrics: new Metrics(),
+        outbox,
+        caseRecords: (id) => {
+          read.push(toHex(id));
+          return hd.caseRecords(id);
+        },
+      },
+    );
+    s.start();
+    await s.idle();
+    read.length = 0;
+    const n = (await all(outbox)).length;
+    await s.reevaluate(Date.now() + 86_400_000); // both still green
+    expect([read, (await all(outbox)).length]).toEqual([[], n]);
+    await s.reevaluate(Date.now() + 10 * 86_400_000); // the 3-day case is red
+    expect(read).toEqual([toHex(soon.id)]);
+    const evs = (await all(outbox)).slice(n);
+    expect(evs.map((e) => [e.type, e.caseId, e.data.light, e.data.reason])).toEqual([['case.alert', toHex(soon.id), 'red', 'day']]);
+    await s.stop();
+  });
+
   it('a derivation whose write fails loses nothing: it is tried again from the cursors', async () => {
     const open = await by(hd, HD, 'cw', 'case.open', {
       item: 'X1',
@@ -218,6 +252,48 @@ describe('case events (ledger level)', () => {
     const evs = await all(outbox);
     expect(types(evs)).toEqual(['case.opened', 'case.updated', 'case.alert']);
     expect(evs.map((e) => e.id)).toEqual([1, 2, 3]);
+    await s.stop();
+  });
+
+  it('a day boundary reads finality, not records, for a late entry already announced', async () => {
+    const back = 30 * 60_000;
+    const dir = tempDir();
+    dirs.push(dir);
+    const old = await Ledger.open({ path: dir.path, genesis, self: { id: ZZ.id, seed: ZZ.seed }, now: () => Date.now() - back });
+    const at = () => Date.now() - back;
+    await old.append(firstAdmin(ZZ));
+    await old.append(submission(net, ZZ.id, 'admin', ZZ.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }, undefined, at()));
+    const body = { item: 'X1', name: 'n', mode: 'proxy', serial: 'ZZ-8', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [] };
+    await old.append(submission(net, ZZ.id, 'cw', cw, 'case.open', body, undefined, at()));
+    const outbox = await Outbox.open(hd, { firstId: 1 });
+    const read: string[] = [];
+    const s = new EventSource(
+      {},
+      {
+        ledger: hd,
+        log,
+        metrics: new Metrics(),
+        outbox,
+        caseRecords: (id) => {
+          read.push(toHex(id));
+          return hd.caseRecords(id);
+        },
+      },
+    );
+    s.start();
+    await hd.acceptForeign(ZZ.id, await old.envelopeBytes(ZZ.id, 0, 100));
+    const cp = await old.signCheckpoint();
+    await hd.addCheckpoint(noteOf(cp));
+    await old.addCheckpoint(noteOf(await hd.cosign(ZZ.id, cp.checkpoint.size)));
+    await hd.addCheckpoint(noteOf(await old.cosign(ZZ.id, cp.checkpoint.size)));
+    await s.idle();
+    const n = (await all(outbox)).length;
+    expect((await all(outbox)).at(-1)!.data).toMatchObject({ raised: ['late-entry'] });
+    read.length = 0;
+    // the summary's records are final: their witnessing is looked up (once per checkpoint), late-entry still holds
+    await s.reevaluate(Date.now() + 86_400_000);
+    expect([read, (await all(outbox)).length]).toEqual([[], n]);
+    await old.close();
     await s.stop();
   });
 

@@ -71,7 +71,7 @@ const prompt = (s: Scenario) => (env: Envelope) =>
   );
 
 const held = (recs: Envelope[]): HeldRecord[] => recs.map((env) => ({ env, final: true, witnessed: env.record.ts + 31_000 }));
-const ctx = (s: Scenario) => ({ calendar: new WorkCalendar(undefined, 0), regionOf: (m: string) => s.members.find((x) => x.id === m)?.region });
+const ctx = (s: Scenario) => ({ calendar: new WorkCalendar(undefined, null), regionOf: (m: string) => s.members.find((x) => x.id === m)?.region });
 const LATER = at('2027-01-10T00:00:00+08:00');
 
 describe('case report (CASES.md §C.6)', () => {
@@ -101,7 +101,7 @@ describe('case report (CASES.md §C.6)', () => {
       ignored: [],
       alerts: [],
       asOf: '2027-01-10T00:00:00.000+08:00',
-      calendarEpoch: 0,
+      calendarEpoch: null,
     });
     expect(r.clock!.text).toContain('accepted 2026-11-27 (not counted)');
     expect(r.hops).toEqual([
