@@ -73,6 +73,7 @@ example(
     .option('--genesis <file>', 'copy this genesis into the home first')
     .option('--accept-empty-log', "this member's log is empty everywhere (a new member starting before its peers): append seq 0 without waiting to hear from peers")
     .option('--rotated-keys', 'the keys in node.yaml are new ones a proposed epoch names (docs/KEY-ROTATION.md): start, and sign nothing until that epoch is adopted here')
+    .option('--log-format <format>', 'auto (lines for a person, times in CST, on a terminal; JSON lines otherwise), json or pretty', 'auto')
     .action(async (o) => (await import('./commands/start.js')).startCommand(o)),
   'tongban start --home ./bj --genesis genesis.cbor',
 );

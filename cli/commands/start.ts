@@ -3,6 +3,7 @@ import { configPath, type NodeConfig } from '../config.js';
 import { apiUrlFile, genesisOf, loadHome, readKey, tokensFile } from '../home.js';
 import { CliError, EXIT, usage } from '../io.js';
 import { installGenesis } from './setup.js';
+import { LOG_FORMATS, type LogFormatOption } from '../../node/log-format.js';
 
 const defined = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -63,7 +64,9 @@ function storeWayOut(home: string): string {
 }
 
 /** `tongban start`: run the node in the foreground until SIGTERM / Ctrl-C. */
-export async function startCommand(opts: { home: string; genesis?: string; acceptEmptyLog?: boolean; rotatedKeys?: boolean }): Promise<void> {
+export async function startCommand(opts: { home: string; genesis?: string; acceptEmptyLog?: boolean; rotatedKeys?: boolean; logFormat?: string }): Promise<void> {
+  const logFormat = opts.logFormat ?? 'auto';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw usage(`--log-format: one of ${LOG_FORMATS.join(', ')}, not ${logFormat}`);
   if (opts.genesis) installGenesis(opts.home, opts.genesis);
   const cfg = loadHome(opts.home);
   const init = readHome(cfg);
@@ -72,7 +75,7 @@ export async function startCommand(opts: { home: string; genesis?: string; accep
   const { runNode } = await import('../../node/run.js');
   let started;
   try {
-    started = await runNode({ ...init, acceptEmptyLog: opts.acceptEmptyLog, rotatedKeys: opts.rotatedKeys });
+    started = await runNode({ ...init, acceptEmptyLog: opts.acceptEmptyLog, rotatedKeys: opts.rotatedKeys, logFormat: logFormat as LogFormatOption });
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'NETWORK_MISMATCH' || code === 'IDENTITY_MISMATCH' || code === 'OPEN_BIND') throw usage((e as Error).message);
