@@ -64,21 +64,24 @@ export interface LogPage {
   records: { id: string; seq: number; record: RecordView['record']; envelope: string; final: boolean }[];
 }
 
+/** One case of GET /v1/cases: its state and light at the page's `asOf`. */
+export interface CaseListItem {
+  case: string;
+  item: string;
+  serial: string;
+  opener: string;
+  handlers: string[];
+  state: string;
+  openedAt: string;
+  acceptedAt: string | null;
+  closedAt: string | null;
+  light: 'green' | 'yellow' | 'red' | null;
+  overdue: number | null;
+}
+
 /** GET /v1/cases (a page). */
 export interface CaseList {
   asOf: string;
-  cases: {
-    case: string;
-    item: string;
-    serial: string;
-    opener: string;
-    handlers: string[];
-    state: string;
-    openedAt: string;
-    acceptedAt: string | null;
-    closedAt: string | null;
-    light: 'green' | 'yellow' | 'red' | null;
-    overdue: number | null;
-  }[];
+  cases: CaseListItem[];
   next: string | null;
 }

@@ -1,3 +1,4 @@
+import type { CaseList } from '../../client/types.js';
 import type { CaseReport } from '../../protocol/cases/report.js';
 import { printJson } from '../io.js';
 import { client, type Target } from './target.js';
@@ -11,20 +12,6 @@ export async function caseShow(id: string, o: Target & { json?: boolean; asOf?: 
   else process.stdout.write(formatCaseReport(r, !!process.stdout.isTTY) + '\n');
 }
 
-interface ListItem {
-  case: string;
-  item: string;
-  serial: string;
-  opener: string;
-  handlers: string[];
-  state: string;
-  openedAt: string;
-  acceptedAt: string | null;
-  closedAt: string | null;
-  light: string | null;
-  overdue: number | null;
-}
-
 /** `tongban case list [filters]`: one line per case; `next` names the cursor of the next page. */
 export async function caseList(
   o: Target & { json?: boolean; state?: string; light?: string; member?: string; role?: string; item?: string; since?: string; asOf?: string; limit?: string; cursor?: string },
@@ -36,7 +23,7 @@ export async function caseList(
   if (since !== undefined) q.set('since', String(since));
   if (asOf !== undefined) q.set('asOf', String(asOf));
   const qs = q.toString();
-  const page = await (await client(o)).json<{ asOf: string; cases: ListItem[]; next: string | null }>(`/v1/cases${qs ? `?${qs}` : ''}`);
+  const page = await (await client(o)).json<CaseList>(`/v1/cases${qs ? `?${qs}` : ''}`);
   if (o.json) return printJson(page);
   const tty = !!process.stdout.isTTY;
   const lines = page.cases.map(

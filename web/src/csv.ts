@@ -1,18 +1,8 @@
 // The supervisor's CSV export (RFC 4180 quoting), pure so that it is tested without a browser.
+import type { CaseListItem } from '../../client/types.js';
 
-export interface CaseRow {
-  case: string;
-  item: string;
-  serial: string;
-  opener: string;
-  handlers: string[];
-  state: string;
-  openedAt: string;
-  acceptedAt: string | null;
-  closedAt: string | null;
-  light: 'red' | 'yellow' | 'green' | null;
-  overdue: number | null;
-}
+/** A row of the case list, as GET /v1/cases gives it. */
+export type CaseRow = CaseListItem;
 /**
  * Quote one CSV field (RFC 4180). Text that a spreadsheet would read as a formula (=, +, -, @ first) gets a leading
  * apostrophe: serials and items are typed by officials and the file is opened in Excel.

@@ -2,6 +2,7 @@ import type { CaseReport } from '../../../protocol/cases/report.js';
 import { cst, regionName } from '../format.js';
 import { t } from '../i18n.js';
 import { label } from '../labels.js';
+import { TimelineHead } from '../parts/TimelineHead.js';
 
 const LIGHT: Record<string, string> = { red: '红', yellow: '黄', green: '绿' };
 
@@ -73,17 +74,7 @@ export function CaseBody({ r }: { r: CaseReport }) {
       <h3>{t('时间线')}</h3>
       <div class="scroll">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('时间（北京时间）')}</th>
-              <th scope="col">{t('成员')}</th>
-              <th scope="col">{t('地区')}</th>
-              <th scope="col">{t('工作人员')}</th>
-              <th scope="col">{t('角色')}</th>
-              <th scope="col">{t('事项')}</th>
-              <th scope="col">{t('最终')}</th>
-            </tr>
-          </thead>
+          <TimelineHead />
           <tbody>
             {r.timeline.map((e) => (
               <tr key={e.id} class={e.ignored ? 'ignored' : ''}>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { cst, regionName } from '../format.js';
 import { t } from '../i18n.js';
 import { label } from '../labels.js';
+import { TimelineHead } from '../parts/TimelineHead.js';
 import { anchorOf, classify, verifyFiles, type Outcome, type Picked } from '../verify.js';
 import { CaseBody } from './CaseView.js';
 
@@ -122,17 +123,7 @@ function Result({ r }: { r: Outcome }) {
       <h3>{t('时间线')}</h3>
       <div class="scroll">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('时间（北京时间）')}</th>
-              <th scope="col">{t('成员')}</th>
-              <th scope="col">{t('地区')}</th>
-              <th scope="col">{t('工作人员')}</th>
-              <th scope="col">{t('角色')}</th>
-              <th scope="col">{t('事项')}</th>
-              <th scope="col">{t('最终')}</th>
-            </tr>
-          </thead>
+          <TimelineHead />
           <tbody>
             {d.events.map((e) => (
               <tr key={e.id} class={e.counts ? '' : 'ignored'}>
