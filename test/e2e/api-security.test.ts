@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/consortium.js';
 import { until } from '../helpers/network.js';
 import { BIN, startNode, stopProcess, tongban } from '../helpers/cli.js';
+import { selfSigned as selfSignedIn } from '../helpers/tls.js';
 
 const dir = tempDir('tongban-e2e-sec-');
 const cwd = dir.path;
@@ -17,36 +18,7 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-function selfSigned(name: string, days: number): [string, string] {
-  const cert = join(cwd, `${name}.crt`);
-  const key = join(cwd, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      String(days),
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
-  return [cert, key];
-}
+const selfSigned = (name: string, days: number) => selfSignedIn(cwd, name, days);
 
 /** The fingerprint of the certificate a TLS server serves now (a new connection, not verified: we only look). */
 function servedFingerprint(url: string): Promise<string> {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -13,6 +12,7 @@ import { createToken } from '../../../node/api/tokens.js';
 import type { NodeApi } from '../../../node/api/ports.js';
 import { tempDir } from '../../helpers/consortium.js';
 import { testNet, type TestNet } from '../../helpers/network.js';
+import { selfSigned as selfSignedIn } from '../../helpers/tls.js';
 
 let t: TestNet;
 const dir = tempDir('tongban-tls-');
@@ -20,36 +20,7 @@ const logLines: Record<string, unknown>[] = [];
 let seen: NodeApi;
 
 /** A self-signed certificate for 127.0.0.1 valid `days` days, made with openssl: [cert file, key file]. */
-function selfSigned(name: string, days: number): [string, string] {
-  const cert = join(dir.path, `${name}.crt`);
-  const key = join(dir.path, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      String(days),
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
-  return [cert, key];
-}
+const selfSigned = (name: string, days: number) => selfSignedIn(dir.path, name, days);
 
 /** GET over TLS on a new connection, trusting `ca`: the status and the fingerprint of the certificate served. */
 function httpsGet(port: number, path: string, ca: string): Promise<{ status: number; fingerprint: string; body: string }> {
