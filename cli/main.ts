@@ -415,6 +415,7 @@ example(
     .requiredOption('--home <dir>')
     .requiredOption('--from <file>', 'the archive (tongban backup)')
     .option('--force', 'replace a non-empty store (it is moved aside to DATA.before-restore-TIME, never deleted)')
+    .option('--discard-newer', 'restore even when the store holds own records the backup lacks (only once every member holds them: the node takes them back from peers)')
     .option('--json', 'machine-readable output')
     .action(async (o) => set(await (await import('./commands/backup.js')).restoreCommand(o))),
   'tongban restore --home /var/lib/tongban --from /srv/backups/tongban-bj-haidian-20261129T130500Z.tbbackup',

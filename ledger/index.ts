@@ -268,6 +268,9 @@ export class Ledger extends LedgerCore {
 
   signCheckpoint() {
     this.assertOpen();
+    // Whatever stops appends stops signing for the own log too: a log still being recovered, keys the adopted epoch does not name.
+    const refused = this.appendGuard?.();
+    if (refused) return Promise.reject(refused);
     return this.writer.run((tx) => this.checkpoints.signOwn(tx));
   }
 

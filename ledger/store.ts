@@ -63,6 +63,22 @@ export class Store {
     this.sub = Object.fromEntries(SUBLEVELS.map((n) => [n, db.sublevel<Uint8Array, Uint8Array>(n, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub])) as Record<SublevelName, Sub>;
   }
 
+  /**
+   * Whether a process holds the store's LevelDB lock now (a running node): the only sure sign, since a node's
+   * API may not answer (busy, TLS names, another interface). A missing or unreadable store is not in use.
+   */
+  static async inUse(path: string): Promise<boolean> {
+    const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+    try {
+      await db.open({ createIfMissing: false });
+    } catch (e) {
+      const err = e as { code?: string; cause?: { code?: string } };
+      return err.code === 'LEVEL_LOCKED' || err.cause?.code === 'LEVEL_LOCKED';
+    }
+    await db.close();
+    return false;
+  }
+
   /** Open (or create) the store at `path`; `readOnly` never creates one and refuses every write. */
   static async open(path: string, opts: { readOnly?: boolean } = {}): Promise<Store> {
     const db: Db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });

@@ -17,6 +17,7 @@ import type { CborMap } from '../protocol/cbor.js';
 import type { NodeApi } from './api/ports.js';
 import type { ApiInit, SecurityReload } from './api/server.js';
 import { checkIdentity, keyRefusal } from './identity.js';
+import { hostUrl } from '../protocol/net.js';
 import { attachSafety, type Safety } from './safety.js';
 import { Outbox } from '../ledger/outbox.js';
 import type { WebhookConfig } from '../protocol/events.js';
@@ -203,7 +204,7 @@ export class TongbanNode implements NodeApi {
     const { startApi } = await import('./api/server.js');
     this.api = await startApi(this, { host, port, ...security });
     const addr = this.api.server.address() as { address: string; port: number };
-    return `${security.tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    return hostUrl(security.tls ? 'https' : 'http', addr.address, addr.port);
   }
 
   /** Re-read the API's certificate and token file (SIGHUP); undefined when the API is not started. */

@@ -61,6 +61,8 @@ export async function backupCommand(opts: { home: string; out: string; json?: bo
       const dataDir = configPath(cfg, cfg.dataDir);
       const { snapshotStore } = await import('../../ledger/snapshot.js');
       const { Store } = await import('../../ledger/store.js');
+      // Its API did not answer, but a node may still hold the store: its files are then not one instant.
+      if (await Store.inUse(dataDir)) throw usage(inUseMessage(opts.home, dataDir, 'back it up through its API: give its URL to the CLI (TONGBAN_TOKEN for a secured node) or stop it'));
       let snap;
       try {
         snap = snapshotStore(dataDir);
@@ -104,7 +106,7 @@ export async function backupCommand(opts: { home: string; out: string; json?: bo
  * The restored store carries a mark: at its next start the node recovers its own log from peers
  * before it signs anything, even with --accept-empty-log.
  */
-export async function restoreCommand(opts: { home: string; from: string; force?: boolean; json?: boolean }): Promise<number> {
+export async function restoreCommand(opts: { home: string; from: string; force?: boolean; discardNewer?: boolean; json?: boolean }): Promise<number> {
   const cfg = loadHome(opts.home);
   const genesis = genesisOf(cfg);
   const network = toHex(configId(genesis));
@@ -112,6 +114,8 @@ export async function restoreCommand(opts: { home: string; from: string; force?:
   if (!existsSync(opts.from) || !statSync(opts.from).isFile()) throw new CliError(`--from: ${opts.from} is not a file`, EXIT.IO);
   const url = await runningNodeUrl(cfg);
   if (url) throw usage(`the node of ${opts.home} is running (${url}): stop it first (systemctl stop tongban, or Ctrl-C)`);
+  const { Store } = await import('../../ledger/store.js');
+  if (await Store.inUse(dataDir)) throw usage(inUseMessage(opts.home, dataDir, 'stop it first (systemctl stop tongban, or Ctrl-C)'));
   if (!isEmptyDir(dataDir) && !opts.force) {
     throw usage(`the store ${dataDir} is not empty: restoring would replace it. Give --force to move it aside (it is kept as ${dataDir}.before-restore-…) and restore`);
   }
@@ -131,10 +135,12 @@ export async function restoreCommand(opts: { home: string; from: string; force?:
     if (header.member && header.member !== cfg.member) throw usage(`nothing restored: ${opts.from} is a backup of member ${header.member}, but this home is ${cfg.member}`);
     // Audit before it takes the store's place (read-only: a snapshot of the restored directory).
     let report;
+    let restoredOwn = 0;
     try {
       const ledger = await Ledger.openReadOnly({ path: tmp, genesis });
       try {
         report = await ledger.audit();
+        restoredOwn = ledger.size(cfg.member);
       } finally {
         await ledger.close();
       }
@@ -147,6 +153,13 @@ export async function restoreCommand(opts: { home: string; from: string; force?:
       for (const p of report.problems.slice(0, 20)) process.stderr.write(`  ${p.code} ${p.author}/${p.seq}: ${p.message}\n`);
       throw new CliError(`nothing restored: the audit of ${opts.from} found ${report.problems.length} problems`, EXIT.UNSOUND);
     }
+    // Records of its own log that the store holds beyond the backup may be nowhere else (the node answers 201 once a
+    // record is on its own disk): restored over, they would be lost and their positions signed again (a fork).
+    const currentOwn = await ownLogSize(dataDir, genesis, cfg.member);
+    if (currentOwn !== undefined && currentOwn > restoredOwn && !opts.discardNewer)
+      throw usage(
+        `nothing restored: the store ${dataDir} holds ${cfg.member}'s own records ${restoredOwn} to ${currentOwn - 1}, which the backup lacks and which may be nowhere else. Start the node on this store instead; or, if every member already holds them (tongban status at a peer shows ${cfg.member} size ${currentOwn} or more), give --discard-newer`,
+      );
     let aside: string | null = null;
     if (existsSync(dataDir)) {
       if (isEmptyDir(dataDir)) rmSync(dataDir, { recursive: true });
@@ -178,5 +191,23 @@ export async function restoreCommand(opts: { home: string; from: string; force?:
     return EXIT.OK;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const inUseMessage = (home: string, dataDir: string, what: string) => `the store ${dataDir} is in use: a node of ${home} holds its lock (running, though its API did not answer here): ${what}`;
+
+/** The length of `member`'s own log in the store at `dir`, or undefined when there is none or it cannot be read (damaged). */
+async function ownLogSize(dir: string, genesis: Uint8Array, member: string): Promise<number | undefined> {
+  if (!existsSync(dir) || isEmptyDir(dir)) return undefined;
+  const { Ledger } = await import('../../ledger/index.js');
+  try {
+    const ledger = await Ledger.openReadOnly({ path: dir, genesis });
+    try {
+      return ledger.size(member);
+    } finally {
+      await ledger.close();
+    }
+  } catch {
+    return undefined;
   }
 }

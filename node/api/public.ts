@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { equalBytes, fromHex, fromHex32 } from '../../protocol/bytes.js';
+import { fromHex, fromHex32 } from '../../protocol/bytes.js';
 import { LIGHTS } from '../../protocol/cases/schema.js';
 import type { NodeApi } from './ports.js';
 import { apiError, ErrorBody } from './errors.js';
@@ -54,9 +54,14 @@ export async function publicRoutes(app: FastifyInstance, node: NodeApi): Promise
     async (req) => {
       const id = fromHex32((req.params as { id: string }).id, 'case id');
       const applicant = fromHex((req.query as { applicant: string }).applicant, 'applicant');
+      // The case id is its case.open record's id: one read tells a match, the same work for an unknown case as for a
+      // wrong applicant (neither may be told apart, not even by time); the report is built only for the applicant.
+      const opened = await ledger.recordById(id);
+      const claimed = opened?.record.kind === 'case.open' ? (opened.record.body as { applicant?: unknown }).applicant : undefined;
+      if (!(claimed instanceof Uint8Array) || !sameBytes(claimed, applicant)) throw apiError(404, 'NOT_FOUND', NO_MATCH);
       const r = await ledger.caseReport(id, ledger.now());
       const open = r?.timeline.find((e) => e.kind === 'case.open');
-      if (!r || !open || typeof open.applicant !== 'string' || !equalBytes(fromHex(open.applicant), applicant)) throw apiError(404, 'NOT_FOUND', NO_MATCH);
+      if (!r || !open) throw apiError(404, 'NOT_FOUND', NO_MATCH);
       return {
         case: r.case,
         item: r.item,
@@ -73,4 +78,12 @@ export async function publicRoutes(app: FastifyInstance, node: NodeApi): Promise
       };
     },
   );
+}
+
+/** Equal bytes, compared in time independent of where they differ. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
 }

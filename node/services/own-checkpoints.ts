@@ -81,6 +81,8 @@ export class OwnCheckpoints implements Service {
     if (!self || this.x.ledger.size(self) === 0 || this.gathering) return;
     this.announceFinal(self);
     if (this.x.ledger.size(self) === this.lastPublished || !this.x.ledger.config.members.some((m) => m.id === self)) return;
+    // Not while appends are refused (own log recovering, rotated keys not adopted): signCheckpoint would refuse too.
+    if (this.x.ledger.appendGuard?.()) return;
     // One checkpoint in flight: while the newest is not final, appends wait for it (or for the maximum wait),
     // so under load each cosigning round covers many records instead of one round per 100 ms.
     const latest = this.x.ledger.checkpoints.latest(self);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../protocol/bytes.js';
@@ -76,6 +76,14 @@ describe('operating a node: doctor, backup, restore, schema versions (the built 
     expect(file).toBeDefined();
     // a running node's store is not restored over
     expect(tongban(['restore', '--home', 'hb', '--from', file], cwd)).toMatchObject({ code: 2, stderr: expect.stringMatching(/is running .*stop it first/) });
+    // an official enrolled after the backup: an own record the backup lacks
+    const add = tongban(['operator', 'add', '--home', 'hb', '--id', 'wang.fang', '--roles', 'registrar', '--out', 'wang.fang.key', '--actor', 'hb/keys/admin.key'], cwd);
+    expect(add.code, add.stderr).toBe(0);
+    // nor when its API cannot be found (here: its URL file gone): the store's lock says it runs; no file copy of a live store either
+    rmSync(join(cwd, 'hb/run/api.url'));
+    expect(tongban(['restore', '--home', 'hb', '--from', file, '--force'], cwd)).toMatchObject({ code: 2, stderr: expect.stringMatching(/is in use: a node of hb holds its lock/) });
+    expect(tongban(['backup', '--home', 'hb', '--out', 'live-files.tbbackup'], cwd)).toMatchObject({ code: 2, stderr: expect.stringMatching(/is in use/) });
+    expect(existsSync(join(cwd, 'live-files.tbbackup'))).toBe(false);
     expect(await stopProcess(node.p)).toBe(0);
 
     // stopped: the same store backs up from its files
@@ -91,7 +99,12 @@ describe('operating a node: doctor, backup, restore, schema versions (the built 
     const { writeFileSync } = await import('node:fs');
     writeFileSync(cut, readFileSync(join(cwd, file)).subarray(0, 100));
     expect(tongban(['restore', '--home', 'hb', '--from', cut, '--force'], cwd)).toMatchObject({ code: 2, stderr: expect.stringMatching(/nothing restored: .*cut short/) });
-    const ok = tongban(['restore', '--home', 'hb', '--from', file, '--force'], cwd);
+    // the store holds an own record the backup lacks (the official enrolled after it): not restored over without --discard-newer
+    expect(tongban(['restore', '--home', 'hb', '--from', file, '--force'], cwd)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/holds hb-wuhan's own records 1 to 1, which the backup lacks/),
+    });
+    const ok = tongban(['restore', '--home', 'hb', '--from', file, '--force', '--discard-newer'], cwd);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/audit: 1 records in 1 logs and \d+ checkpoints?, no problems/);
     expect(readdirSync(join(cwd, 'hb')).some((f) => f.startsWith('data.before-restore-'))).toBe(true);

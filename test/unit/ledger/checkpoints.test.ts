@@ -141,3 +141,17 @@ describe('checkpoint retention', () => {
     await Promise.all([a.close(), c.close(), again.close()]);
   });
 });
+
+describe('signing the own log', () => {
+  it('refuses to sign a checkpoint while appends are refused (own log recovering, keys not adopted), and signs once they are not', async () => {
+    const a = await open(A);
+    await seeded(a);
+    const before = a.checkpoints.list(A.id).length;
+    a.appendGuard = () => Object.assign(new Error('own log recovering'), { code: 'RECOVERING' });
+    await expect(a.signCheckpoint()).rejects.toMatchObject({ code: 'RECOVERING' });
+    expect(a.checkpoints.list(A.id)).toHaveLength(before);
+    a.appendGuard = undefined;
+    expect((await a.signCheckpoint()).checkpoint.size).toBe(3);
+    await a.close();
+  });
+});

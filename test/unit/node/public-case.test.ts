@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { applicantCommitment } from '../../../protocol/cases/applicant.js';
@@ -81,6 +81,19 @@ describe('GET /v1/public/cases/:id', () => {
     const b = await get(`/v1/public/cases/${'ab'.repeat(32)}?applicant=${toHex(applicant)}`);
     expect([a.statusCode, b.statusCode]).toEqual([404, 404]);
     expect(a.json()).toEqual(b.json());
+  });
+
+  it('builds no report unless the applicant matches (the same work for a wrong applicant as for an unknown case); another record id is no case', async () => {
+    const reports = vi.spyOn(ledger, 'caseReport');
+    const wrong = applicantCommitment(salt, '111', '41010219900101124X');
+    expect((await get(`/v1/public/cases/${caseId}?applicant=${toHex(wrong)}`)).statusCode).toBe(404);
+    expect(reports).not.toHaveBeenCalled();
+    const admin = (await ledger.envelope(A.id, 0))!;
+    expect((await get(`/v1/public/cases/${toHex(admin.id)}?applicant=${toHex(applicant)}`)).statusCode).toBe(404);
+    expect(reports).not.toHaveBeenCalled();
+    expect((await get(`/v1/public/cases/${caseId}?applicant=${toHex(applicant)}`)).statusCode).toBe(200);
+    expect(reports).toHaveBeenCalledTimes(1);
+    reports.mockRestore();
   });
 
   it('refuses a malformed commitment or a missing one with 400', async () => {
