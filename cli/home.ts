@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeConfig } from '../protocol/config/config.js';
+import { localApiUrl } from '../node/api/local-url.js';
 import { ConfigError, loadNodeConfig, configPath, type NodeConfig } from './config.js';
 import { readKeyFile, type LoadedKey } from './keyfile.js';
 import { CliError, EXIT, usage } from './io.js';
@@ -34,7 +35,7 @@ export function nodeUrl(opts: { home?: string; node?: string }): string {
   if (!opts.home) throw usage(msg('giveTarget'));
   const cfg = loadHome(opts.home);
   const file = apiUrlFile(cfg.home);
-  if (cfg.http.port !== 0) return `${cfg.http.tls ? 'https' : 'http'}://${cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host}:${cfg.http.port}`;
+  if (cfg.http.port !== 0) return localApiUrl(cfg.http.tls !== undefined, cfg.http.host, cfg.http.port);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   throw new CliError(msg('notRunning', opts.home, file), EXIT.UNREACHABLE);
 }

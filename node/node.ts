@@ -1,4 +1,5 @@
 import './polyfills.js';
+import { localApiUrl } from './api/local-url.js';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { useCrypto } from '../protocol/crypto.js';
@@ -203,7 +204,7 @@ export class TongbanNode implements NodeApi {
     const { startApi } = await import('./api/server.js');
     this.api = await startApi(this, { host, port, ...security });
     const addr = this.api.server.address() as { address: string; port: number };
-    return `${security.tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    return localApiUrl(security.tls !== undefined, addr.address, addr.port);
   }
 
   /** Re-read the API's certificate and token file (SIGHUP); undefined when the API is not started. */
