@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { localApiUrl } from '../node/api/local-url.js';
 import type { NodeConfig } from './config.js';
 import { clientToken, trustCa } from './credentials.js';
 import { apiUrlFile } from './home.js';
@@ -6,9 +7,7 @@ import { apiUrlFile } from './home.js';
 /** The API URL of the home's node when it answers /healthz now, else undefined (the node is stopped or unreachable). */
 export async function runningNodeUrl(cfg: NodeConfig, timeoutMs = 3000): Promise<string | undefined> {
   const file = apiUrlFile(cfg.home);
-  const host = cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host;
-  const scheme = cfg.http.tls ? 'https' : 'http';
-  const url = cfg.http.port !== 0 ? `${scheme}://${host}:${cfg.http.port}` : existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  const url = cfg.http.port !== 0 ? localApiUrl(cfg.http.tls !== undefined, cfg.http.host, cfg.http.port) : existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
   if (!url) return undefined;
   if (url.startsWith('https:')) await trustCa({ home: cfg.home });
   try {
