@@ -3,6 +3,7 @@ import type { CborMap } from '../protocol/cbor.js';
 import { ClientError } from '../client/errors.js';
 import { Http, parseError, type Answer } from '../client/http.js';
 import { RECORD_STATES, type NodeStatus, type RecordStateName } from '../client/types.js';
+import { certTrouble } from './credentials.js';
 import { nodeFetch } from './http.js';
 import { CliError, EXIT, usage } from './io.js';
 import { msg } from './messages.js';
@@ -35,6 +36,8 @@ const TOKEN_REFUSALS: readonly string[] = ['AUTH_REQUIRED', 'AUTH_INVALID', 'TOK
 const tokenHint = (code: string | undefined) => (code !== undefined && TOKEN_REFUSALS.includes(code) ? ' (the CLI sends --token, else env TONGBAN_TOKEN, else HOME/client.token)' : '');
 
 const causeOf = (e: unknown): string => {
+  const cert = certTrouble(e);
+  if (cert) return cert;
   const x = (e as ClientError).cause as Error | undefined;
   return x?.cause instanceof Error ? x.cause.message : (x?.message ?? (e as Error).message);
 };

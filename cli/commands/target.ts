@@ -1,5 +1,5 @@
 import { NodeClient, waitOf } from '../client.js';
-import { clientToken, trustCa } from '../credentials.js';
+import { certTrouble, clientToken, trustCa } from '../credentials.js';
 import { CliError, EXIT } from '../io.js';
 import { msg } from '../messages.js';
 import { runningNodeUrl } from '../node-url.js';
@@ -14,16 +14,6 @@ const urlOf = async (o: Target): Promise<string> => {
   return url;
 };
 export const client = async (o: Target & { wait?: string; waitTimeout?: string }) => new NodeClient(await urlOf(o), waitOf(o), clientToken(o));
-
-/** Node's TLS errors for a certificate the CLI does not trust or that names another address: waiting does not help. */
-const CERT_ERRORS = new Set([
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-]);
 
 /**
  * Wait until the node of a home answers (a node started in the background writes its API URL only once it
@@ -53,9 +43,10 @@ export async function waitReady(o: Target, seconds: number): Promise<void> {
       // A bad home or config will not get better by waiting.
       if (e instanceof CliError && e.exitCode !== EXIT.UNREACHABLE) throw e;
       // fetch says only "fetch failed"; the why is its cause. An untrusted or mismatched certificate stays so.
-      const cause = (e as Error).cause as (Error & { code?: string }) | undefined;
+      const cert = certTrouble(e);
+      if (cert) throw new CliError(msg('unreachable', url, cert), EXIT.UNREACHABLE);
+      const cause = (e as Error).cause as Error | undefined;
       last = cause?.message ? new Error(`${(e as Error).message}: ${cause.message}`) : (e as Error);
-      if (cause?.code !== undefined && CERT_ERRORS.has(cause.code)) throw new CliError(msg('unreachable', url, cause.message), EXIT.UNREACHABLE);
     }
     if (Date.now() >= end) throw new CliError(msg('notReady', o.home ?? o.node ?? '', seconds, last.message), EXIT.UNREACHABLE);
     await new Promise((r) => setTimeout(r, 200));
