@@ -3,6 +3,7 @@ import type { CborMap } from '../protocol/cbor.js';
 import { ClientError } from '../client/errors.js';
 import { Http, parseError, type Answer } from '../client/http.js';
 import { RECORD_STATES, type NodeStatus, type RecordStateName } from '../client/types.js';
+import { certTrouble } from './credentials.js';
 import { nodeFetch } from './http.js';
 import { CliError, EXIT, usage } from './io.js';
 import { msg } from './messages.js';
@@ -28,10 +29,15 @@ export function waitOf(o: { wait?: string; waitTimeout?: string }): WaitFor | un
 
 const signing = async () => ({ ...(await import('../client/sign.js')), ...(await import('../protocol/signer.js')) });
 
+/** The node's refusals for a missing or bad API token (node/api/auth.ts); other 401s (ACTOR_SIGNATURE) are not about tokens. */
+const TOKEN_REFUSALS: readonly string[] = ['AUTH_REQUIRED', 'AUTH_INVALID', 'TOKEN_UNKNOWN'];
+
 /** A secured node refused for want of a token (README "Securing the API"): say where the CLI takes it from. */
-const tokenHint = (status: number) => (status === 401 ? ' (the CLI sends --token, else env TONGBAN_TOKEN, else HOME/client.token)' : '');
+const tokenHint = (code: string | undefined) => (code !== undefined && TOKEN_REFUSALS.includes(code) ? ' (the CLI sends --token, else env TONGBAN_TOKEN, else HOME/client.token)' : '');
 
 const causeOf = (e: unknown): string => {
+  const cert = certTrouble(e);
+  if (cert) return cert;
   const x = (e as ClientError).cause as Error | undefined;
   return x?.cause instanceof Error ? x.cause.message : (x?.message ?? (e as Error).message);
 };
@@ -65,7 +71,7 @@ export class NodeClient {
 
   private refused(a: Answer): CliError {
     const body = parseError(a.body);
-    return new CliError(`${msg('refused', body.code ?? String(a.status), body.message ?? 'refused', body.standing)}${tokenHint(a.status)}`, a.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
+    return new CliError(`${msg('refused', body.code ?? String(a.status), body.message ?? 'refused', body.standing)}${tokenHint(body.code)}`, a.status === 404 ? EXIT.NOT_STANDING : EXIT.USAGE);
   }
 
   /** GET `path` (or POST `post` as JSON) and answer its JSON. */

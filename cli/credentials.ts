@@ -60,3 +60,25 @@ export async function trustCa(o: Credentials, env: NodeJS.ProcessEnv = process.e
   }
   trusted = file;
 }
+
+/** Node's TLS errors for a certificate this process does not trust or that names another address: waiting does not help. */
+const CERT_ERRORS = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+]);
+
+/**
+ * When `e` (or an error it was caused by) is a certificate problem: its message with where the CLI takes its CA
+ * from, in place of Node's own hint (--use-system-ca), which is not the fix here.
+ */
+export function certTrouble(e: unknown): string | undefined {
+  for (let x = e as (Error & { code?: string }) | undefined, i = 0; x instanceof Error && i < 4; x = x.cause as typeof x, i++) {
+    if (x.code !== undefined && CERT_ERRORS.has(x.code))
+      return `${x.message.split('; if the root CA')[0]} (the CLI trusts --ca FILE, else env TONGBAN_CA, else with --home the home's http.tls.ca or http.tls.cert)`;
+  }
+  return undefined;
+}

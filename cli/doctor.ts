@@ -52,7 +52,7 @@ export function keyFindings(cfg: NodeConfig): { findings: Finding[]; ledger?: Lo
       const k = readKeyFile(path, kind, false);
       if (kind === 'ledger') out.ledger = k;
       if (kind === 'peer') out.peer = k;
-      if (!(mode & 0o077)) findings.push(ok('keys', `${field}: ${path} is a ${kind} key, mode 0600`));
+      if (!(mode & 0o077)) findings.push(ok('keys', `${field}: ${path} is ${kind === 'actor' ? 'an' : 'a'} ${kind} key, mode 0600`));
     } catch (e) {
       findings.push({ check: 'keys', status: 'fail', message: `${field}: ${(e as Error).message}`, fix: `restore the key file ${path} from its backup` });
     }

@@ -3,9 +3,10 @@
  * listens on every interface but is no address to connect to, nor one a TLS certificate names.
  */
 export function dialableHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::' || host === '[::]') return '::1';
-  return host;
+  const h = host.replace(/^\[|\]$/g, '');
+  if (h === '0.0.0.0' || h === '') return '127.0.0.1';
+  if (h === '::' || h === '::0') return '::1';
+  return h;
 }
 
 /** `scheme://host:port` with an IPv6 host in brackets and a wildcard host made dialable. */

@@ -28,6 +28,15 @@ const ledgerModules = async () => {
   return backup;
 };
 
+/** The archive file `--out` names: in a directory, `tongban-MEMBER-TIME.tbbackup`; `dir/` names a directory that must exist. */
+export function archivePath(outOpt: string, member: string, now: number): string {
+  if (/[/\\]$/.test(outOpt) && !existsSync(outOpt)) throw new CliError(`--out: directory ${resolve(outOpt)} does not exist (create it first)`, EXIT.IO);
+  const out = existsSync(outOpt) && statSync(outOpt).isDirectory() ? join(outOpt, `tongban-${member}-${stamp(now)}.tbbackup`) : resolve(outOpt);
+  if (existsSync(out)) throw usage(`--out: ${out} exists; give a new file name or a directory`);
+  if (!existsSync(dirname(out))) throw new CliError(`--out: directory ${dirname(out)} does not exist`, EXIT.IO);
+  return out;
+}
+
 /**
  * `tongban backup`: a consistent archive of the home's store. A running node streams one LevelDB
  * snapshot over GET /v1/admin/backup; a stopped node's store files are copied aside and read (the
@@ -36,9 +45,7 @@ const ledgerModules = async () => {
 export async function backupCommand(opts: { home: string; out: string; json?: boolean }): Promise<void> {
   const cfg = loadHome(opts.home);
   const { backupChunks, readBackup, syncFile } = await ledgerModules();
-  const out = existsSync(opts.out) && statSync(opts.out).isDirectory() ? join(opts.out, `tongban-${cfg.member}-${stamp(Date.now())}.tbbackup`) : resolve(opts.out);
-  if (existsSync(out)) throw usage(`--out: ${out} exists; give a new file name or a directory`);
-  if (!existsSync(dirname(out))) throw new CliError(`--out: directory ${dirname(out)} does not exist`, EXIT.IO);
+  const out = archivePath(opts.out, cfg.member, Date.now());
   const part = join(dirname(out), `.${basename(out)}.part`);
   const url = await runningNodeUrl(cfg);
   let mode: 'online' | 'offline';

@@ -1,5 +1,5 @@
 import { NodeClient, waitOf } from '../client.js';
-import { clientToken, trustCa } from '../credentials.js';
+import { certTrouble, clientToken, trustCa } from '../credentials.js';
 import { CliError, EXIT } from '../io.js';
 import { msg } from '../messages.js';
 import { runningNodeUrl } from '../node-url.js';
@@ -26,8 +26,9 @@ export async function waitReady(o: Target, seconds: number): Promise<void> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   for (;;) {
     let last: Error;
+    let url = o.node ?? o.home ?? '';
     try {
-      const url = await urlOf(o);
+      url = await urlOf(o);
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
       if (!res.ok) last = new Error(`healthz answered ${res.status}`);
       else {
@@ -41,7 +42,11 @@ export async function waitReady(o: Target, seconds: number): Promise<void> {
     } catch (e) {
       // A bad home or config will not get better by waiting.
       if (e instanceof CliError && e.exitCode !== EXIT.UNREACHABLE) throw e;
-      last = e as Error;
+      // fetch says only "fetch failed"; the why is its cause. An untrusted or mismatched certificate stays so.
+      const cert = certTrouble(e);
+      if (cert) throw new CliError(msg('unreachable', url, cert), EXIT.UNREACHABLE);
+      const cause = (e as Error).cause as Error | undefined;
+      last = cause?.message ? new Error(`${(e as Error).message}: ${cause.message}`) : (e as Error);
     }
     if (Date.now() >= end) throw new CliError(msg('notReady', o.home ?? o.node ?? '', seconds, last.message), EXIT.UNREACHABLE);
     await new Promise((r) => setTimeout(r, 200));

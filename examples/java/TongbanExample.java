@@ -248,6 +248,9 @@ public final class TongbanExample {
   /** JSON over HTTP; a node's refusal becomes an ExampleError naming its code (and field). */
   static JsonElement call(String method, String url, JsonObject body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90));
+    // A secured node: an API token with the write scope (tongban token create), from env TONGBAN_TOKEN.
+    String token = System.getenv("TONGBAN_TOKEN");
+    if (token != null && !token.isEmpty()) b.header("authorization", "Bearer " + token);
     if (body != null) b.header("content-type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
     else b.method(method, HttpRequest.BodyPublishers.noBody());
     HttpResponse<String> res = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

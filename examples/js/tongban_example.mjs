@@ -24,7 +24,9 @@ try {
   const official = { id: key.id, signer: seedSigner(fromHex(key.seed)) };
   const target = { net: fromHex(a.network), author: a.member };
 
-  const node = new TongbanClient(a.node);
+  // A secured node: an API token with the write scope (tongban token create), from env TONGBAN_TOKEN.
+  const token = process.env.TONGBAN_TOKEN;
+  const node = new TongbanClient(a.node, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   const doc = new Uint8Array(createHash('sha256').update(readFileSync(a.doc)).digest());
   // Local signing: the request is built and signed here, the node only stores it. (writePrepared would have
   // the node build the bytes and check them before signing, as the Java and Python examples do.)

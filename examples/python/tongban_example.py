@@ -9,6 +9,7 @@ Needs only Debian's python3 with python3-cryptography and python3-cbor2.
 
 --network and --member are what you trust (your consortium's network id, the member
 whose node you write to); the node's answer is checked against them, never the reverse.
+A secured node's API token (write scope) is taken from env TONGBAN_TOKEN.
 Prints the document's report (JSON) on stdout; exits 1 on any error, naming it on stderr.
 """
 
@@ -56,7 +57,10 @@ def read_key_file(path):
 def call(method, url, body=None):
     """JSON over HTTP; a node's refusal becomes an ExampleError naming its code (and field)."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"} if data else {})
+    headers = {"content-type": "application/json"} if data else {}
+    if os.environ.get("TONGBAN_TOKEN"):  # a secured node: an API token with the write scope (tongban token create)
+        headers["authorization"] = "Bearer " + os.environ["TONGBAN_TOKEN"]
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=90) as res:
             return res.status, json.loads(res.read())

@@ -158,4 +158,25 @@ describe('README: integrating from Java or Python (the block as written, real no
     expect([dup.code, dup.stderr]).toEqual([1, expect.stringContaining('409 duplicate-serial')]);
     expect(logSize()).toBe(before);
   });
+
+  // Last: once ha has a token file, its API wants a token from everyone (README "Securing the API").
+  it('a secured node: each example sends the API token of env TONGBAN_TOKEN, and is refused without it', () => {
+    const token = ok(['token', 'create', '--home', 'ha', '--name', 'shenpi-system', '--scope', 'read,write']).trim().split('\n')[0]!;
+    expect(token).toMatch(/^tbt_/);
+    writeFileSync(join(cwd, 'secured.pdf'), 'a permit for a secured node\n');
+    writeFileSync(join(cwd, 'secured-sdk.pdf'), 'another permit for a secured node\n');
+    const common = ['--node', url, '--key', 'ha.off.key', '--network', network, '--member', 'ha-zhengzhou'];
+    const py = ['examples/python/tongban_example.py', ...common, '--doc', 'secured.pdf'];
+    const without = run('/usr/bin/python3', py);
+    expect([without.code, without.stderr]).toEqual([1, expect.stringContaining('401 AUTH_REQUIRED')]);
+    const env = { ...process.env, TONGBAN_TOKEN: token };
+    for (const [cmd, args] of [
+      ['/usr/bin/python3', py],
+      ['java', ['-cp', `classes:${GSON}`, 'TongbanExample', ...common, '--handler', 'bj-haidian', '--serial', 'HA-2026-0002']],
+      [process.execPath, ['examples/js/tongban_example.mjs', ...common, '--doc', 'secured-sdk.pdf']],
+    ] as const) {
+      const r = run(cmd, [...args], env);
+      expect([r.code, r.stderr], `${cmd} ${args.join(' ')}`).toEqual([0, expect.stringMatching(/record [0-9a-f]{64} is final/)]);
+    }
+  });
 });

@@ -57,6 +57,8 @@ describe('doctor findings', () => {
     const good = keyFindings(cfg);
     expect(good.findings.map((f) => f.status)).toEqual(['ok', 'ok']);
     expect(good.ledger?.pub).toEqual(A.member.key);
+    keyFile(join(cfg.home, 'keys/admin.key'), 'actor', A.seed);
+    expect(keyFindings({ ...cfg, adminKey: 'keys/admin.key' }).findings.at(-1)?.message).toMatch(/admin\.key is an actor key, mode 0600$/);
     chmodSync(join(cfg.home, 'keys/ledger.key'), 0o644);
     const loose = keyFindings(cfg).findings.find((f) => f.status === 'fail')!;
     expect(loose.message).toContain('mode 0644');

@@ -8,6 +8,9 @@ describe('dialable API URLs', () => {
     expect(dialableHost('10.1.2.3')).toBe('10.1.2.3');
     expect(hostUrl('https', '0.0.0.0', 8101)).toBe('https://127.0.0.1:8101');
     expect(hostUrl('http', '::', 8101)).toBe('http://[::1]:8101');
+    expect(hostUrl('http', '[::]', 8101)).toBe('http://[::1]:8101');
+    expect(hostUrl('http', '::1', 8101)).toBe('http://[::1]:8101');
+    expect(hostUrl('https', '10.0.0.11', 8101)).toBe('https://10.0.0.11:8101');
     expect(hostUrl('http', 'fe80::1', 80)).toBe('http://[fe80::1]:80');
     expect(hostUrl('http', 'bj-node.example', 8101)).toBe('http://bj-node.example:8101');
   });
