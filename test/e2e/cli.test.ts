@@ -7,7 +7,7 @@ import { u64Key } from '../../ledger/keys.js';
 import { vector } from '../unit/protocol/fixtures.js';
 import { tempDir } from '../helpers/consortium.js';
 import { freePorts, until } from '../helpers/network.js';
-import { BIN, startNode, stopProcess, tongban, waitHealthy, waitReady } from '../helpers/cli.js';
+import { apiUrlOf, BIN, startNode, stopProcess, tongban, waitHealthy, waitReady } from '../helpers/cli.js';
 
 const dir = tempDir('tongban-e2e-');
 const cwd = dir.path;
@@ -30,30 +30,15 @@ function ok(args: string[]) {
 
 beforeAll(async () => {
   expect(existsSync(BIN), 'dist/ must be built').toBe(true);
-  const ports = await freePorts(8);
+  const ports = await freePorts(4);
   members.forEach(([home, id, name, region], i) => {
-    url[home] = `http://127.0.0.1:${ports[4 + i]}`;
-    ok([
-      'init',
-      '--home',
-      home,
-      '--consortium',
-      'crossprov.gov.example',
-      '--id',
-      id,
-      '--name',
-      name,
-      '--region',
-      region,
-      '--listen',
-      `/ip4/127.0.0.1/tcp/${ports[i]}`,
-      '--api',
-      `127.0.0.1:${ports[4 + i]}`,
-    ]);
+    ok(['init', '--home', home, '--consortium', 'crossprov.gov.example', '--id', id, '--name', name, '--region', region, '--listen', `/ip4/127.0.0.1/tcp/${ports[i]}`, '--api', '127.0.0.1:0']);
   });
   const created = ok(['consortium', 'create', '--out', 'genesis.cbor', 'bj/join-request.json', 'sh/join-request.json', 'ha/join-request.json']);
   expect(created).toMatch(/network id [0-9a-f]{64}/);
   for (const [home] of members.slice(0, 3)) procs[home] = startNode(home, cwd, 'genesis.cbor');
+  // The APIs bind port 0 and the nodes write their URLs: no port is picked before it is bound.
+  for (const [home] of members.slice(0, 3)) url[home] = await apiUrlOf(procs[home]!, home, cwd);
   await Promise.all(members.slice(0, 3).map(([home]) => waitHealthy(url[home]!)));
   await Promise.all(members.slice(0, 3).map(([home]) => waitReady(url[home]!)));
 }, 60_000);
@@ -154,6 +139,7 @@ describe('tongban end to end (real processes, real TCP on loopback)', () => {
     writeFileSync(join(cwd, 'gd', 'node.yaml'), yaml);
     copyFileSync(join(cwd, 'genesis.cbor'), join(cwd, 'gd', 'genesis.cbor'));
     procs.gd = startNode('gd', cwd);
+    url.gd = await apiUrlOf(procs.gd, 'gd', cwd);
     await waitHealthy(url.gd!);
     await until(
       async () => {

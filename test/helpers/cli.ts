@@ -1,4 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -19,6 +21,26 @@ export function tongban(args: string[], cwd: string, env?: NodeJS.ProcessEnv): R
 export function startNode(home: string, cwd: string, genesis?: string): ChildProcess {
   const args = [BIN, 'start', '--home', home, ...(genesis ? ['--genesis', genesis] : [])];
   return spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * The API URL a node started with `--api 127.0.0.1:0` wrote to HOME/run/api.url (it binds first, so no port is
+ * chosen before binding); fails at once, with the node's stderr, when the process exits before that.
+ */
+export async function apiUrlOf(p: ChildProcess, home: string, cwd: string, timeoutMs = 60_000): Promise<string> {
+  let stderr = '';
+  p.stderr?.on('data', (d) => (stderr += d));
+  const file = join(cwd, home, 'run', 'api.url');
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (p.exitCode !== null) throw new Error(`node of ${home} exited with ${p.exitCode} before it listened:\n${stderr}`);
+    if (existsSync(file)) {
+      const url = readFileSync(file, 'utf8').trim();
+      if (url) return url;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`node of ${home} wrote no ${file} in ${timeoutMs} ms:\n${stderr}`);
 }
 
 export async function waitHealthy(url: string, timeoutMs = 20_000): Promise<void> {
