@@ -71,8 +71,8 @@ export async function prepareRoutes(app: FastifyInstance, node: NodeApi): Promis
       } catch (e) {
         throw apiError(400, 'BODY_INVALID', `body: ${(e as Error).message}`);
       }
-      // The signature is not checked for records before the append: a placeholder lets the same rules run now.
-      await precheck(ledger, { request: bytes, actor: b.actor, sig: new Uint8Array(64) }, undefined, request);
+      // The same rules POST /v1/records applies before it appends (a record's signature is the append's to check).
+      await precheck(ledger, { request: bytes, actor: b.actor }, undefined, request);
       const digest = requestDigest(bytes);
       return {
         request: toBase64(bytes),

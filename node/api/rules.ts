@@ -12,6 +12,12 @@ export interface SignedSubmission {
   sig: Uint8Array;
 }
 
+/** A request to judge before anything is signed or appended: a record's signature is the append's to check, so none is needed. */
+export type Submission = Omit<SignedSubmission, 'sig'> & { sig?: Uint8Array };
+
+/** Stands for a record's signature in the actor block here: never read, since precheck verifies a signature only for non-records. */
+const UNREAD_SIGNATURE = new Uint8Array(64);
+
 /**
  * The checks a request passes before this node appends anything for it,
  * through the same rule functions receivers and verifiers use: the body
@@ -21,7 +27,9 @@ export interface SignedSubmission {
  * that is not a record (gov.sign) names the role it needs and skips the
  * domain rules. Throws RecordRejected or DomainRefused naming the rule.
  */
-export async function precheck(ledger: LedgerApi, sub: SignedSubmission, notARecord?: { role: ActorRole }, decoded?: Request): Promise<Request> {
+export async function precheck(ledger: LedgerApi, sub: Submission, notARecord?: { role: ActorRole }, decoded?: Request): Promise<Request> {
+  // A request that makes no record is judged by its signature here, so it must carry one.
+  if (notARecord && !sub.sig) throw new Error('precheck: a request that is not a record needs its signature');
   // A node that may not sign yet (own log still recovering, clock skew: node/safety.ts) answers 503 first:
   // judged now, the request would be checked against a log it may not hold in full.
   const refused = ledger.appendGuard?.();
@@ -46,7 +54,7 @@ export async function precheck(ledger: LedgerApi, sub: SignedSubmission, notARec
   // rule: nothing that GET /v1/docs does not show.)
   checkActorBlock(
     { net: ledger.net, configFor: (e) => ledger.configFor(e), actorInForce: (a, id, s) => ledger.actorInForce(a, id, s), now: ledger.now(), nonceSeen: () => used, verifyActorSignature: !!notARecord },
-    { author: self, seq, kind: request.kind, actor: { id: sub.actor, nonce: request.nonce, at: request.at, sig: sub.sig }, request: () => request },
+    { author: self, seq, kind: request.kind, actor: { id: sub.actor, nonce: request.nonce, at: request.at, sig: sub.sig ?? UNREAD_SIGNATURE }, request: () => request },
     reject,
     notARecord?.role,
   );
