@@ -1,13 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NodeClient } from '../../../cli/client.js';
 import { waitReady } from '../../../cli/commands/target.js';
 import { EXIT } from '../../../cli/io.js';
 import { tempDir } from '../../helpers/consortium.js';
+import { okHttpsServer, selfSigned } from '../../helpers/tls.js';
 
 const dir = tempDir('tongban-wait-tls-');
 let server: Server | undefined;
@@ -18,16 +16,10 @@ afterAll(async () => {
 
 describe('a node whose certificate the CLI does not trust', () => {
   it('stops at once, exit 3, naming the certificate problem (not "fetch failed" after the whole wait)', async () => {
-    const cert = join(dir.path, 'api.crt');
-    const key = join(dir.path, 'api.key');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=node', '-addext', 'subjectAltName=IP:127.0.0.1'],
-      { stdio: 'ignore' },
-    );
-    server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (_req, res) => res.end('{"ok":true}'));
-    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', () => done()));
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const [cert, key] = selfSigned(dir.path, 'api', 2);
+    let port: number;
+    [server, port] = await okHttpsServer(cert, key, '127.0.0.1');
+    const url = `https://127.0.0.1:${port}`;
     const started = Date.now();
     const e = (await waitReady({ node: url }, 60).catch((x: unknown) => x)) as Error & { exitCode: number };
     expect(e.exitCode).toBe(EXIT.UNREACHABLE);
