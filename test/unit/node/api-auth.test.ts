@@ -1,7 +1,5 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../../protocol/bytes.js';
@@ -13,6 +11,7 @@ import type { NodeApi } from '../../../node/api/ports.js';
 import type { TongbanNode } from '../../../node/node.js';
 import { submission, tempDir } from '../../helpers/consortium.js';
 import { testNet, until, type TestNet } from '../../helpers/network.js';
+import { withLogLines } from '../../helpers/log-lines.js';
 
 let t: TestNet;
 let node: TongbanNode;
@@ -25,13 +24,7 @@ beforeAll(async () => {
   t = await testNet(1);
   node = await t.start(0, { acceptEmptyLog: true });
   await until(() => node.ledger.size(t.members[0]!.id) === 1, 20_000, 'seq 0');
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(l));
-      done();
-    },
-  });
-  seen = Object.create(node, { log: { value: pino({ level: 'info' }, sink) } }) as NodeApi;
+  seen = withLogLines(node, logLines);
 }, 60_000);
 afterAll(async () => {
   await t?.close();

@@ -2,8 +2,6 @@ import { X509Certificate } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../../../node/api/server.js';
@@ -11,6 +9,7 @@ import { daysLeft, expiryWarning, loadTls } from '../../../node/api/tls.js';
 import { createToken } from '../../../node/api/tokens.js';
 import type { NodeApi } from '../../../node/api/ports.js';
 import { tempDir } from '../../helpers/consortium.js';
+import { withLogLines } from '../../helpers/log-lines.js';
 import { testNet, type TestNet } from '../../helpers/network.js';
 import { selfSigned as selfSignedIn } from '../../helpers/tls.js';
 
@@ -42,13 +41,7 @@ const notAfterOf = (cert: string) => new Date(new X509Certificate(readFileSync(c
 beforeAll(async () => {
   t = await testNet(1);
   const node = await t.start(0);
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(l));
-      done();
-    },
-  });
-  seen = Object.create(node, { log: { value: pino({ level: 'info' }, sink) } }) as NodeApi;
+  seen = withLogLines(node, logLines);
 }, 60_000);
 afterAll(async () => {
   await t?.close();
