@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { publicKeyOf } from '../../../protocol/crypto.js';
 import { toHex } from '../../../protocol/bytes.js';
 import { Ledger } from '../../../ledger/index.js';
 import { readBackup, restoreBackup } from '../../../ledger/backup.js';
-import { submission, tempDir } from '../../helpers/consortium.js';
+import { tempDir } from '../../helpers/consortium.js';
 import { testNet, until, type TestNet } from '../../helpers/network.js';
+import { registrar } from '../../helpers/registrar.js';
 
 let t: TestNet | undefined;
 const dirs: { cleanup: () => void }[] = [];
@@ -17,16 +17,6 @@ afterEach(async () => {
   t = undefined;
   dirs.splice(0).forEach((d) => d.cleanup());
 });
-
-const reg = new Uint8Array(32).fill(0x31);
-
-function registrar(t: TestNet, i: number) {
-  const m = t.members[i]!;
-  return {
-    enrol: () => t.nodes[i]!.ledger.append(submission(t.net, m.id, 'admin', m.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(reg), roles: ['registrar'], active: true })),
-    register: (k: number) => t.nodes[i]!.ledger.append(submission(t.net, m.id, 'li.na', reg, 'doc.register', { doc: new Uint8Array(32).fill(k & 255), type: `t${k}`, class: 'public' })),
-  };
-}
 
 function backupFile(): string {
   const d = tempDir();

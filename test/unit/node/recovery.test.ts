@@ -6,22 +6,13 @@ import { Ledger } from '../../../ledger/index.js';
 import { AppendRefused } from '../../../node/append-refused.js';
 import { submission } from '../../helpers/consortium.js';
 import { testNet, until, type TestNet } from '../../helpers/network.js';
+import { registrar } from '../../helpers/registrar.js';
 
 let t: TestNet | undefined;
 afterEach(async () => {
   await t?.close();
   t = undefined;
 });
-
-const reg = new Uint8Array(32).fill(0x31);
-
-function registrar(t: TestNet, i: number) {
-  const m = t.members[i]!;
-  return {
-    enrol: () => t.nodes[i]!.ledger.append(submission(t.net, m.id, 'admin', m.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(reg), roles: ['registrar'], active: true })),
-    register: (k: number) => t.nodes[i]!.ledger.append(submission(t.net, m.id, 'li.na', reg, 'doc.register', { doc: new Uint8Array(32).fill(k & 255), type: `t${k}`, class: 'public' })),
-  };
-}
 
 /** Empty a node's store directory, as a lost disk or a deleted store would. */
 function wipe(t: TestNet, i: number): void {
@@ -148,7 +139,7 @@ describe('own-log recovery after a lost or restored store', () => {
     const cp = a.ledger.checkpoints.list(B).find((c) => c.checkpoint.size <= a.ledger.size(B))!;
     await expect(a.ledger.cosign(B, cp.checkpoint.size)).rejects.toMatchObject({ code: 'RECOVERING' });
     const m = t.members[0]!;
-    const sub = submission(t.net, m.id, 'admin', m.adminSeed, 'org.actor', { id: 'x', key: publicKeyOf(reg), roles: ['registrar'], active: true });
+    const sub = submission(t.net, m.id, 'admin', m.adminSeed, 'org.actor', { id: 'x', key: publicKeyOf(new Uint8Array(32).fill(0x31)), roles: ['registrar'], active: true });
     const res = await fetch(`${url}/v1/records`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
