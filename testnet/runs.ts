@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Documented runs (not CI): `node dist/testnet/runs.js scale [N] [records]` and `node dist/testnet/runs.js soak [rate] [seconds]`.
+// Documented runs (not CI): `node dist/testnet/runs.js scale [N] [records]`, `… idle [N] [samples]` and
+// `… soak [rate] [seconds] [members]`.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fromHex, toBase64 } from '../protocol/bytes.js';
@@ -116,22 +117,72 @@ async function scale(n: number, burst: number): Promise<void> {
 }
 
 /**
- * A steady offered rate spread over five members for `seconds`. Requests beyond
+ * Finality at idle: one record at a time, each at the next member, timed from the request until every member
+ * sees it final (its author's log final at or past it at all N nodes). Nothing else is offered meanwhile.
+ */
+async function idle(n: number, samples: number): Promise<void> {
+  const { net } = await Testnet.create({ dir: resolve(`.testnet-idle-${n}`), members: membersFor(n) });
+  try {
+    await net.startAll();
+    await meshed(net, n, Date.now() + 600_000);
+    const cs = await clerks(net);
+    const times: number[] = [];
+    // distinct documents on every run: a reused testnet keeps the documents of earlier runs
+    const base = Math.floor(Date.now() / 1000) % 2 ** 31;
+    for (let k = 0; k < samples; k++) {
+      const i = k % n;
+      const author = net.members[i]!.id;
+      const t0 = Date.now();
+      const { seq } = await post(net, i, cs[i]!.netId, 'clerk', cs[i]!.seed, 'doc.register', { doc: doc(i, base + k), type: 'idle', class: 'public' });
+      const finalAt = async (j: number) => {
+        const st = await net.api(j, '/v1/status');
+        return (st.logs.find((l: { author: string }) => l.author === author)?.finalSize ?? 0) > seq;
+      };
+      const seen = new Set<number>();
+      while (seen.size < n) {
+        const got = await Promise.all(net.members.map((_, j) => (seen.has(j) ? true : finalAt(j))));
+        got.forEach((ok, j) => ok && seen.add(j));
+        if (Date.now() - t0 > 120_000) throw new Error(`record ${author}/${seq} not final at every member within 2 minutes (${seen.size}/${n})`);
+        if (seen.size < n) await new Promise((r) => setTimeout(r, 20));
+      }
+      times.push(Date.now() - t0);
+      console.log(`record ${k + 1}/${samples} at ${author}: final at all ${n} members after ${times.at(-1)} ms`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid));
+    console.log(
+      JSON.stringify({
+        members: n,
+        samples,
+        finalEverywhereP50ms: pct(times, 50),
+        finalEverywhereMaxMs: Math.max(...times),
+        rssMbMedian: Math.round(pct(rss, 50)),
+        rssMbMax: Math.round(Math.max(...rss)),
+      }),
+    );
+  } finally {
+    await net.close();
+  }
+}
+
+/**
+ * A steady offered rate spread over `members` members for `seconds`. Requests beyond
  * `inFlightCap` outstanding are shed (counted, not sent), so an offered rate the
  * machine cannot sustain shows as a lower achieved rate, not as an ever-growing
  * client queue. Finality is timed at each author from acknowledgement to its final size.
  */
-async function soak(rate: number, seconds: number, inFlightCap = 256): Promise<void> {
-  const { net } = await Testnet.create({ dir: resolve('.testnet-soak'), members: membersFor(5) });
+async function soak(rate: number, seconds: number, members: number, inFlightCap = 256): Promise<void> {
+  const { net } = await Testnet.create({ dir: resolve(`.testnet-soak-${members}`), members: membersFor(members) });
   try {
     await net.startAll();
-    await meshed(net, 5, Date.now() + 120_000);
+    await meshed(net, members, Date.now() + 600_000);
     const cs = await clerks(net);
     const pending = new Map<string, { seq: number; t0: number }[]>();
     const lat: number[] = [];
     const ackLat: number[] = [];
     let minute = { acked: 0, final: 0, lat: [] as number[] };
     const timeline: string[] = [];
+    const rssPerMinute: { median: number; max: number }[] = [];
     let k = 0;
     let errors = 0;
     let shed = 0;
@@ -161,9 +212,11 @@ async function soak(rate: number, seconds: number, inFlightCap = 256): Promise<v
       }
     }, 50);
     const sampler = setInterval(() => {
-      const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid).toFixed(0)).join('/');
+      const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid));
+      rssPerMinute.push({ median: Math.round(pct(rss, 50)), max: Math.round(Math.max(...rss)) });
+      const shown = members <= 5 ? rss.map((r) => r.toFixed(0)).join('/') : `median ${rssPerMinute.at(-1)!.median} max ${rssPerMinute.at(-1)!.max}`;
       timeline.push(
-        `${Math.round((Date.now() - begin) / 1000)} s: acked ${minute.acked}, became final ${minute.final}, finality p50 ${pct(minute.lat, 50)} ms p99 ${pct(minute.lat, 99)} ms, RSS ${rss} MB`,
+        `${Math.round((Date.now() - begin) / 1000)} s: acked ${minute.acked}, became final ${minute.final}, finality p50 ${pct(minute.lat, 50)} ms p99 ${pct(minute.lat, 99)} ms, RSS ${shown} MB`,
       );
       console.log(timeline.at(-1));
       minute = { acked: 0, final: 0, lat: [] };
@@ -176,7 +229,7 @@ async function soak(rate: number, seconds: number, inFlightCap = 256): Promise<v
           shed++;
           continue;
         }
-        const i = k % 5;
+        const i = k % members;
         const kk = k++;
         const t0 = Date.now();
         inFlight++;
@@ -214,6 +267,8 @@ async function soak(rate: number, seconds: number, inFlightCap = 256): Promise<v
         finalP99ms: pct(lat, 99),
         drainMs: Date.now() - drainStart,
         notFinal,
+        members,
+        rssMbPerMinute: rssPerMinute,
       }),
     );
   } finally {
@@ -221,8 +276,9 @@ async function soak(rate: number, seconds: number, inFlightCap = 256): Promise<v
   }
 }
 
-const [cmd, a, b] = process.argv.slice(2);
+const [cmd, a, b, c] = process.argv.slice(2);
 if (cmd === 'scale') await scale(Number(a ?? 34), Number(b ?? 10));
-else if (cmd === 'soak') await soak(Number(a ?? 100), Number(b ?? 600));
-else console.log('usage: runs.js scale [N] [records per member] | soak [rate/s] [seconds]');
+else if (cmd === 'idle') await idle(Number(a ?? 34), Number(b ?? 10));
+else if (cmd === 'soak') await soak(Number(a ?? 100), Number(b ?? 600), Number(c ?? 5));
+else console.log('usage: runs.js scale [N] [records per member] | idle [N] [samples] | soak [rate/s] [seconds] [members]');
 process.exit(0);
