@@ -62,8 +62,8 @@ export async function recordRoutes(app: FastifyInstance, node: NodeApi): Promise
         body: {
           content: {
             'application/json': { schema: Submit },
-            // No `type`: the validator sees the parsed bytes (a Buffer), not a string; OpenAPI reads it as binary.
-            'application/cbor': { schema: { format: 'binary', description: 'canonical CBOR map {request: bytes, actor: text, sig: bytes}' } },
+            // No type: the validator sees the parsed bytes (a Buffer); the OpenAPI document calls it binary (server.ts).
+            'application/cbor': { schema: { description: 'canonical CBOR map {request: bytes, actor: text, sig: bytes}' } },
           },
         },
         response: { 201: Created, 202: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody },

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifySchema } from 'fastify';
 
 /** Response schemas shared by routes, for OpenAPI (/docs/json) and fastify's serializer. */
 
@@ -123,3 +124,18 @@ export const GovernanceBody = Type.Object({
 /** A response that is not JSON: text or bytes, by content type. */
 export const textResponse = (type: string, description: string) => ({ description, content: { [type]: { schema: Type.String({ description }) } } });
 export const binaryResponse = (type: string, description: string) => ({ description, content: { [type]: { schema: Type.String({ format: 'binary', description }) } } });
+
+type BodyContent = Record<string, { schema: Record<string, unknown> }>;
+
+/**
+ * For the OpenAPI document only (@fastify/swagger's `transform`): a request body sent as raw bytes (any content type
+ * but JSON) is a binary string. The route's own schema leaves it untyped, because the validator sees a Buffer, and a
+ * `format` without a type makes Ajv's strict mode warn at every start.
+ */
+export function binaryBodies(route: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+  const schema = route.schema as FastifySchema | undefined;
+  const content = (schema?.body as { content?: BodyContent } | undefined)?.content;
+  if (!schema || !content) return { schema: route.schema, url: route.url };
+  const docContent = Object.fromEntries(Object.entries(content).map(([type, c]) => [type, type === 'application/json' ? c : { ...c, schema: { ...c.schema, type: 'string', format: 'binary' } }]));
+  return { schema: { ...schema, body: { ...(schema.body as object), content: docContent } }, url: route.url };
+}

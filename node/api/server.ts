@@ -18,6 +18,7 @@ import { publicRoutes } from './public.js';
 import { consoleRoutes } from './console.js';
 import { attachAuth, checkApiSecurity, type AuthInit } from './auth.js';
 import { attachCors } from './cors.js';
+import { binaryBodies } from './schemas.js';
 import { expiryWarning, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
 import type { TokenFile } from './tokens.js';
 
@@ -112,6 +113,7 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
   const errors = new ErrorLog(node.log.child({ component: 'http' }), limits.httpErrorLogWindowMs);
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   await app.register(swagger, {
+    transform: binaryBodies,
     openapi: {
       info: { title: 'Tongban node API', version: '1', description: 'Records, logs, provenance, bundles and governance of one Tongban node.' },
     },
