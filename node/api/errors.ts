@@ -75,14 +75,17 @@ export function toApiError(e: unknown): ApiError {
   if (x?.validation) {
     // A bad query or path parameter names the parameter: {code: BAD_PARAMETER, message: "parameter from: must be <= …"}.
     const where = (e as { validationContext?: string }).validationContext;
-    const first = (x.validation as { instancePath?: string; message?: string; params?: { missingProperty?: string } }[])[0];
+    const first = (x.validation as { instancePath?: string; message?: string; params?: { missingProperty?: string; additionalProperty?: string } }[])[0];
+    const unknown = first?.params?.additionalProperty;
     if ((where === 'querystring' || where === 'params') && first) {
-      const name = first.instancePath?.replace(/^\//, '') || first.params?.missingProperty || where;
-      return { status: 400, code: 'BAD_PARAMETER', message: `parameter ${name}: ${first.message ?? 'invalid'}` };
+      const name = unknown ?? (first.instancePath?.replace(/^\//, '') || first.params?.missingProperty || where);
+      return { status: 400, code: 'BAD_PARAMETER', message: unknown ? `parameter ${name}: not a parameter of this route` : `parameter ${name}: ${first.message ?? 'invalid'}` };
     }
     // A bad JSON body names the field too (`field: actor`, a path in the JSON sent), so a caller in another language can fix it.
-    const field = where === 'body' && first ? (first.params?.missingProperty ?? first.instancePath?.replace(/^\//, '').replaceAll('/', '.')) : undefined;
-    return { status: 400, code: 'BAD_REQUEST', message: x.message ?? 'invalid request', ...(field ? { field } : {}) };
+    const path = first?.instancePath?.replace(/^\//, '').replaceAll('/', '.');
+    const field = where === 'body' && first ? (first.params?.missingProperty ?? (unknown ? [path, unknown].filter(Boolean).join('.') : path)) : undefined;
+    const message = unknown && field ? `body field ${field}: not a field of this request` : (x.message ?? 'invalid request');
+    return { status: 400, code: 'BAD_REQUEST', message, ...(field ? { field } : {}) };
   }
   // Errors of plugins (static files of /docs) that carry a client status keep it.
   if (x?.statusCode === 404 || x?.statusCode === 403) return { status: 404, code: 'NOT_FOUND', message: 'not found' };

@@ -102,6 +102,9 @@ export async function startApi(node: NodeApi, init: ApiInit): Promise<FastifyIns
     bodyLimit: init.bodyLimit ?? node.opts.httpBodyLimit,
     // A busy machine (many nodes starting at once) must not fail the start on plugin timing.
     pluginTimeout: 60_000,
+    // A field or parameter the route does not know is refused and named (400), not silently dropped: a misspelt
+    // option from an integrator's client must not look accepted. Fastify's default removes it instead.
+    ajv: { customOptions: { removeAdditional: false } },
     // Slow or idle clients do not hold sockets: header, request and idle timeouts, a cap on requests per connection.
     requestTimeout: limits.httpRequestTimeoutMs,
     connectionTimeout: limits.httpConnectionTimeoutMs,

@@ -125,6 +125,22 @@ describe('HTTP hardening', () => {
     expect((await getRaw(`/v1/logs/${t.members[0]!.id}?from=9007199254740991`)).status).toBe(200);
   });
 
+  it('refuses a body field or query parameter the route does not know, naming it, and appends nothing', async () => {
+    const before = (await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json()) as { logs: { size: number }[] };
+    const post = await fetch(`http://127.0.0.1:${port}/v1/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request: 'AA==', actor: 'clerk', sig: 'AA==', signature: 'AA==' }),
+    });
+    expect(post.status).toBe(400);
+    expect(await post.json()).toMatchObject({ code: 'BAD_REQUEST', field: 'signature', message: expect.stringContaining('signature') });
+    const q = await getRaw(`/v1/cases?lihgt=red`);
+    expect(q.status).toBe(400);
+    expect(JSON.parse(q.body)).toMatchObject({ code: 'BAD_PARAMETER', message: expect.stringContaining('parameter lihgt:') });
+    const after = (await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json()) as { logs: { size: number }[] };
+    expect(after.logs).toEqual(before.logs);
+  });
+
   it('answers 404 to every path that climbs out of /docs, raw or encoded, and still serves /docs', async () => {
     for (const p of [
       '/docs/../..',
