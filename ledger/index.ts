@@ -42,6 +42,7 @@ import type { MigrationStep } from './schema.js';
 import { backupChunks, RESTORED_KEY, restoredMark, type RestoredMark } from './backup.js';
 
 export type { LedgerOptions, LedgerSelf, ForkEvidence } from './ledger.js';
+export type { ForeignResult } from './foreign.js';
 export { LedgerError } from './errors.js';
 export type { Appended, Submission, ActorSubmission, NodeSubmission } from './append.js';
 export type { AuditReport, AuditProblem } from './audit.js';
