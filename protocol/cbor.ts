@@ -1,7 +1,7 @@
 import { Decoder, Encoder } from 'cbor-x';
 import { compareBytes, plain, utf8 } from './bytes.js';
 import { decodeStrict, type CborMap, type CborValue } from './cbor-decode.js';
-import { ProtocolError, fail } from './errors.js';
+import { fail } from './errors.js';
 
 /**
  * Canonical CBOR (RFC 8949 §4.2.1 core deterministic encoding) restricted to
