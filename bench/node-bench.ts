@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,9 @@ async function port(): Promise<number> {
   });
 }
 
-/** n in-process nodes on loopback TCP; node i uses `dataDir(i)` if given. */
-async function network(n: number) {
-  const ports = await Promise.all(Array.from({ length: n }, port));
+/** n in-process nodes on loopback TCP; node i uses `dataDir(i)` if given. `fixed` reuses ports (a kept store's genesis names them). */
+async function network(n: number, fixed?: number[]) {
+  const ports = fixed ?? (await Promise.all(Array.from({ length: n }, port)));
   const c = benchConsortium(n, (i) => [`/ip4/127.0.0.1/tcp/${ports[i]}`]);
   const dirs = c.members.map(() => tmp('bench-node-'));
   const logger = pino({ level: 'silent' });
@@ -40,7 +40,7 @@ async function network(n: number) {
       firstAdmin: { id: 'admin', key: publicKeyOf(c.members[i]!.adminSeed), roles: ['admin'], active: true },
       logger,
     });
-  return { c, startIn, start: (i: number) => startIn(i, dirs[i]!.path), cleanup: () => dirs.forEach((d) => d.rm()) };
+  return { c, ports, startIn, start: (i: number) => startIn(i, dirs[i]!.path), cleanup: () => dirs.forEach((d) => d.rm()) };
 }
 
 /** Actor-signed appends through one node's HTTP API, many concurrent clients. */
@@ -84,38 +84,54 @@ export async function httpAppends(runs: number, n: number, clients = 64): Promis
   };
 }
 
+/**
+ * One replication run: a leader on a store of `n` records (built in `storeDir`, or kept there from an earlier run
+ * with its ports in `ports.json`) and an empty follower; wall time until the follower holds every record, and the
+ * CPU time of the whole process (both nodes, all threads) per 1,000 records.
+ */
+export async function replicationRun(storeDir: string, n: number): Promise<{ rate: number; wallMs: number; cpuMs: number; mainMs: number }> {
+  const portsFile = join(storeDir, 'ports.json');
+  const kept = existsSync(portsFile) ? (JSON.parse(readFileSync(portsFile, 'utf8')) as number[]) : undefined;
+  const net = await network(2, kept);
+  if (!kept) {
+    await buildStore(storeDir, n, undefined, net.c);
+    writeFileSync(portsFile, JSON.stringify(net.ports));
+  }
+  const leader = await net.startIn(0, storeDir);
+  const d = tmp('bench-follower-');
+  const c = net.c.members[1]!;
+  const follower = await TongbanNode.start({
+    dataDir: d.path,
+    genesis: net.c.genesis,
+    memberId: c.id,
+    ledgerSeed: c.seed,
+    peerSeed: c.peerSeed,
+    listen: c.member.addrs,
+    logger: pino({ level: 'silent' }),
+  });
+  const author = net.c.members[0]!.id;
+  const total = leader.ledger.size(author);
+  const c0 = process.cpuUsage();
+  const m0 = process.threadCpuUsage();
+  const t = performance.now();
+  while (follower.ledger.size(author) < total) await new Promise((res) => setTimeout(res, 20));
+  const wallMs = performance.now() - t;
+  const cpu = process.cpuUsage(c0);
+  const main = process.threadCpuUsage(m0);
+  await follower.stop();
+  d.rm();
+  await leader.stop();
+  net.cleanup();
+  return { rate: total / (wallMs / 1000), wallMs, cpuMs: ((cpu.user + cpu.system) / 1000 / total) * 1000, mainMs: ((main.user + main.system) / 1000 / total) * 1000 };
+}
+
 /** A follower catching up a leader's log over libp2p, validating every record. */
 export async function replication(runs: number, n: number): Promise<Figure> {
   const out: number[] = [];
   for (let r = 0; r < runs; r++) {
-    const net = await network(2);
     const store = tmp('bench-leader-');
-    await buildStore(store.path, n, undefined, net.c);
-    const leader = await net.startIn(0, store.path);
-    const follower = await (async () => {
-      const d = tmp('bench-follower-');
-      const c = net.c.members[1]!;
-      const f = await TongbanNode.start({
-        dataDir: d.path,
-        genesis: net.c.genesis,
-        memberId: c.id,
-        ledgerSeed: c.seed,
-        peerSeed: c.peerSeed,
-        listen: c.member.addrs,
-        logger: pino({ level: 'silent' }),
-      });
-      return Object.assign(f, { rm: d.rm });
-    })();
-    const author = net.c.members[0]!.id;
-    const total = leader.ledger.size(author);
-    const t = performance.now();
-    while (follower.ledger.size(author) < total) await new Promise((res) => setTimeout(res, 20));
-    out.push(total / ((performance.now() - t) / 1000));
-    await follower.stop();
-    follower.rm();
-    await leader.stop();
+    out.push((await replicationRun(store.path, n)).rate);
     store.rm();
-    net.cleanup();
   }
   return {
     name: `Replication: a follower catches up ${n.toLocaleString('en-US')} records over libp2p, fully validated`,

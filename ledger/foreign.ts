@@ -28,34 +28,128 @@ export interface ForkFound {
 }
 
 /**
- * Validate a range of another member's envelopes in order and store them in
- * batches. The first bad one stops the range: what came before it is
- * stored, nothing after it, and the error names author, seq and rule. A
- * validly signed envelope that differs from the one held for its seq is a
- * fork, returned to the caller for evidence.
+ * A batch decoded and its record and actor signatures handed to the worker
+ * pool in chunks, before the write lock is taken: validation under the lock
+ * (foreignOps) starts on the first chunk's verdicts while the workers check
+ * the rest, and the next batch can be prepared while this one is written.
+ * Verdicts only let the rules skip a check made with the very key they would
+ * use; anything not verified here is verified by the rules themselves.
+ */
+export interface PreparedBatch {
+  bytes: Uint8Array[];
+  decoded: (Envelope | undefined)[];
+  /** Per record: the author key the record signature verified under, if it did. */
+  recordKey: (Uint8Array | undefined)[];
+  /** Per record: the actor key the actor signature verified under, if it did. */
+  actorKey: (Uint8Array | undefined)[];
+  /** Records per chunk, and per chunk a promise settled once its verdicts are in. */
+  chunk: number;
+  ready: Promise<void>[];
+  /** org.actor keys this batch introduces, by actor id: a later batch's actor signatures are sent under them. */
+  actors: Map<string, { seq: number; key: Uint8Array }[]>;
+}
+
+/**
+ * Decode `batch` and send its signatures to the pool (when the ledger has
+ * one). `after` is the batch just before it, not yet written: the org.actor
+ * keys it introduces count for this one's actor signatures.
+ */
+export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: PreparedBatch): PreparedBatch {
+  const n = batch.length;
+  const decoded: (Envelope | undefined)[] = new Array(n).fill(undefined);
+  const out: PreparedBatch = {
+    bytes: batch,
+    decoded,
+    recordKey: new Array(n).fill(undefined),
+    actorKey: new Array(n).fill(undefined),
+    chunk: Math.max(1, core.limits.foreignChunk),
+    ready: [],
+    actors: new Map([...(after?.actors ?? [])].map(([id, v]) => [id, [...v]])),
+  };
+  const pool = core.pool;
+  const next = core.size(author);
+  // Chunk by chunk, so the workers start on the first chunk while the next ones are decoded.
+  for (let c = 0; c < n; c += out.chunk) {
+    const items: VerifyItem[] = [];
+    const where: [number, 'record' | 'actor', Uint8Array][] = [];
+    for (let i = c; i < Math.min(n, c + out.chunk); i++) {
+      const env = (decoded[i] = decodeOrUndefined(batch[i]!));
+      if (!pool || !env || env.record.author !== author || env.record.seq < next) continue;
+      const r = env.record;
+      const key = authorKey(core, author, r.epoch);
+      if (key) {
+        items.push([key, recordSigMessage(env.id), env.sig]);
+        where.push([i, 'record', key]);
+      }
+      if (r.actor) {
+        const local = out.actors
+          .get(r.actor.id)
+          ?.filter((v) => v.seq < r.seq)
+          .at(-1);
+        const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
+        if (k) {
+          items.push([k, requestSigMessage(requestDigest(encodeRequest(requestOfRecord(r)))), r.actor.sig]);
+          where.push([i, 'actor', k]);
+        }
+      }
+      if (r.kind === 'org.actor') {
+        const b = r.body as unknown as OrgActorBody;
+        if (b.key instanceof Uint8Array) out.actors.set(b.id, [...(out.actors.get(b.id) ?? []), { seq: r.seq, key: b.key }]);
+      }
+    }
+    if (!pool) continue;
+    out.ready.push(
+      pool.verify(items).then(
+        (ok) =>
+          ok.forEach((v, j) => {
+            if (!v) return;
+            const [i, what, k] = where[j]!;
+            if (what === 'record') out.recordKey[i] = k;
+            else out.actorKey[i] = k;
+          }),
+        // A pool that fails (a worker gone) leaves every check of the chunk to the rules.
+        () => undefined,
+      ),
+    );
+  }
+  return out;
+}
+
+/** A bad envelope is left for the rules to name (acceptRecord decodes the bytes again and says why). */
+function decodeOrUndefined(bytes: Uint8Array): Envelope | undefined {
+  try {
+    return decodeEnvelope(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function authorKey(core: LedgerCore, author: string, epoch: number): Uint8Array | undefined {
+  return core.configFor(epoch)?.members.find((m) => m.id === author)?.key;
+}
+
+/**
+ * Validate a prepared range of another member's envelopes in order and
+ * build the ops that store them. The first bad one stops the range: what
+ * came before it is stored, nothing after it, and the error names author,
+ * seq and rule. A validly signed envelope that differs from the one held for
+ * its seq is a fork, returned to the caller for evidence.
  */
 export async function foreignOps(
   core: LedgerCore,
   tx: WriteTx,
   author: string,
-  batch: Uint8Array[],
+  prepared: PreparedBatch,
   head: LogHead | null,
 ): Promise<{ ops: Op[]; envs: Envelope[]; head: LogHead | null; duplicates: number; error?: unknown; fork?: ForkFound }> {
   const ops: Op[] = [];
   const envs: Envelope[] = [];
   const overlay = new Map<number, Uint8Array>();
   let duplicates = 0;
-  const decoded: (Envelope | undefined)[] = batch.map((b) => {
-    try {
-      return decodeEnvelope(b);
-    } catch {
-      return undefined;
-    }
-  });
+  const { bytes: batch, decoded } = prepared;
   const nonceKeys = decoded.filter((e) => e?.record.actor).map((e) => concat(nameKey(author), e!.record.actor!.nonce));
   const nonceHits = await core.store.getMany('nonce', nonceKeys);
   const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => toHex(k.subarray(k.length - 16))));
-  const pre = await preverify(core, author, decoded, head);
   const ctx = {
     net: core.net,
     author,
@@ -65,14 +159,16 @@ export async function foreignOps(
     nonceSeen: (_a: string, n: Uint8Array) => used.has(toHex(n)),
   };
   for (let i = 0; i < batch.length; i++) {
+    if (i % prepared.chunk === 0) await prepared.ready[i / prepared.chunk];
     const env = decoded[i];
     const next = head ? head.seq + 1 : 0;
     const a = env?.record.actor;
     const actorKey = a ? core.actorInForce(author, a.id, env!.record.seq, tx)?.key : undefined;
+    const recordKey = env && authorKey(core, author, env.record.epoch);
     const checked = {
       ...ctx,
-      verifyRecordSignature: !pre.record[i],
-      verifyActorSignature: !(pre.actor[i] && actorKey && equalBytes(actorKey, pre.actor[i]!)),
+      verifyRecordSignature: !(prepared.recordKey[i] && recordKey && equalBytes(recordKey, prepared.recordKey[i]!)),
+      verifyActorSignature: !(prepared.actorKey[i] && actorKey && equalBytes(actorKey, prepared.actorKey[i]!)),
     };
     try {
       if (env && env.record.author === author && env.record.seq < next) {
@@ -81,7 +177,7 @@ export async function foreignOps(
           duplicates++;
           continue;
         }
-        const key = core.configFor(env.record.epoch)?.members.find((m) => m.id === author)?.key;
+        const key = recordKey;
         if (held && key && verify(key, recordSigMessage(env.id), env.sig)) {
           return { ops, envs, head, duplicates, fork: { author, seq: env.record.seq, a: held.bytes, b: env.bytes } };
         }
@@ -98,52 +194,4 @@ export async function foreignOps(
     }
   }
   return { ops, envs, head, duplicates };
-}
-
-/**
- * Check the batch's record and actor signatures up front, on the worker pool
- * when there is one. Returns, per position, whether the record signature
- * verified and the actor key under which the actor signature verified; the
- * rules then skip only those exact checks.
- */
-async function preverify(core: LedgerCore, author: string, decoded: (Envelope | undefined)[], head: LogHead | null): Promise<{ record: boolean[]; actor: (Uint8Array | undefined)[] }> {
-  const record: boolean[] = new Array(decoded.length).fill(false);
-  const actor: (Uint8Array | undefined)[] = new Array(decoded.length).fill(undefined);
-  if (!core.pool) return { record, actor };
-  const items: VerifyItem[] = [];
-  const where: [number, 'record' | 'actor', Uint8Array?][] = [];
-  const overlay = new Map<string, { seq: number; key: Uint8Array }[]>();
-  const next = head ? head.seq + 1 : 0;
-  decoded.forEach((env, i) => {
-    if (!env || env.record.author !== author || env.record.seq < next) return;
-    const r = env.record;
-    const key = core.configFor(r.epoch)?.members.find((m) => m.id === author)?.key;
-    if (key) {
-      items.push([key, recordSigMessage(env.id), env.sig]);
-      where.push([i, 'record']);
-    }
-    if (r.actor) {
-      const local = overlay
-        .get(r.actor.id)
-        ?.filter((v) => v.seq < r.seq)
-        .at(-1);
-      const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
-      if (k) {
-        items.push([k, requestSigMessage(requestDigest(encodeRequest(requestOfRecord(r)))), r.actor.sig]);
-        where.push([i, 'actor', k]);
-      }
-    }
-    if (r.kind === 'org.actor') {
-      const b = r.body as unknown as OrgActorBody;
-      if (b.key instanceof Uint8Array) overlay.set(b.id, [...(overlay.get(b.id) ?? []), { seq: r.seq, key: b.key }]);
-    }
-  });
-  const ok = await core.pool.verify(items);
-  ok.forEach((v, j) => {
-    if (!v) return;
-    const [i, what, k] = where[j]!;
-    if (what === 'record') record[i] = true;
-    else actor[i] = k;
-  });
-  return { record, actor };
 }

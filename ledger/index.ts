@@ -23,7 +23,7 @@ import {
 import { Checkpoints, type CheckpointOutcome } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
-import { foreignOps, type ForeignResult } from './foreign.js';
+import { foreignOps, prepareForeign, type ForeignResult } from './foreign.js';
 import { closedSize } from './membership.js';
 import { decodeEnvelope } from '../protocol/records/record.js';
 import { headOp } from './records.js';
@@ -42,6 +42,7 @@ import type { MigrationStep } from './schema.js';
 import { backupChunks, RESTORED_KEY, restoredMark, type RestoredMark } from './backup.js';
 
 export type { LedgerOptions, LedgerSelf, ForkEvidence } from './ledger.js';
+export type { ForeignResult } from './foreign.js';
 export { LedgerError } from './errors.js';
 export type { Appended, Submission, ActorSubmission, NodeSubmission } from './append.js';
 export type { AuditReport, AuditProblem } from './audit.js';
@@ -172,14 +173,24 @@ export class Ledger extends LedgerCore {
     if (cap !== undefined) envelopes = envelopes.filter((b) => seqOf(b) < cap);
     let accepted = 0;
     let duplicates = 0;
-    for (let i = 0; i < envelopes.length; i += this.limits.foreignBatch) {
-      const batch = envelopes.slice(i, i + this.limits.foreignBatch);
+    const size = this.limits.foreignBatch;
+    // Decoding and the signature checks start before the write lock is taken (a concurrent call's write may be
+    // under way), and the next batch is prepared while this one is written.
+    let prepared = prepareForeign(this, author, envelopes.slice(0, size));
+    for (let i = 0; i < envelopes.length; i += size) {
+      const cur = prepared;
       let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
-      await this.writeGroup(async (tx) => {
-        outcome = await foreignOps(this, tx, author, batch, this.head(author));
+      let built = () => {};
+      const validated = new Promise<void>((resolve) => (built = resolve));
+      const written = this.writeGroup(async (tx) => {
+        outcome = await foreignOps(this, tx, author, cur, this.head(author));
         tx.ops.push(...outcome.ops);
+        built();
         return outcome.envs;
-      });
+      }).finally(built);
+      await validated;
+      if (i + size < envelopes.length && !outcome?.error && !outcome?.fork) prepared = prepareForeign(this, author, envelopes.slice(i + size, i + 2 * size), cur);
+      await written;
       accepted += outcome!.envs.length;
       duplicates += outcome!.duplicates;
       if (outcome!.fork) {

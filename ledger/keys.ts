@@ -7,13 +7,44 @@ import { concat, fromUtf8, readU64be, u64be, utf8 } from '../protocol/bytes.js';
  */
 const SEP = Uint8Array.of(0);
 
+// Names (members, actors, kinds) are few and repeat in every key of every record: encode each once.
+const NAMES_CACHED = 4096;
+const nameBytes = new Map<string, Uint8Array>();
+function named(name: string): Uint8Array {
+  let b = nameBytes.get(name);
+  if (!b) {
+    if (nameBytes.size >= NAMES_CACHED) nameBytes.clear();
+    nameBytes.set(name, (b = utf8(name)));
+  }
+  return b;
+}
+
+/** name 0x00 [name 0x00] u64be(n), in one allocation (keys are built for every index entry of every record). */
+function keyOf(a: Uint8Array, b: Uint8Array | undefined, n: number): Uint8Array {
+  const head = a.length + 1 + (b ? b.length + 1 : 0);
+  const out = new Uint8Array(head + 8);
+  out.set(a, 0);
+  if (b) out.set(b, a.length + 1);
+  const hi = Math.floor(n / 2 ** 32);
+  const lo = n >>> 0;
+  out[head] = hi >>> 24;
+  out[head + 1] = (hi >>> 16) & 255;
+  out[head + 2] = (hi >>> 8) & 255;
+  out[head + 3] = hi & 255;
+  out[head + 4] = lo >>> 24;
+  out[head + 5] = (lo >>> 16) & 255;
+  out[head + 6] = (lo >>> 8) & 255;
+  out[head + 7] = lo & 255;
+  return out;
+}
+
 export function nameKey(name: string): Uint8Array {
-  return concat(utf8(name), SEP);
+  return concat(named(name), SEP);
 }
 
 /** (author, n): a record seq, a stored-hash index or a checkpoint size. */
 export function logKey(author: string, n: number): Uint8Array {
-  return concat(utf8(author), SEP, u64be(n));
+  return keyOf(named(author), undefined, n);
 }
 
 export function parseLogKey(key: Uint8Array): { author: string; n: number } {
@@ -28,7 +59,7 @@ export function logRange(author: string, from = 0, to = Number.MAX_SAFE_INTEGER)
 
 /** (a, b, n) keys: actors per author, records per actor, records per kind. */
 export function pairKey(a: string, b: string, n: number): Uint8Array {
-  return concat(utf8(a), SEP, utf8(b), SEP, u64be(n));
+  return keyOf(named(a), named(b), n);
 }
 
 export function pairRange(a: string, b: string, from = 0, to = Number.MAX_SAFE_INTEGER): { gte: Uint8Array; lte: Uint8Array } {

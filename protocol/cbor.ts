@@ -1,6 +1,7 @@
 import { Decoder, Encoder } from 'cbor-x';
-import { compareBytes, equalBytes, plain, utf8 } from './bytes.js';
-import { ProtocolError, fail } from './errors.js';
+import { compareBytes, plain, utf8 } from './bytes.js';
+import { decodeStrict, type CborMap, type CborValue } from './cbor-decode.js';
+import { fail } from './errors.js';
 
 /**
  * Canonical CBOR (RFC 8949 §4.2.1 core deterministic encoding) restricted to
@@ -9,12 +10,11 @@ import { ProtocolError, fail } from './errors.js';
  *
  * cbor-x writes the right bytes once (a) map keys are inserted in canonical
  * order and (b) integers >= 2^32 are handed over as BigInt (as numbers it
- * would write float64). Decoding re-encodes and compares, so every
- * non-canonical or forbidden input is rejected.
+ * would write float64). Decoding (cbor-decode.ts) accepts exactly what
+ * re-encodes to the same bytes, so every non-canonical or forbidden input is
+ * rejected.
  */
-export type CborValue = number | string | boolean | null | Uint8Array | CborValue[] | { [key: string]: CborValue | undefined };
-
-export type CborMap = { [key: string]: CborValue | undefined };
+export type { CborMap, CborValue } from './cbor-decode.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 const MAX_DEPTH = 32;
@@ -75,30 +75,6 @@ export function encodeCanonical(value: CborValue): Uint8Array {
   return plain(encoder.encode(prepared));
 }
 
-function check(v: unknown, depth: number, path: string): CborValue {
-  if (depth > MAX_DEPTH) fail('CBOR_FORBIDDEN', `${path}: nested too deep`);
-  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v)) fail('CBOR_FORBIDDEN', `${path}: floats are not allowed`);
-    if (Math.abs(v) > MAX_SAFE) fail('CBOR_FORBIDDEN', `${path}: integer outside |n| < 2^53`);
-    return v;
-  }
-  if (typeof v === 'bigint') {
-    if (v > BigInt(MAX_SAFE) || v < -BigInt(MAX_SAFE)) fail('CBOR_FORBIDDEN', `${path}: integer outside |n| < 2^53`);
-    return Number(v);
-  }
-  if (v instanceof Uint8Array) return new Uint8Array(v);
-  if (Array.isArray(v)) return v.map((x, i) => check(x, depth + 1, `${path}[${i}]`));
-  if (typeof v === 'object' && v.constructor === Object) {
-    const out: CborMap = {};
-    for (const k of Object.keys(v)) {
-      Object.defineProperty(out, k, { value: check((v as Record<string, unknown>)[k], depth + 1, `${path}.${k}`), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return fail('CBOR_FORBIDDEN', `${path}: ${v === undefined ? 'undefined' : ((v as object)?.constructor?.name ?? typeof v)} is not an allowed CBOR type`);
-}
-
 /** Byte size at which decoding refuses to start (callers pass their own, smaller, limits). */
 export const CBOR_HARD_LIMIT = 16 * 1024 * 1024;
 
@@ -110,24 +86,7 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes = CBOR_HARD_LIMIT): 
   if (!(bytes instanceof Uint8Array)) fail('CBOR_INVALID', 'input is not bytes');
   if (bytes.length > maxBytes) fail('LIMIT_EXCEEDED', `CBOR input of ${bytes.length} bytes exceeds ${maxBytes}`);
   if (bytes.length === 0) fail('CBOR_INVALID', 'empty input');
-  let raw: unknown;
-  try {
-    // decodeMultiple would accept trailing items; decode() throws on them in
-    // some versions and not others, so the length is checked by re-encoding.
-    raw = decoder.decode(bytes);
-  } catch (e) {
-    if (e instanceof ProtocolError) throw e;
-    return fail('CBOR_INVALID', `malformed CBOR: ${(e as Error)?.message ?? String(e)}`);
-  }
-  const value = check(raw, 0, '$');
-  let again: Uint8Array;
-  try {
-    again = encodeCanonical(value);
-  } catch {
-    return fail('CBOR_NONCANONICAL', 'CBOR value cannot be re-encoded canonically');
-  }
-  if (!equalBytes(again, bytes)) fail('CBOR_NONCANONICAL', 'CBOR input is not in canonical form');
-  return value;
+  return decodeStrict(bytes);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { utf8 } from '../../protocol/bytes.js';
 import { parseCheckpoint } from '../../protocol/note/checkpoint.js';
 import { parseNote } from '../../protocol/note/note.js';
-import { LedgerError } from '../../ledger/index.js';
+import { LedgerError, type ForeignResult } from '../../ledger/index.js';
 import { networkDefaults, syncDefaults, type NetworkOptions, type SyncOptions } from '../options.js';
 import { parseEnvelopes } from '../p2p/messages.js';
 import { authorOf, type Components, type LogSync, type NoteIntake, type Service } from './components.js';
@@ -74,7 +74,10 @@ export class Fetcher implements Service, LogSync, NoteIntake {
 
   /**
    * Pipelined: the next range is asked for before the current one is validated, so the peer reads and sends
-   * batch k+1 while this node checks batch k (signatures on the verify pool) instead of one at a time.
+   * range k+1 while this node checks range k; and range k+1 is handed to the ledger as soon as it arrives, so
+   * it is decoded and its signatures checked on the verify pool while range k is still being validated and
+   * written (the ledger writes them in order). If range k is refused, range k+1 is refused too (it no longer
+   * follows the log's head) and only range k's rejection is reported.
    */
   private async fetchRange(author: string, peer: string, target: number): Promise<void> {
     const { ledger, network, ids } = this.c;
@@ -83,22 +86,45 @@ export class Fetcher implements Service, LogSync, NoteIntake {
       res.catch(() => undefined); // a prefetch that fails is seen when awaited, or not at all when dropped
       return { from, res };
     };
-    let next: ReturnType<typeof ask> | undefined;
-    while (!this.stopped && ledger.size(author) < target) {
-      const from = ledger.size(author);
-      // A prefetched range that no longer starts where the log ends (records taken another way) is dropped.
-      const cur = next?.from === from ? next : ask(from);
-      const envs = parseEnvelopes(await cur.res, this.opts.syncMaxRecords);
-      if (envs.length === 0) return;
-      next = from + envs.length < target ? ask(from + envs.length) : undefined;
-      try {
-        const r = await ledger.acceptForeign(author, envs);
-        this.c.metrics.foreignAccepted.inc({ author }, r.accepted);
-        if (r.accepted === 0) return;
-      } catch (e) {
-        reportRejection(this.c, e, author);
-        return;
+    let next = ledger.size(author) < target ? ask(ledger.size(author)) : undefined;
+    let accepting: Promise<ForeignResult> | undefined;
+    try {
+      while (!this.stopped && next) {
+        const cur = next;
+        const envs = parseEnvelopes(await cur.res, this.opts.syncMaxRecords);
+        if (envs.length === 0) return;
+        if (!accepting && ledger.size(author) !== cur.from) {
+          // A range that no longer starts where the log ends (records taken another way) is dropped.
+          next = ledger.size(author) < target ? ask(ledger.size(author)) : undefined;
+          continue;
+        }
+        next = cur.from + envs.length < target ? ask(cur.from + envs.length) : undefined;
+        const before = accepting;
+        accepting = ledger.acceptForeign(author, envs);
+        accepting.catch(() => undefined);
+        if (before) {
+          const went = await this.settle(before, author);
+          if (went === 'refused') {
+            accepting = undefined; // refused after range k as a consequence, not reported
+            return;
+          }
+          if (went === 'none') return;
+        }
       }
+    } finally {
+      if (accepting) await this.settle(accepting, author);
+    }
+  }
+
+  /** The outcome of one range handed to the ledger: counted, and a rejection reported. */
+  private async settle(accepting: Promise<ForeignResult>, author: string): Promise<'some' | 'none' | 'refused'> {
+    try {
+      const r = await accepting;
+      this.c.metrics.foreignAccepted.inc({ author }, r.accepted);
+      return r.accepted > 0 ? 'some' : 'none';
+    } catch (e) {
+      reportRejection(this.c, e, author);
+      return 'refused';
     }
   }
 }
