@@ -54,6 +54,10 @@ function requestOf(p: Pending & { sub: ActorSubmission }): Request {
 export type AfterCommit = (envs: Envelope[]) => Promise<void>;
 
 const UNSIGNED = new Uint8Array(0);
+/** Requests checked per pool batch on arrival: a group waits only for the checks of its own requests. */
+const ARRIVAL_CHUNK = 128;
+/** Records of a group sent to be signed while the rest of it is built. */
+const SIGN_CHUNK = 128;
 
 /**
  * The node's own log with group commit: requests that arrive while a group is
@@ -99,7 +103,7 @@ export class OwnLog {
    */
   private checkOnArrival(p: Pending): void {
     let batch = this.arrivals;
-    if (!batch) {
+    if (!batch || batch.list.length >= ARRIVAL_CHUNK) {
       const list: Pending[] = [];
       const keys = new Promise<Map<Pending, Uint8Array>>((resolve) => {
         setImmediate(() => {
@@ -137,6 +141,15 @@ export class OwnLog {
         const self = this.core.self!;
         const nonces = await this.usedNonces(group, self.id);
         let head: LogHead | null = this.core.head(self.id);
+        // Built records are signed in chunks while the rest are built: a record's id does not depend on its signature.
+        const sealing: Promise<void>[] = [];
+        let unsealed = 0;
+        const sealFrom = (from: number) => {
+          const p = this.seal(done.slice(from).map((d) => d.env));
+          p.catch(() => undefined); // awaited below with the others
+          sealing.push(p);
+          unsealed = done.length;
+        };
         for (const p of group) {
           try {
             const env = this.build(tx, p, head, nonces, verified.get(p));
@@ -144,12 +157,14 @@ export class OwnLog {
             if (env.record.actor) nonces.add(toHex(env.record.actor.nonce));
             this.core.stageActor(tx, env);
             done.push({ p, env });
+            if (done.length - unsealed >= SIGN_CHUNK) sealFrom(unsealed);
           } catch (e) {
             p.reject(e);
           }
         }
+        if (done.length > unsealed) sealFrom(unsealed);
+        await Promise.all(sealing);
         const envs = done.map((d) => d.env);
-        await this.seal(envs);
         const overlay = new Map<number, Uint8Array>();
         for (const env of envs) tx.ops.push(...(await recordOps(this.core.store, env, overlay)));
         return envs;

@@ -8,8 +8,11 @@ export type VerifyItem = [pub: Uint8Array, msg: Uint8Array, sig: Uint8Array];
 
 /** Items below which a batch is not split over several workers (one worker takes it whole). */
 const MIN_SPLIT = 16;
+/** Most items in one message: a worker busy with one message delays urgent work (signing a group) by at most this much. */
+const MAX_PART = 128;
 
-interface Waiting {
+interface Job {
+  msg: { op: 'verify'; items: VerifyItem[] } | { op: 'sign'; seed: Uint8Array; msgs: Uint8Array[] };
   resolve: (out: Uint8Array) => void;
   reject: (e: Error) => void;
 }
@@ -22,29 +25,35 @@ interface Waiting {
  */
 export class VerifyPool {
   private readonly workers: Worker[] = [];
-  private next = 0;
-  private seq = 0;
-  private readonly pending = new Map<number, Waiting & { worker: Worker }>();
+  /** Each worker's job in flight (one at a time, so urgent jobs overtake queued ones). */
+  private readonly busy = new Map<Worker, Job>();
+  /** Jobs waiting for a worker: urgent ones (signatures a group waits on) first. */
+  private readonly urgent: Job[] = [];
+  private readonly queued: Job[] = [];
 
-  constructor(size = Math.max(1, Math.min(4, availableParallelism()))) {
-    const file = fileURLToPath(new URL('./verify-worker.js', import.meta.url));
-    if (!import.meta.url.endsWith('.js') || !existsSync(file)) return;
+  /** `workerFile`: the worker script (tests pass their own; by default ./verify-worker.js beside this module). */
+  constructor(size = Math.max(1, Math.min(4, availableParallelism())), workerFile?: string) {
+    const file = workerFile ?? fileURLToPath(new URL('./verify-worker.js', import.meta.url));
+    if ((!workerFile && !import.meta.url.endsWith('.js')) || !existsSync(file)) return;
     for (let i = 0; i < size; i++) {
       const w = new Worker(file);
       w.unref();
-      w.on('message', (m: { id: number; out: Uint8Array }) => {
-        this.pending.get(m.id)?.resolve(m.out);
-        this.pending.delete(m.id);
+      w.on('message', (m: { out: Uint8Array }) => {
+        const job = this.busy.get(w);
+        this.busy.delete(w);
+        job?.resolve(m.out);
+        this.dispatch();
       });
-      // A worker that dies fails what it held instead of leaving its callers waiting forever.
+      // A worker that dies fails the job it held (and, if it was the last, every queued one) instead of leaving callers waiting.
       const fail = (e: Error) => {
-        for (const [id, p] of this.pending) {
-          if (p.worker !== w) continue;
-          this.pending.delete(id);
-          p.reject(e);
-        }
         const at = this.workers.indexOf(w);
-        if (at >= 0) this.workers.splice(at, 1);
+        if (at < 0) return;
+        this.workers.splice(at, 1);
+        const job = this.busy.get(w);
+        this.busy.delete(w);
+        job?.reject(e);
+        if (this.workers.length === 0) for (const j of [...this.urgent.splice(0), ...this.queued.splice(0)]) j.reject(e);
+        else this.dispatch();
       };
       w.on('error', fail);
       w.on('exit', (code) => fail(new Error(`signature worker exited (code ${code})`)));
@@ -59,7 +68,7 @@ export class VerifyPool {
   /** Verdicts in order; batches below `minParallel` items are checked in the calling thread. */
   async verify(items: VerifyItem[], minParallel = 64): Promise<boolean[]> {
     if (this.workers.length === 0 || items.length < minParallel || items.length === 0) return items.map(([p, m, s]) => nodeCrypto.verify(p, m, s));
-    const parts = await Promise.all(this.split(items).map((part) => this.send({ op: 'verify', items: part })));
+    const parts = await Promise.all(this.split(items).map((part) => this.send({ op: 'verify', items: part }, false)));
     const out: boolean[] = [];
     for (const p of parts) for (const b of p) out.push(b === 1);
     return out;
@@ -71,30 +80,43 @@ export class VerifyPool {
    */
   async sign(seed: Uint8Array, msgs: Uint8Array[]): Promise<Uint8Array[]> {
     if (this.workers.length === 0 || msgs.length === 0) return msgs.map((m) => nodeCrypto.sign(seed, m));
-    const parts = await Promise.all(this.split(msgs).map((part) => this.send({ op: 'sign', seed, msgs: part })));
+    const parts = await Promise.all(this.split(msgs).map((part) => this.send({ op: 'sign', seed, msgs: part }, true)));
     const out: Uint8Array[] = [];
     for (const p of parts) for (let i = 0; i < p.length; i += 64) out.push(p.slice(i, i + 64));
     return out;
   }
 
-  /** A batch in one part per worker, or whole when small (a message costs more than a few signatures). */
+  /** A batch in parts of at most MAX_PART, over every worker when it is big enough (a message costs more than a few signatures). */
   private split<T>(items: T[]): T[][] {
-    const chunks = Math.max(1, Math.min(this.workers.length, Math.floor(items.length / MIN_SPLIT)));
+    const chunks = Math.max(1, Math.min(this.workers.length, Math.floor(items.length / MIN_SPLIT)), Math.ceil(items.length / MAX_PART));
     const size = Math.ceil(items.length / chunks);
     return Array.from({ length: chunks }, (_, c) => items.slice(c * size, (c + 1) * size)).filter((p) => p.length > 0);
   }
 
-  private send(msg: { op: 'verify'; items: VerifyItem[] } | { op: 'sign'; seed: Uint8Array; msgs: Uint8Array[] }): Promise<Uint8Array> {
-    const id = ++this.seq;
-    const w = this.workers[this.next++ % this.workers.length]!;
+  private send(msg: Job['msg'], urgent: boolean): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, worker: w });
-      w.postMessage({ id, ...msg });
+      if (this.workers.length === 0) return reject(new Error('no signature workers left'));
+      (urgent ? this.urgent : this.queued).push({ msg, resolve, reject });
+      this.dispatch();
     });
+  }
+
+  /** Hand waiting jobs to idle workers, urgent ones first. */
+  private dispatch(): void {
+    for (const w of this.workers) {
+      if (this.busy.has(w)) continue;
+      const job = this.urgent.shift() ?? this.queued.shift();
+      if (!job) return;
+      this.busy.set(w, job);
+      w.postMessage(job.msg);
+    }
   }
 
   async close(): Promise<void> {
     const ws = this.workers.splice(0);
+    const closed = new Error('the signature pool is closed');
+    for (const j of [...this.busy.values(), ...this.urgent.splice(0), ...this.queued.splice(0)]) j.reject(closed);
+    this.busy.clear();
     await Promise.all(ws.map((w) => w.terminate()));
   }
 }

@@ -1,9 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { nodeCrypto } from './crypto-node.js';
 
-type Message = { id: number; op: 'verify'; items: [Uint8Array, Uint8Array, Uint8Array][] } | { id: number; op: 'sign'; seed: Uint8Array; msgs: Uint8Array[] };
+type Message = { op: 'verify'; items: [Uint8Array, Uint8Array, Uint8Array][] } | { op: 'sign'; seed: Uint8Array; msgs: Uint8Array[] };
 
-/** For the pool: verify batches of (pub, msg, sig), one byte per item (1 = valid), or sign messages, 64 bytes each. */
+/** For the pool, one message at a time: verify batches of (pub, msg, sig), one byte per item (1 = valid), or sign messages, 64 bytes each. */
 parentPort!.on('message', (m: Message) => {
   let out: Uint8Array<ArrayBuffer>;
   if (m.op === 'sign') {
@@ -15,5 +15,5 @@ parentPort!.on('message', (m: Message) => {
       out[i] = nodeCrypto.verify(pub, msg, sig) ? 1 : 0;
     });
   }
-  parentPort!.postMessage({ id: m.id, out }, [out.buffer]);
+  parentPort!.postMessage({ out }, [out.buffer]);
 });
