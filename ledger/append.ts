@@ -8,6 +8,7 @@ import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
 import { nameKey } from './keys.js';
 import { recordOps } from './records.js';
+import { storedHashIndex } from '../protocol/merkle/tlog.js';
 import type { WriteTx } from './writer.js';
 
 /** An official's signed request, as the API receives it. */
@@ -75,6 +76,8 @@ export class OwnLog {
   private queue: Pending[] = [];
   private running = false;
   /** Requests arrived since the last check was sent to the pool, and the promise their checks resolve. */
+  /** Stored hashes of the own log's right edge at `size`, kept once durable (a cache: what it lacks is read). */
+  private edge: { size: number; hashes: Map<number, Uint8Array> } | undefined;
   private arrivals: { list: Pending[]; keys: Promise<Map<Pending, Uint8Array>> } | undefined;
 
   constructor(
@@ -133,13 +136,16 @@ export class OwnLog {
   private async commit(group: Pending[]): Promise<void> {
     const done: { p: Pending; env: Envelope }[] = [];
     // Checks sent on arrival, awaited outside the write lock (a verdict only saves the build a check: see build()).
-    const checked = await Promise.all(group.map((p) => p.checked));
-    const verified = new Map<Pending, Uint8Array>();
-    group.forEach((p, i) => checked[i] && verified.set(p, checked[i]!));
+    const self = this.core.self!;
     try {
+      // Outside the write lock too (other writes hold it meanwhile): the nonces already used, read while no
+      // other own group can write (groups go one at a time); read again below if the log grew otherwise since.
+      const sizeRead = this.core.size(self.id);
+      const [checked, used] = await Promise.all([Promise.all(group.map((p) => p.checked)), this.usedNonces(group, self.id)]);
+      const verified = new Map<Pending, Uint8Array>();
+      group.forEach((p, i) => checked[i] && verified.set(p, checked[i]!));
       await this.writeGroup(async (tx) => {
-        const self = this.core.self!;
-        const nonces = await this.usedNonces(group, self.id);
+        const nonces = this.core.size(self.id) === sizeRead ? used : await this.usedNonces(group, self.id);
         let head: LogHead | null = this.core.head(self.id);
         // Built records are signed in chunks while the rest are built: a record's id does not depend on its signature.
         const sealing: Promise<void>[] = [];
@@ -165,12 +171,19 @@ export class OwnLog {
         if (done.length > unsealed) sealFrom(unsealed);
         await Promise.all(sealing);
         const envs = done.map((d) => d.env);
-        const overlay = new Map<number, Uint8Array>();
+        // The stored hashes of the log's right edge from the group before: the first records need no reads.
+        const from = envs[0]?.record.seq;
+        const overlay = this.edge && this.edge.size === from ? new Map(this.edge.hashes) : new Map<number, Uint8Array>();
         for (const env of envs) tx.ops.push(...(await recordOps(this.core.store, env, overlay)));
+        if (from !== undefined) {
+          const size = from + envs.length;
+          tx.onDurable(() => (this.edge = { size, hashes: rightEdge(overlay, size) }));
+        }
         return envs;
       });
     } catch (e) {
-      for (const d of done) d.p.reject(e);
+      // The whole group fails (a request already rejected alone keeps its own reason).
+      for (const p of group) p.reject(e);
       return;
     }
     for (const d of done) d.p.resolve({ id: d.env.id, seq: d.env.record.seq, envelope: d.env });
@@ -278,6 +291,18 @@ export class OwnLog {
       env,
     );
   }
+}
+
+/** The stored hashes, of those in `hashes`, of the perfect subtrees that make up a tree of `size` leaves: the left siblings of every later record. */
+function rightEdge(hashes: Map<number, Uint8Array>, size: number): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  for (let level = 0; 2 ** level <= size; level++) {
+    if (Math.floor(size / 2 ** level) % 2 === 0) continue;
+    const ix = storedHashIndex(level, Math.floor(size / 2 ** level) - 1);
+    const h = hashes.get(ix);
+    if (h) out.set(ix, h);
+  }
+  return out;
 }
 
 function sameKey(a: Uint8Array, b: Uint8Array | undefined): boolean {

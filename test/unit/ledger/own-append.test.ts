@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { toHex } from '../../../protocol/bytes.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { decodeRequest } from '../../../protocol/records/request.js';
 import { Ledger } from '../../../ledger/index.js';
@@ -122,6 +123,31 @@ describe('own appends with a worker pool', () => {
     const again = await Promise.all(subs.map((s) => l.append(s)));
     expect(again.map((g) => g.seq)).toEqual([2, 3, 4]);
     expect(await acceptedElsewhere(l)).toBe(5);
+    await l.close();
+  });
+
+  it('makes the same stored hashes from the right edge it keeps between groups as another member computes', async () => {
+    const l = await seeded(new SpyPool());
+    let i = 100;
+    // groups of 1 to 7 records, one after another: sizes cross every power of two up to 64
+    for (let g = 1; g <= 20; g++) await Promise.all(Array.from({ length: (g % 7) + 1 }, () => l.append(register(i++ & 0xff))));
+    const b = await open(undefined, B);
+    await b.acceptForeign(A.id, await l.envelopeBytes(A.id, 0, 10_000));
+    expect(l.size(A.id)).toBeGreaterThan(64);
+    for (let size = 1; size <= l.size(A.id); size++) expect(toHex(await l.treeHead(A.id, size))).toBe(toHex(await b.treeHead(A.id, size)));
+    await b.close();
+    await l.close();
+  });
+
+  it('fails the group whose used nonces cannot be read, instead of leaving it waiting; the next group goes on', async () => {
+    const l = await seeded(new SpyPool());
+    const read = vi.spyOn(l.store, 'getMany').mockRejectedValueOnce(new Error('disk gone'));
+    const res = await Promise.allSettled([1, 2].map((i) => l.append(register(40 + i))));
+    // the first request went alone in a group (the log was idle), the second waited for the next one
+    expect(res.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect((res[0] as PromiseRejectedResult).reason.message).toBe('disk gone');
+    read.mockRestore();
+    await expect(l.append(register(43))).resolves.toMatchObject({ seq: 3 });
     await l.close();
   });
 
