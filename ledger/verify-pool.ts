@@ -11,8 +11,51 @@ const MIN_SPLIT = 16;
 /** Most items in one message: a worker busy with one message delays urgent work (signing a group) by at most this much. */
 const MAX_PART = 128;
 
+/** What a worker is sent: one packed buffer (ledger/verify-worker.ts reads it), transferred rather than cloned item by item. */
+export interface PoolMessage {
+  op: 'verify' | 'sign';
+  /** verify: per item pub (32) ‖ sig (64) ‖ u32 length ‖ msg; sign: seed (32), then per message u32 length ‖ msg. */
+  buf: Uint8Array<ArrayBuffer>;
+}
+
+/** Items of a verify job packed, keys and signatures of the wrong length replaced by a 0 length-tag the worker answers false to. */
+export function packVerify(items: VerifyItem[]): PoolMessage {
+  let n = 0;
+  for (const [, m] of items) n += 1 + 32 + 64 + 4 + m.length;
+  const buf = new Uint8Array(n);
+  const view = new DataView(buf.buffer);
+  let o = 0;
+  for (const [pub, m, sig] of items) {
+    const ok = pub.length === 32 && sig.length === 64;
+    buf[o++] = ok ? 1 : 0;
+    if (ok) {
+      buf.set(pub, o);
+      buf.set(sig, o + 32);
+    }
+    view.setUint32(o + 96, m.length);
+    buf.set(m, o + 100);
+    o += 100 + m.length;
+  }
+  return { op: 'verify', buf };
+}
+
+export function packSign(seed: Uint8Array, msgs: Uint8Array[]): PoolMessage {
+  let n = 32;
+  for (const m of msgs) n += 4 + m.length;
+  const buf = new Uint8Array(n);
+  const view = new DataView(buf.buffer);
+  buf.set(seed, 0);
+  let o = 32;
+  for (const m of msgs) {
+    view.setUint32(o, m.length);
+    buf.set(m, o + 4);
+    o += 4 + m.length;
+  }
+  return { op: 'sign', buf };
+}
+
 interface Job {
-  msg: { op: 'verify'; items: VerifyItem[] } | { op: 'sign'; seed: Uint8Array; msgs: Uint8Array[] };
+  msg: PoolMessage;
   resolve: (out: Uint8Array) => void;
   reject: (e: Error) => void;
 }
@@ -68,7 +111,7 @@ export class VerifyPool {
   /** Verdicts in order; batches below `minParallel` items are checked in the calling thread. */
   async verify(items: VerifyItem[], minParallel = 64): Promise<boolean[]> {
     if (this.workers.length === 0 || items.length < minParallel || items.length === 0) return items.map(([p, m, s]) => nodeCrypto.verify(p, m, s));
-    const parts = await Promise.all(this.split(items).map((part) => this.send({ op: 'verify', items: part }, false)));
+    const parts = await Promise.all(this.split(items).map((part) => this.send(packVerify(part), false)));
     const out: boolean[] = [];
     for (const p of parts) for (const b of p) out.push(b === 1);
     return out;
@@ -80,7 +123,7 @@ export class VerifyPool {
    */
   async sign(seed: Uint8Array, msgs: Uint8Array[]): Promise<Uint8Array[]> {
     if (this.workers.length === 0 || msgs.length === 0) return msgs.map((m) => nodeCrypto.sign(seed, m));
-    const parts = await Promise.all(this.split(msgs).map((part) => this.send({ op: 'sign', seed, msgs: part }, true)));
+    const parts = await Promise.all(this.split(msgs).map((part) => this.send(packSign(seed, part), true)));
     const out: Uint8Array[] = [];
     for (const p of parts) for (let i = 0; i < p.length; i += 64) out.push(p.slice(i, i + 64));
     return out;
@@ -108,7 +151,7 @@ export class VerifyPool {
       const job = this.urgent.shift() ?? this.queued.shift();
       if (!job) return;
       this.busy.set(w, job);
-      w.postMessage(job.msg);
+      w.postMessage(job.msg, [job.msg.buf.buffer]);
     }
   }
 

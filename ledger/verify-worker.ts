@@ -1,19 +1,33 @@
 import { parentPort } from 'node:worker_threads';
 import { nodeCrypto } from './crypto-node.js';
+import type { PoolMessage } from './verify-pool.js';
 
-type Message = { op: 'verify'; items: [Uint8Array, Uint8Array, Uint8Array][] } | { op: 'sign'; seed: Uint8Array; msgs: Uint8Array[] };
-
-/** For the pool, one message at a time: verify batches of (pub, msg, sig), one byte per item (1 = valid), or sign messages, 64 bytes each. */
-parentPort!.on('message', (m: Message) => {
-  let out: Uint8Array<ArrayBuffer>;
+/**
+ * For the pool, one message at a time (layout: PoolMessage in ledger/verify-pool.ts): verify items, one byte
+ * each in the answer (1 = valid), or sign messages with one seed, 64 bytes each.
+ */
+parentPort!.on('message', (m: PoolMessage) => {
+  const buf = m.buf;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: number[] = [];
+  const sigs: Uint8Array[] = [];
   if (m.op === 'sign') {
-    out = new Uint8Array(64 * m.msgs.length);
-    m.msgs.forEach((msg, i) => out.set(nodeCrypto.sign(m.seed, msg), 64 * i));
+    const seed = buf.subarray(0, 32);
+    for (let o = 32; o < buf.length; ) {
+      const len = view.getUint32(o);
+      sigs.push(nodeCrypto.sign(seed, buf.subarray(o + 4, o + 4 + len)));
+      o += 4 + len;
+    }
   } else {
-    out = new Uint8Array(m.items.length);
-    m.items.forEach(([pub, msg, sig], i) => {
-      out[i] = nodeCrypto.verify(pub, msg, sig) ? 1 : 0;
-    });
+    for (let o = 0; o < buf.length; ) {
+      const ok = buf[o] === 1;
+      const len = view.getUint32(o + 97);
+      const msg = buf.subarray(o + 101, o + 101 + len);
+      out.push(ok && nodeCrypto.verify(buf.subarray(o + 1, o + 33), msg, buf.subarray(o + 33, o + 97)) ? 1 : 0);
+      o += 101 + len;
+    }
   }
-  parentPort!.postMessage({ out }, [out.buffer]);
+  const res = m.op === 'sign' ? new Uint8Array(64 * sigs.length) : Uint8Array.from(out);
+  if (m.op === 'sign') sigs.forEach((s, i) => res.set(s, 64 * i));
+  parentPort!.postMessage({ out: res }, [res.buffer]);
 });

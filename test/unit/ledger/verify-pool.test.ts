@@ -16,8 +16,18 @@ describe('signature worker pool', () => {
     sigs.forEach((s, i) => expect(nodeCrypto.verify(pub, msgs[i]!, s)).toBe(true));
     const items: VerifyItem[] = msgs.map((m, i) => [pub, m, i % 3 === 0 ? new Uint8Array(64) : sigs[i]!]);
     expect(await pool.verify(items, 1)).toEqual(msgs.map((_, i) => i % 3 !== 0));
-    // a single item goes to a worker too when asked (no threshold)
+    // a single item goes to a worker too when asked (no threshold); a key or signature of the wrong length is false
     expect(await pool.verify([[pub, msgs[0]!, sigs[0]!]], 1)).toEqual([true]);
+    expect(
+      await pool.verify(
+        [
+          [pub.subarray(1), msgs[0]!, sigs[0]!],
+          [pub, msgs[0]!, sigs[0]!.subarray(1)],
+          [pub, new Uint8Array(0), sigs[0]!],
+        ],
+        1,
+      ),
+    ).toEqual([false, false, false]);
     await pool.close();
   });
 
