@@ -17,7 +17,18 @@ import { tmp } from './lib.js';
 
 useCrypto(nodeCrypto);
 
-async function own(n: number): Promise<{ ms: number; cpu: number }> {
+/** Event-loop utilisation (busy share) of the main thread and of each pool worker over the timed window. */
+function busyMeter(pool: VerifyPool): () => { main: number; workers: number[] } {
+  const workers = (pool as unknown as { workers: import('node:worker_threads').Worker[] }).workers;
+  const m0 = performance.eventLoopUtilization();
+  const w0 = workers.map((w) => w.performance.eventLoopUtilization());
+  return () => ({
+    main: Math.round(100 * performance.eventLoopUtilization(m0).utilization),
+    workers: workers.map((w, i) => Math.round(100 * w.performance.eventLoopUtilization(w0[i]).utilization)),
+  });
+}
+
+async function own(n: number): Promise<{ ms: number; cpu: number; busy: { main: number; workers: number[] } }> {
   const c = benchConsortium(5);
   const A = c.members[0]!;
   const pool = new VerifyPool();
@@ -27,14 +38,16 @@ async function own(n: number): Promise<{ ms: number; cpu: number }> {
   await l.append(clerkAdd(c.net, A.id, A.adminSeed, A.clerkSeed));
   const reqs = Array.from({ length: n }, (_, j) => registerReq(c.net, A.id, A.clerkSeed, j));
   const cpu0 = process.cpuUsage();
+  const meter = busyMeter(pool);
   const t = performance.now();
   await Promise.all(reqs.map((r) => l.append(r)));
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
+  const busy = meter();
   await l.close();
   await pool.close();
   d.rm();
-  return { ms, cpu: cpu.user + cpu.system };
+  return { ms, cpu: cpu.user + cpu.system, busy };
 }
 
 async function http(n: number, clients = 64): Promise<{ ms: number; cpu: number; failed: number }> {
@@ -84,5 +97,7 @@ async function http(n: number, clients = 64): Promise<{ ms: number; cpu: number;
 const mode = process.argv[2] ?? 'own';
 const n = Number(process.argv[3] ?? (mode === 'http' ? 3000 : 10000));
 const r = mode === 'http' ? await http(n) : await own(n);
-process.stdout.write(`${JSON.stringify({ mode, n, perSecond: Math.round(n / (r.ms / 1000)), cpuUsPerRecord: Math.round(r.cpu / n), ...('failed' in r ? { failed: r.failed } : {}) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ mode, n, perSecond: Math.round(n / (r.ms / 1000)), cpuUsPerRecord: Math.round(r.cpu / n), ...('failed' in r ? { failed: r.failed } : {}), ...('busy' in r ? { busyPercent: r.busy } : {}) })}\n`,
+);
 process.exit(0);

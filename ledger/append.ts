@@ -163,9 +163,13 @@ export class OwnLog {
             if (env.record.actor) nonces.add(toHex(env.record.actor.nonce));
             this.core.stageActor(tx, env);
             done.push({ p, env });
-            if (done.length - unsealed >= SIGN_CHUNK) sealFrom(unsealed);
           } catch (e) {
             p.reject(e);
+          }
+          if (done.length - unsealed >= SIGN_CHUNK) {
+            sealFrom(unsealed);
+            // Let the workers' answers in (and the next jobs out) between chunks: a long build would leave them idle.
+            await new Promise<void>((resolve) => setImmediate(resolve));
           }
         }
         if (done.length > unsealed) sealFrom(unsealed);

@@ -8,8 +8,13 @@ export type VerifyItem = [pub: Uint8Array, msg: Uint8Array, sig: Uint8Array];
 
 /** Items below which a batch is not split over several workers (one worker takes it whole). */
 const MIN_SPLIT = 16;
-/** Most items in one message: a worker busy with one message delays urgent work (signing a group) by at most this much. */
+/** Most items in one message: a worker's queued messages delay urgent work (signing a group) by at most this much each. */
 const MAX_PART = 128;
+/**
+ * Messages a worker holds at once: two, so it has the next one at hand while the main thread is busy (building a
+ * group) and cannot hand it over, and an urgent job waits behind at most one other.
+ */
+const IN_FLIGHT = 2;
 
 /** What a worker is sent: one packed buffer (ledger/verify-worker.ts reads it), transferred rather than cloned item by item. */
 export interface PoolMessage {
@@ -68,8 +73,8 @@ interface Job {
  */
 export class VerifyPool {
   private readonly workers: Worker[] = [];
-  /** Each worker's job in flight (one at a time, so urgent jobs overtake queued ones). */
-  private readonly busy = new Map<Worker, Job>();
+  /** Each worker's jobs in flight, in the order it answers them (at most IN_FLIGHT, so urgent jobs overtake queued ones). */
+  private readonly busy = new Map<Worker, Job[]>();
   /** Jobs waiting for a worker: urgent ones (signatures a group waits on) first. */
   private readonly urgent: Job[] = [];
   private readonly queued: Job[] = [];
@@ -82,8 +87,7 @@ export class VerifyPool {
       const w = new Worker(file);
       w.unref();
       w.on('message', (m: { out: Uint8Array }) => {
-        const job = this.busy.get(w);
-        this.busy.delete(w);
+        const job = this.busy.get(w)?.shift();
         job?.resolve(m.out);
         this.dispatch();
       });
@@ -92,9 +96,8 @@ export class VerifyPool {
         const at = this.workers.indexOf(w);
         if (at < 0) return;
         this.workers.splice(at, 1);
-        const job = this.busy.get(w);
+        for (const job of this.busy.get(w) ?? []) job.reject(e);
         this.busy.delete(w);
-        job?.reject(e);
         if (this.workers.length === 0) for (const j of [...this.urgent.splice(0), ...this.queued.splice(0)]) j.reject(e);
         else this.dispatch();
       };
@@ -144,13 +147,21 @@ export class VerifyPool {
     });
   }
 
-  /** Hand waiting jobs to idle workers, urgent ones first. */
+  /** Hand waiting jobs to workers with room, urgent ones first, the least loaded worker first. */
   private dispatch(): void {
-    for (const w of this.workers) {
-      if (this.busy.has(w)) continue;
-      const job = this.urgent.shift() ?? this.queued.shift();
-      if (!job) return;
-      this.busy.set(w, job);
+    for (;;) {
+      if (this.urgent.length === 0 && this.queued.length === 0) return;
+      let w: Worker | undefined;
+      let load = IN_FLIGHT;
+      for (const x of this.workers) {
+        const n = this.busy.get(x)?.length ?? 0;
+        if (n < load) [w, load] = [x, n];
+      }
+      if (!w) return;
+      const job = (this.urgent.shift() ?? this.queued.shift())!;
+      const held = this.busy.get(w) ?? [];
+      held.push(job);
+      this.busy.set(w, held);
       w.postMessage(job.msg, [job.msg.buf.buffer]);
     }
   }
@@ -158,7 +169,7 @@ export class VerifyPool {
   async close(): Promise<void> {
     const ws = this.workers.splice(0);
     const closed = new Error('the signature pool is closed');
-    for (const j of [...this.busy.values(), ...this.urgent.splice(0), ...this.queued.splice(0)]) j.reject(closed);
+    for (const j of [...[...this.busy.values()].flat(), ...this.urgent.splice(0), ...this.queued.splice(0)]) j.reject(closed);
     this.busy.clear();
     await Promise.all(ws.map((w) => w.terminate()));
   }
