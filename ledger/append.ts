@@ -1,5 +1,6 @@
 import { concat, equalBytes, toHex } from '../protocol/bytes.js';
 import type { CborMap } from '../protocol/cbor.js';
+import { publicKeyOf } from '../protocol/crypto.js';
 import { decodeRequest, requestDigest, requestSigMessage, type Request } from '../protocol/records/request.js';
 import type { VerifyItem } from './verify-pool.js';
 import { checkRecordShape, decodeRecord, encodeEnvelope, encodeRecord, recordId, recordSigMessage, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
@@ -193,12 +194,21 @@ export class OwnLog {
     for (const d of done) d.p.resolve({ id: d.env.id, seq: d.env.record.seq, envelope: d.env });
   }
 
+  private seedSigner: boolean | undefined;
+
+  /** Whether the ledger key is the Ed25519 seed held here (not a Signer given beside it): then the pool may sign with it. */
+  private seedSigns(): boolean {
+    const self = this.core.self!;
+    this.seedSigner ??= !!self.seed && self.signer.alg === 'ed25519' && equalBytes(publicKeyOf(self.seed), self.key);
+    return this.seedSigner;
+  }
+
   /** Sign the built records of a group and wrap them in envelopes: on the pool when the ledger key is a seed held here. */
   private async seal(envs: Envelope[]): Promise<void> {
     if (envs.length === 0) return;
     const self = this.core.self!;
     const msgs = envs.map((e) => recordSigMessage(e.id));
-    const sigs = self.seed && this.core.pool ? await this.core.pool.sign(self.seed, msgs) : msgs.map((m) => self.signer.sign(m));
+    const sigs = this.core.pool && this.seedSigns() ? await this.core.pool.sign(self.seed!, msgs) : msgs.map((m) => self.signer.sign(m));
     envs.forEach((e, i) => {
       const sig = sigs[i]!;
       if (sig.length !== 64) throw new LedgerError('INVALID_ARGUMENT', `the ledger key made a ${sig.length}-byte signature`);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { decodeRequest } from '../../../protocol/records/request.js';
+import { seedSigner, type Signer } from '../../../protocol/signer.js';
 import { Ledger } from '../../../ledger/index.js';
 import { VerifyPool, type VerifyItem } from '../../../ledger/verify-pool.js';
 import { firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
@@ -148,6 +149,23 @@ describe('own appends with a worker pool', () => {
     expect((res[0] as PromiseRejectedResult).reason.message).toBe('disk gone');
     read.mockRestore();
     await expect(l.append(register(43))).resolves.toMatchObject({ seq: 3 });
+    await l.close();
+  });
+
+  it('signs with the Signer it was given, never on the pool, when the ledger key is not a seed held here', async () => {
+    const pool = new SpyPool();
+    const inner = seedSigner(A.seed);
+    const signed: Uint8Array[] = [];
+    const signer: Signer = { alg: 'ed25519', publicKey: inner.publicKey, sign: (m) => (signed.push(m), inner.sign(m)) };
+    const dir = tempDir();
+    dirs.push(dir);
+    const l = await Ledger.open({ path: dir.path, genesis, self: { id: A.id, signer }, verifyPool: pool });
+    await l.append(firstAdmin(A));
+    await l.append(submission(net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'clerk', key: publicKeyOf(clerkSeed), roles: ['registrar'], active: true }));
+    await Promise.all([1, 2].map((i) => l.append(register(50 + i))));
+    expect(signed.length).toBe(4);
+    expect(pool.signCalls).toEqual([]);
+    expect(await acceptedElsewhere(l)).toBe(4);
     await l.close();
   });
 
