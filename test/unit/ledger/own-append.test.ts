@@ -156,7 +156,14 @@ describe('own appends with a worker pool', () => {
     const pool = new SpyPool();
     const inner = seedSigner(A.seed);
     const signed: Uint8Array[] = [];
-    const signer: Signer = { alg: 'ed25519', publicKey: inner.publicKey, sign: (m) => (signed.push(m), inner.sign(m)) };
+    const signer: Signer = {
+      alg: 'ed25519',
+      publicKey: inner.publicKey,
+      sign: (m) => {
+        signed.push(m);
+        return inner.sign(m);
+      },
+    };
     const dir = tempDir();
     dirs.push(dir);
     const l = await Ledger.open({ path: dir.path, genesis, self: { id: A.id, signer }, verifyPool: pool });
