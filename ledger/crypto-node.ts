@@ -13,7 +13,31 @@ const privCache = new Map<string, nc.KeyObject>();
 const pubCache = new Map<string, nc.KeyObject>();
 const CACHE_MAX = 4096;
 
+/** The last key used, checked by its bytes first: one member key signs, one official's key verifies many in a row. */
+let lastSeed: { bytes: Uint8Array; key: nc.KeyObject } | undefined;
+let lastPub: { bytes: Uint8Array; key: nc.KeyObject } | undefined;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function privateKey(seed: Uint8Array): nc.KeyObject {
+  if (lastSeed && sameBytes(lastSeed.bytes, seed)) return lastSeed.key;
+  const key = cachedPrivateKey(seed);
+  lastSeed = { bytes: new Uint8Array(seed), key };
+  return key;
+}
+
+function publicKeyObject(pub: Uint8Array): nc.KeyObject {
+  if (lastPub && sameBytes(lastPub.bytes, pub)) return lastPub.key;
+  const key = cachedPublicKey(pub);
+  lastPub = { bytes: new Uint8Array(pub), key };
+  return key;
+}
+
+function cachedPrivateKey(seed: Uint8Array): nc.KeyObject {
   const k = Buffer.from(seed).toString('base64');
   let key = privCache.get(k);
   if (!key) {
@@ -24,7 +48,7 @@ function privateKey(seed: Uint8Array): nc.KeyObject {
   return key;
 }
 
-function publicKeyObject(pub: Uint8Array): nc.KeyObject {
+function cachedPublicKey(pub: Uint8Array): nc.KeyObject {
   const k = Buffer.from(pub).toString('base64');
   let key = pubCache.get(k);
   if (!key) {

@@ -15,6 +15,8 @@ export interface RecordState {
 const DURABLE = 'durable';
 const REPLICATED = 'replicated';
 const finalOf = (epoch: number) => `final.${epoch}`;
+/** Durable marks remembered per log (ledger/states.ts recentDurableAbove). */
+const RECENT_MARKS = 16;
 
 /**
  * Record states derived per log from sizes, never per record: a mark
@@ -28,6 +30,8 @@ export class RecordStates {
   private readonly replicated = new Map<string, number>();
   /** author → epoch → size below which records of that epoch are final. */
   private readonly finals = new Map<string, Map<number, number>>();
+  /** author → the newest durable marks this run wrote, in order: a write's answer asks its records' state at once. */
+  private readonly recentDurable = new Map<string, { size: number; at: number }[]>();
 
   constructor(private readonly store: Store) {}
 
@@ -64,7 +68,24 @@ export class RecordStates {
   /** Mark records below `size` durable (written and fsynced). */
   durable(tx: WriteTx, author: string, size: number, at: number): void {
     tx.put('mark', pairKey(author, DURABLE, size), u64be(at));
+    tx.onDurable(() => {
+      const marks = this.recentDurable.get(author) ?? [];
+      marks.push({ size, at });
+      if (marks.length > RECENT_MARKS) marks.shift();
+      this.recentDurable.set(author, marks);
+    });
     tx.emit('state', { author, state: 'durable', size, at });
+  }
+
+  /**
+   * The time of the first durable mark above `seq`, from the marks this run
+   * wrote (every durable mark is written by durable(), sizes growing): known
+   * when a remembered mark is at or below `seq` and a later one above it.
+   */
+  private recentDurableAbove(author: string, seq: number): number | undefined {
+    const marks = this.recentDurable.get(author);
+    if (!marks || seq < marks[0]!.size) return undefined;
+    return marks.find((m) => m.size > seq)?.at;
   }
 
   /** Mark records below `size` replicated, if that grows the replicated size; the caller's checkpoint names another cosigner. */
@@ -106,7 +127,7 @@ export class RecordStates {
   /** The state of record `seq` (written in `epoch`) of `author`, held in a log of `size` records. */
   async of(author: string, seq: number, epoch: number, size: number): Promise<RecordState | undefined> {
     if (seq >= size) return undefined;
-    const durableAt = (await this.firstAbove(author, DURABLE, seq))?.at;
+    const durableAt = this.recentDurableAbove(author, seq) ?? (await this.firstAbove(author, DURABLE, seq))?.at;
     const final = seq < this.finalSize(author, epoch);
     const replicated = seq < this.replicatedSize(author);
     const out: RecordState = { state: final ? 'final' : replicated ? 'replicated' : 'durable' };

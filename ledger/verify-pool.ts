@@ -6,27 +6,103 @@ import { nodeCrypto } from './crypto-node.js';
 
 export type VerifyItem = [pub: Uint8Array, msg: Uint8Array, sig: Uint8Array];
 
+/** Items below which a batch is not split over several workers (one worker takes it whole). */
+const MIN_SPLIT = 16;
+/** Most items in one message: a worker's queued messages delay urgent work (signing a group) by at most this much each. */
+const MAX_PART = 128;
 /**
- * Ed25519 verification on worker threads, so signature checks of a batch use
- * every core while the main thread does the rest. Small batches, and runs
- * from TypeScript sources (tests), verify in the calling thread.
+ * Messages a worker holds at once: two, so it has the next one at hand while the main thread is busy (building a
+ * group) and cannot hand it over, and an urgent job waits behind at most one other.
+ */
+const IN_FLIGHT = 2;
+
+/** What a worker is sent: one packed buffer (ledger/verify-worker.ts reads it), transferred rather than cloned item by item. */
+export interface PoolMessage {
+  op: 'verify' | 'sign';
+  /** verify: per item pub (32) ‖ sig (64) ‖ u32 length ‖ msg; sign: seed (32), then per message u32 length ‖ msg. */
+  buf: Uint8Array<ArrayBuffer>;
+}
+
+/** Items of a verify job packed, keys and signatures of the wrong length replaced by a 0 length-tag the worker answers false to. */
+export function packVerify(items: VerifyItem[]): PoolMessage {
+  let n = 0;
+  for (const [, m] of items) n += 1 + 32 + 64 + 4 + m.length;
+  const buf = new Uint8Array(n);
+  const view = new DataView(buf.buffer);
+  let o = 0;
+  for (const [pub, m, sig] of items) {
+    const ok = pub.length === 32 && sig.length === 64;
+    buf[o++] = ok ? 1 : 0;
+    if (ok) {
+      buf.set(pub, o);
+      buf.set(sig, o + 32);
+    }
+    view.setUint32(o + 96, m.length);
+    buf.set(m, o + 100);
+    o += 100 + m.length;
+  }
+  return { op: 'verify', buf };
+}
+
+export function packSign(seed: Uint8Array, msgs: Uint8Array[]): PoolMessage {
+  let n = 32;
+  for (const m of msgs) n += 4 + m.length;
+  const buf = new Uint8Array(n);
+  const view = new DataView(buf.buffer);
+  buf.set(seed, 0);
+  let o = 32;
+  for (const m of msgs) {
+    view.setUint32(o, m.length);
+    buf.set(m, o + 4);
+    o += 4 + m.length;
+  }
+  return { op: 'sign', buf };
+}
+
+interface Job {
+  msg: PoolMessage;
+  resolve: (out: Uint8Array) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Ed25519 verification (and signing with a seed) on worker threads, so the
+ * signature work of a batch uses every core while the main thread does the
+ * rest. Runs from TypeScript sources (tests) have no workers and do the work
+ * in the calling thread.
  */
 export class VerifyPool {
   private readonly workers: Worker[] = [];
-  private next = 0;
-  private seq = 0;
-  private readonly pending = new Map<number, (out: Uint8Array) => void>();
+  /** Each worker's jobs in flight, in the order it answers them (at most IN_FLIGHT, so urgent jobs overtake queued ones). */
+  private readonly busy = new Map<Worker, Job[]>();
+  /** Jobs waiting for a worker: urgent ones (signatures a group waits on) first. */
+  private readonly urgent: Job[] = [];
+  private readonly queued: Job[] = [];
 
-  constructor(size = Math.max(1, Math.min(4, availableParallelism()))) {
-    const file = fileURLToPath(new URL('./verify-worker.js', import.meta.url));
-    if (!import.meta.url.endsWith('.js') || !existsSync(file)) return;
+  /** `workerFile`: the worker script (tests pass their own; by default ./verify-worker.js beside this module). */
+  constructor(size = Math.max(1, Math.min(4, availableParallelism())), workerFile?: string) {
+    const file = workerFile ?? fileURLToPath(new URL('./verify-worker.js', import.meta.url));
+    if ((!workerFile && !import.meta.url.endsWith('.js')) || !existsSync(file)) return;
     for (let i = 0; i < size; i++) {
       const w = new Worker(file);
       w.unref();
-      w.on('message', (m: { id: number; out: Uint8Array }) => {
-        this.pending.get(m.id)?.(m.out);
-        this.pending.delete(m.id);
+      w.on('message', (m: { out: Uint8Array }) => {
+        const job = this.busy.get(w)?.shift();
+        job?.resolve(m.out);
+        this.dispatch();
       });
+      // A worker that dies fails the job it held (and, if it was the last, every queued one) instead of leaving callers waiting.
+      const fail = (e: Error) => {
+        const at = this.workers.indexOf(w);
+        if (at < 0) return;
+        this.workers.splice(at, 1);
+        for (const job of this.busy.get(w) ?? []) job.reject(e);
+        this.busy.delete(w);
+        if (this.workers.length === 0) for (const j of [...this.urgent.splice(0), ...this.queued.splice(0)]) j.reject(e);
+        else this.dispatch();
+      };
+      w.on('error', fail);
+      w.on('exit', (code) => fail(new Error(`signature worker exited (code ${code})`)));
       this.workers.push(w);
     }
   }
@@ -35,29 +111,59 @@ export class VerifyPool {
     return this.workers.length;
   }
 
-  /** Verdicts in order; items below `minParallel` are checked here. */
+  /** Verdicts in order; batches below `minParallel` items are checked in the calling thread. */
   async verify(items: VerifyItem[], minParallel = 64): Promise<boolean[]> {
-    if (this.workers.length === 0 || items.length < minParallel) return items.map(([p, m, s]) => nodeCrypto.verify(p, m, s));
-    const chunks = this.workers.length;
-    const size = Math.ceil(items.length / chunks);
-    const parts = await Promise.all(
-      Array.from({ length: chunks }, (_, c) => items.slice(c * size, (c + 1) * size))
-        .filter((p) => p.length > 0)
-        .map((part) => this.send(part)),
-    );
+    if (this.workers.length === 0 || items.length < minParallel || items.length === 0) return items.map(([p, m, s]) => nodeCrypto.verify(p, m, s));
+    const parts = await Promise.all(this.split(items).map((part) => this.send(packVerify(part), false)));
     const out: boolean[] = [];
     for (const p of parts) for (const b of p) out.push(b === 1);
     return out;
   }
 
-  private send(items: VerifyItem[]): Promise<Uint8Array> {
-    const id = ++this.seq;
-    const w = this.workers[this.next++ % this.workers.length]!;
-    const packed = packItems(items);
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      w.postMessage({ id, packed }, [packed.buffer as ArrayBuffer]);
+  /**
+   * Ed25519 signatures of `msgs` with the 32-byte `seed`, in order, made on the
+   * workers (in the calling thread when there are none).
+   */
+  async sign(seed: Uint8Array, msgs: Uint8Array[]): Promise<Uint8Array[]> {
+    if (this.workers.length === 0 || msgs.length === 0) return msgs.map((m) => nodeCrypto.sign(seed, m));
+    const parts = await Promise.all(this.split(msgs).map((part) => this.send(packSign(seed, part), true)));
+    const out: Uint8Array[] = [];
+    for (const p of parts) for (let i = 0; i < p.length; i += 64) out.push(p.slice(i, i + 64));
+    return out;
+  }
+
+  /** A batch in parts of at most MAX_PART, over every worker when it is big enough (a message costs more than a few signatures). */
+  private split<T>(items: T[]): T[][] {
+    const chunks = Math.max(1, Math.min(this.workers.length, Math.floor(items.length / MIN_SPLIT)), Math.ceil(items.length / MAX_PART));
+    const size = Math.ceil(items.length / chunks);
+    return Array.from({ length: chunks }, (_, c) => items.slice(c * size, (c + 1) * size)).filter((p) => p.length > 0);
+  }
+
+  private send(msg: Job['msg'], urgent: boolean): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      if (this.workers.length === 0) return reject(new Error('no signature workers left'));
+      (urgent ? this.urgent : this.queued).push({ msg, resolve, reject });
+      this.dispatch();
     });
+  }
+
+  /** Hand waiting jobs to workers with room, urgent ones first, the least loaded worker first. */
+  private dispatch(): void {
+    for (;;) {
+      if (this.urgent.length === 0 && this.queued.length === 0) return;
+      let w: Worker | undefined;
+      let load = IN_FLIGHT;
+      for (const x of this.workers) {
+        const n = this.busy.get(x)?.length ?? 0;
+        if (n < load) [w, load] = [x, n];
+      }
+      if (!w) return;
+      const job = (this.urgent.shift() ?? this.queued.shift())!;
+      const held = this.busy.get(w) ?? [];
+      held.push(job);
+      this.busy.set(w, held);
+      w.postMessage(job.msg, [job.msg.buf.buffer]);
+    }
   }
 
   /** CPU time the workers have used so far, in µs (benchmarks: where a run's time went). */
@@ -67,47 +173,10 @@ export class VerifyPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.workers.length = 0;
+    const ws = this.workers.splice(0);
+    const closed = new Error('the signature pool is closed');
+    for (const j of [...[...this.busy.values()].flat(), ...this.urgent.splice(0), ...this.queued.splice(0)]) j.reject(closed);
+    this.busy.clear();
+    await Promise.all(ws.map((w) => w.terminate()));
   }
-}
-
-/**
- * Items in one transferable buffer instead of three small arrays each (structured cloning thousands of
- * them cost both threads more than the copy): per item, u32 lengths of key, message and signature, then
- * the three, one after another.
- */
-export function packItems(items: VerifyItem[]): Uint8Array {
-  let size = 0;
-  for (const [p, m, s] of items) size += 12 + p.length + m.length + s.length;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let o = 0;
-  for (const item of items) {
-    for (let k = 0; k < 3; k++) view.setUint32(o + 4 * k, item[k]!.length);
-    o += 12;
-    for (const part of item) {
-      out.set(part, o);
-      o += part.length;
-    }
-  }
-  return out;
-}
-
-/** The items of `packItems`, as views of `packed`. */
-export function unpackItems(packed: Uint8Array): VerifyItem[] {
-  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
-  const out: VerifyItem[] = [];
-  let o = 0;
-  while (o < packed.length) {
-    const lp = view.getUint32(o);
-    const lm = view.getUint32(o + 4);
-    const ls = view.getUint32(o + 8);
-    o += 12;
-    const p = packed.subarray(o, (o += lp));
-    const m = packed.subarray(o, (o += lm));
-    const s = packed.subarray(o, (o += ls));
-    out.push([p, m, s]);
-  }
-  return out;
 }

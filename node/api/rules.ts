@@ -113,6 +113,6 @@ export async function checkAndAppend(ledger: LedgerApi, locks: RuleLocks, sub: S
   }
   return locks.run(req, async () => {
     await precheck(ledger, sub, undefined, req);
-    return ledger.append(sub);
+    return ledger.append({ ...sub, decoded: req });
   });
 }

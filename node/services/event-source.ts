@@ -1,5 +1,6 @@
 import { toHex } from '../../protocol/bytes.js';
 import { caseIdOf, caseReport, isCaseKind, isoCst, nextDayStart, type WorkCalendar, type CaseReport, type HeldRecord } from '../../protocol/cases/index.js';
+import { decodeOwn } from '../../protocol/cbor.js';
 import { decodeEnvelope, type Envelope } from '../../protocol/records/record.js';
 import { FinalityPolicy } from '../../protocol/finality.js';
 import type { Config } from '../../protocol/config/index.js';
@@ -129,10 +130,11 @@ export class EventSource implements Service {
       for (;;) {
         if (this.stopped) return;
         const from = (await outbox.cursor(REC(author))) ?? 0;
-        const envs = (await ledger.envelopeBytes(author, from, Math.min(this.batch, ledger.size(author) - from))).map(decodeEnvelope);
+        const envs = await ledger.envelopeBytes(author, from, Math.min(this.batch, ledger.size(author) - from));
         if (envs.length === 0) break;
         await this.write(async (w) => {
-          for (const env of envs) if (isCaseKind(env.record.kind)) await this.caseRecordEvents(w, env);
+          // Only case records make events here: the others are not decoded in full (a stored record was checked when written).
+          for (const bytes of envs) if (isCaseKind(kindOf(bytes))) await this.caseRecordEvents(w, decodeEnvelope(bytes));
           w.cursor(REC(author), from + envs.length);
         });
         this.derived.set(author, from + envs.length);
@@ -406,4 +408,16 @@ export class EventSource implements Service {
 
 export function eventSource(init: EventSourceInit = {}): (c: EventSourceComponents) => EventSource {
   return (c) => new EventSource(init, c);
+}
+
+/** The kind of a stored envelope, read without the strict decode; a record it cannot read is decoded in full (and named) by the caller. */
+function kindOf(bytes: Uint8Array): string {
+  try {
+    const env = decodeOwn(bytes) as unknown[];
+    const record = decodeOwn(env[0] as Uint8Array) as { kind?: unknown };
+    if (typeof record.kind === 'string') return record.kind;
+  } catch {
+    // fall through
+  }
+  return decodeEnvelope(bytes).record.kind;
 }

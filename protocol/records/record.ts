@@ -104,8 +104,26 @@ export function decodeRecord(bytes: Uint8Array): Record {
   return checkRecordShape(decodeCanonical(bytes, MAX_RECORD_BYTES));
 }
 
+/** Canonical CBOR head of a byte string of `n` bytes (major type 2, shortest length form). */
+function bytesHead(n: number): number[] {
+  if (n < 24) return [0x40 + n];
+  if (n < 0x100) return [0x58, n];
+  if (n < 0x10000) return [0x59, n >>> 8, n & 0xff];
+  return [0x5a, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+}
+
+/** The canonical CBOR array [recordBytes, sig], written directly (what encodeCanonical gives, without its walk). */
 export function encodeEnvelope(recordBytes: Uint8Array, sig: Uint8Array): Uint8Array {
-  return encodeCanonical([recordBytes, sig]);
+  if (recordBytes.length >= 2 ** 32 || sig.length >= 2 ** 32) return encodeCanonical([recordBytes, sig]);
+  const h1 = bytesHead(recordBytes.length);
+  const h2 = bytesHead(sig.length);
+  const out = new Uint8Array(1 + h1.length + recordBytes.length + h2.length + sig.length);
+  out[0] = 0x82; // array of 2
+  out.set(h1, 1);
+  out.set(recordBytes, 1 + h1.length);
+  out.set(h2, 1 + h1.length + recordBytes.length);
+  out.set(sig, 1 + h1.length + recordBytes.length + h2.length);
+  return out;
 }
 
 /** Sign record bytes with the author's ledger key and wrap them in an envelope. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Ledger } from '../../dist/ledger/index.js';
 import { useCrypto, publicKeyOf } from '../../dist/protocol/crypto.js';
 import { nodeCrypto } from '../../dist/ledger/crypto-node.js';
+import { VerifyPool } from '../../dist/ledger/verify-pool.js';
 import { signRequest } from '../../dist/protocol/records/request.js';
 import { fromHex, toHex } from '../../dist/protocol/bytes.js';
 
@@ -13,7 +14,8 @@ const seed = fromHex(cfg.seed);
 const admin = fromHex(cfg.adminSeed);
 const reg = fromHex(cfg.registrarSeed);
 const net = fromHex(cfg.net);
-const l = await Ledger.open({ path: cfg.path, genesis: fromHex(cfg.genesis), self: { id: cfg.id, seed } });
+// With the worker pool, as a node runs: actor signatures checked and records signed on worker threads.
+const l = await Ledger.open({ path: cfg.path, genesis: fromHex(cfg.genesis), self: { id: cfg.id, seed }, verifyPool: new VerifyPool() });
 
 const sub = (actor, actorSeed, kind, body) => {
   const s = signRequest({ net, author: cfg.id, kind, body }, actor, actorSeed);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { Ledger, type StateChange } from '../../../ledger/index.js';
 import { noteOf } from '../../../ledger/checkpoints.js';
@@ -65,6 +65,29 @@ describe('record states', () => {
     // B derived the same states for A's log from its own view
     expect(await b.recordState(last)).toMatchObject({ state: 'replicated' });
     await Promise.all([a.close(), b.close(), c.close()]);
+  });
+});
+
+describe('durable times of records just written', () => {
+  it('come from the marks this run wrote, without a store read, and equal what the stored marks give after a reopen', async () => {
+    const dir = tempDir();
+    const a = await open(A, dir);
+    await seeded(a);
+    const envs = [];
+    // more writes than the marks kept in memory, so the oldest are answered from the store
+    for (let i = 0; i < 20; i++) envs.push((await register(a, i)).envelope);
+    const reads = vi.spyOn(a.store, 'entries');
+    const newest = await a.recordState(envs.at(-1)!);
+    expect(reads).not.toHaveBeenCalled();
+    const before = await Promise.all(envs.map((e) => a.recordState(e)));
+    reads.mockRestore();
+    await a.close();
+    const again = await Ledger.open({ path: dir.path, genesis, self: { id: A.id, seed: A.seed } });
+    const after = await Promise.all(envs.map((e) => again.recordState(e)));
+    expect(after).toEqual(before);
+    expect(newest!.durableAt).toBe(after.at(-1)!.durableAt);
+    expect(after.every((s) => typeof s?.durableAt === 'number')).toBe(true);
+    await again.close();
   });
 });
 

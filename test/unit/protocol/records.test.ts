@@ -4,6 +4,7 @@ import { encodeCanonical, type CborMap } from '../../../protocol/cbor.js';
 import {
   acceptRecord,
   decodeEnvelope,
+  encodeEnvelope,
   encodeRecord,
   RecordRejected,
   sealRecord,
@@ -98,6 +99,17 @@ function expectRule(rule: RuleCode, bytes: Uint8Array, ctx: AcceptContext = cont
   }
   expect.unreachable(`expected rule ${rule} to reject`);
 }
+
+describe('envelope encoding', () => {
+  it('writes exactly the canonical CBOR of [record bytes, sig] at every length form of a byte string', () => {
+    for (const n of [0, 1, 23, 24, 255, 256, 65_535, 65_536, MAX_ENVELOPE_BYTES]) {
+      const rec = new Uint8Array(n).map((_, i) => i & 0xff);
+      for (const sig of [new Uint8Array(64).fill(7), new Uint8Array(0), new Uint8Array(23)]) {
+        expect(toHex(encodeEnvelope(rec, sig))).toBe(toHex(encodeCanonical([rec, sig])));
+      }
+    }
+  });
+});
 
 describe('acceptance rules (§5.1, §5.3): each test breaks exactly one rule', () => {
   it('accepts the unbroken record (control)', () => {

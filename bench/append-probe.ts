@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * The own-append paths alone, for profiling and paired old/new runs:
+ *   node dist/bench/append-probe.js own [n]    — what ownAppends does (Ledger.append, verify pool, n at once)
+ *   node dist/bench/append-probe.js http [n]   — what httpAppends does (one node, 64 fetch clients on loopback)
+ * Prints one JSON line: records/s (wall) and CPU µs per record (process.cpuUsage: every thread, workers included).
+ */
+import pino from 'pino';
+import { toBase64 } from '../protocol/bytes.js';
+import { publicKeyOf, useCrypto } from '../protocol/crypto.js';
+import { nodeCrypto } from '../ledger/crypto-node.js';
+import { Ledger } from '../ledger/index.js';
+import { VerifyPool } from '../ledger/verify-pool.js';
+import { TongbanNode } from '../node/node.js';
+import { benchConsortium, clerkAdd, registerReq } from './fixtures.js';
+import { tmp } from './lib.js';
+
+useCrypto(nodeCrypto);
+
+/** Event-loop utilisation (busy share) of the main thread and of each pool worker over the timed window. */
+function busyMeter(pool: VerifyPool): () => { main: number; workers: number[] } {
+  const workers = (pool as unknown as { workers: import('node:worker_threads').Worker[] }).workers;
+  const m0 = performance.eventLoopUtilization();
+  const w0 = workers.map((w) => w.performance.eventLoopUtilization());
+  return () => ({
+    main: Math.round(100 * performance.eventLoopUtilization(m0).utilization),
+    workers: workers.map((w, i) => Math.round(100 * w.performance.eventLoopUtilization(w0[i]).utilization)),
+  });
+}
+
+async function own(n: number): Promise<{ ms: number; cpu: number; busy: { main: number; workers: number[] } }> {
+  const c = benchConsortium(5);
+  const A = c.members[0]!;
+  const pool = new VerifyPool();
+  const d = tmp('probe-own-');
+  const l = await Ledger.open({ path: d.path, genesis: c.genesis, self: { id: A.id, seed: A.seed }, verifyPool: pool });
+  await l.append({ kind: 'org.actor', body: { id: 'admin', key: publicKeyOf(A.adminSeed), roles: ['admin'], active: true } });
+  await l.append(clerkAdd(c.net, A.id, A.adminSeed, A.clerkSeed));
+  const reqs = Array.from({ length: n }, (_, j) => registerReq(c.net, A.id, A.clerkSeed, j));
+  const cpu0 = process.cpuUsage();
+  const meter = busyMeter(pool);
+  const t = performance.now();
+  await Promise.all(reqs.map((r) => l.append(r)));
+  const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  const busy = meter();
+  await l.close();
+  await pool.close();
+  d.rm();
+  return { ms, cpu: cpu.user + cpu.system, busy };
+}
+
+async function http(n: number, clients = 64): Promise<{ ms: number; cpu: number; failed: number }> {
+  const c = benchConsortium(1, () => ['/ip4/127.0.0.1/tcp/0']);
+  const m = c.members[0]!;
+  const d = tmp('probe-http-');
+  const node = await TongbanNode.start({
+    dataDir: d.path,
+    genesis: c.genesis,
+    memberId: m.id,
+    ledgerSeed: m.seed,
+    peerSeed: m.peerSeed,
+    listen: m.member.addrs,
+    firstAdmin: { id: 'admin', key: publicKeyOf(m.adminSeed), roles: ['admin'], active: true },
+    logger: pino({ level: 'silent' }),
+  });
+  const url = await node.startApi('127.0.0.1', 0);
+  await node.ledger.append(clerkAdd(c.net, m.id, m.adminSeed, m.clerkSeed));
+  const bodies = Array.from({ length: n }, (_, k) => {
+    const s = registerReq(c.net, m.id, m.clerkSeed, k);
+    return JSON.stringify({ request: toBase64(s.request), actor: s.actor, sig: toBase64(s.sig) });
+  });
+  let next = 0;
+  let failed = 0;
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        if (res.status !== 201) {
+          failed++;
+          if (failed === 1) process.stderr.write(`first failure: ${res.status} ${await res.text()}\n`);
+        }
+        await res.arrayBuffer().catch(() => undefined);
+      }
+    }),
+  );
+  const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  await node.stop();
+  d.rm();
+  return { ms, cpu: cpu.user + cpu.system, failed };
+}
+
+const mode = process.argv[2] ?? 'own';
+const n = Number(process.argv[3] ?? (mode === 'http' ? 3000 : 10000));
+const r = mode === 'http' ? await http(n) : await own(n);
+process.stdout.write(
+  `${JSON.stringify({ mode, n, perSecond: Math.round(n / (r.ms / 1000)), cpuUsPerRecord: Math.round(r.cpu / n), ...('failed' in r ? { failed: r.failed } : {}), ...('busy' in r ? { busyPercent: r.busy } : {}) })}\n`,
+);
+process.exit(0);
