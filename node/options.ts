@@ -29,6 +29,8 @@ export const ownCheckpointDefaults = {
   checkpointMaxWaitMs: 1_000,
   /** While the newest own checkpoint is not final, ask the witnesses missing from it again this often. */
   cosignRetryMs: 2_000,
+  /** A witness that refused records sent with a cosigning request (an older version) is sent none for this long. */
+  witnessPushRetryMs: 60_000,
 };
 
 /** The witness cosigner. */

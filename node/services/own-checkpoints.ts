@@ -1,12 +1,13 @@
-import { parseNote } from '../../protocol/note/note.js';
+import { equalBytes } from '../../protocol/bytes.js';
+import { formatNote, parseNote } from '../../protocol/note/note.js';
 import { noteOf } from '../../ledger/checkpoints.js';
-import { networkDefaults, ownCheckpointDefaults, type NetworkOptions, type OwnCheckpointOptions } from '../options.js';
+import { networkDefaults, ownCheckpointDefaults, syncDefaults, type NetworkOptions, type OwnCheckpointOptions, type SyncOptions } from '../options.js';
 import { parseNoteMessage } from '../p2p/messages.js';
 import type { Components, Service } from './components.js';
 import { Periodic } from './periodic.js';
 
 export type OwnCheckpointsComponents = Pick<Components, 'ledger' | 'network' | 'ids' | 'log' | 'metrics' | 'heads' | 'cosigner'>;
-export type OwnCheckpointsInit = Partial<OwnCheckpointOptions & NetworkOptions>;
+export type OwnCheckpointsInit = Partial<OwnCheckpointOptions & NetworkOptions & SyncOptions>;
 
 /**
  * The own log's checkpoints (§6): sign one after appends, at most one in
@@ -14,7 +15,7 @@ export type OwnCheckpointsInit = Partial<OwnCheckpointOptions & NetworkOptions>;
  * note once, and ask again while it is not final.
  */
 export class OwnCheckpoints implements Service {
-  private readonly opts: OwnCheckpointOptions & NetworkOptions;
+  private readonly opts: OwnCheckpointOptions & NetworkOptions & SyncOptions;
   private periodic?: Periodic;
   private lastPublished = -1;
   private lastSignedAt = 0;
@@ -25,12 +26,19 @@ export class OwnCheckpoints implements Service {
   private publishing = false;
   private again = false;
   private offs: (() => void)[] = [];
+  /** Witness id → an own log size it is known to hold (it cosigned a checkpoint of that size). */
+  private readonly heldBy = new Map<string, number>();
+  /** Witness id → when it last refused records sent with a request. */
+  private readonly noPush = new Map<string, number>();
+  /** Witnesses' answers waiting to be written, merged. */
+  private answers: { note: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private merging = false;
 
   constructor(
     init: OwnCheckpointsInit,
     private readonly x: OwnCheckpointsComponents,
   ) {
-    this.opts = { ...networkDefaults, ...ownCheckpointDefaults, ...init };
+    this.opts = { ...networkDefaults, ...syncDefaults, ...ownCheckpointDefaults, ...init };
   }
 
   start(): void {
@@ -87,10 +95,10 @@ export class OwnCheckpoints implements Service {
     // so under load each cosigning round covers many records instead of one round per 100 ms.
     const latest = this.x.ledger.checkpoints.latest(self);
     if (latest && this.x.ledger.finalSize(self) < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.opts.checkpointMaxWaitMs) return;
-    const signed = await this.x.ledger.signCheckpoint();
+    // Signed and, as this node's own witness, cosigned in one write.
+    const signed = await this.x.ledger.signCheckpoint({ cosign: this.x.cosigner.enabled });
     this.lastSignedAt = Date.now();
     this.lastPublished = signed.checkpoint.size;
-    await this.x.cosigner.maybeCosign(self, false);
     await this.cosignRound(signed.text);
     // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign it.
     const cp = this.x.ledger.checkpoints.list(self).find((c) => c.text === signed.text);
@@ -133,11 +141,12 @@ export class OwnCheckpoints implements Service {
 
   /**
    * Ask every connected witness that has not cosigned the own checkpoint
-   * `text` for its cosignature (one request each, as in C2SP's witness
-   * protocol) and merge the answers. Returns once a quorum has cosigned or
-   * every witness asked has answered. Gossiping each witness's cosignature
-   * instead costs every node a message per witness per checkpoint, which does
-   * not scale with the membership.
+   * \`text\` for its cosignature (one request each, as in C2SP's witness
+   * protocol), sending with it the records the witness is likely to lack so
+   * it need not fetch them first, and merge the answers. Returns once a
+   * quorum has cosigned or every witness asked has answered. Gossiping each
+   * witness's cosignature instead costs every node a message per witness per
+   * checkpoint, which does not scale with the membership.
    */
   private async gatherCosignatures(text: string): Promise<void> {
     const self = this.x.ledger.self!.id;
@@ -147,16 +156,35 @@ export class OwnCheckpoints implements Service {
     const note = noteOf(cp);
     const connected = new Set(this.x.network.peers());
     const witnesses = this.x.ledger.config.members.filter((m) => m.id !== self && m.roles.includes('witness') && connected.has(m.peer) && !cp.cosigners.has(m.id));
+    if (witnesses.length === 0 || this.x.ledger.finalSize(self) >= size) return;
+    const records = await this.recordsFor(witnesses, size).catch((e: unknown) => {
+      this.x.log.debug({ err: e }, 'records for the witnesses not read; they fetch them');
+      return new Map<string, { from: number; envelopes: Uint8Array[] }>();
+    });
     const rpc = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs };
+    const ask = async (w: (typeof witnesses)[number]) => {
+      const push = records.get(w.id);
+      try {
+        return await this.x.network.request(w.peer, this.x.ids.witness, push ? { note, ...push } : { note }, rpc);
+      } catch (e) {
+        if (!push) throw e;
+        // A witness that does not take records with the request (an older version) refuses it: ask without, and
+        // send it none for a while.
+        this.noPush.set(w.id, Date.now());
+        return this.x.network.request(w.peer, this.x.ids.witness, { note }, rpc);
+      }
+    };
     await new Promise<void>((done) => {
       let left = witnesses.length;
-      if (left === 0 || this.x.ledger.finalSize(self) >= size) return done();
       for (const w of witnesses) {
-        void this.x.network
-          .request(w.peer, this.x.ids.witness, { note }, rpc)
+        void ask(w)
           .then(async (res) => {
             const answer = parseNoteMessage(res, 'witness response').note;
-            if (answer && parseNote(answer).text === text) await this.x.ledger.addCheckpoint(answer);
+            if (answer && parseNote(answer).text === text) {
+              await this.merge(answer);
+              const held = this.x.ledger.checkpoints.list(self).find((c) => c.text === text);
+              if (held?.cosigners.has(w.id)) this.heldBy.set(w.id, Math.max(size, this.heldBy.get(w.id) ?? 0));
+            }
             this.x.metrics.witnessRequests.inc({ direction: 'out', outcome: 'answered' });
           })
           .catch((e) => {
@@ -169,6 +197,80 @@ export class OwnCheckpoints implements Service {
       }
     });
   }
+
+  /**
+   * The own records each witness is likely to lack below \`size\`: from the
+   * largest own checkpoint it is known to have cosigned (it held those
+   * records), read once for all. None for a witness whose size is unknown,
+   * that is too far behind for one message, or that refused records lately.
+   */
+  private async recordsFor(witnesses: { id: string }[], size: number): Promise<Map<string, { from: number; envelopes: Uint8Array[] }>> {
+    const self = this.x.ledger.self!.id;
+    const own = this.x.ledger.checkpoints.list(self);
+    const from = new Map<string, number>();
+    for (const w of witnesses) {
+      const refused = this.noPush.get(w.id);
+      if (refused !== undefined && Date.now() - refused < this.opts.witnessPushRetryMs) continue;
+      const known = Math.max(this.heldBy.get(w.id) ?? 0, own.filter((c) => c.cosigners.has(w.id)).at(-1)?.checkpoint.size ?? 0);
+      if (known > 0 && known < size && size - known <= this.opts.syncMaxRecords) from.set(w.id, known);
+    }
+    const out = new Map<string, { from: number; envelopes: Uint8Array[] }>();
+    if (from.size === 0) return out;
+    const lowest = Math.min(...from.values());
+    const envs = await this.x.ledger.envelopeBytes(self, lowest, size - lowest);
+    if (envs.length !== size - lowest) return out;
+    for (const [id, f] of from) {
+      const part = envs.slice(f - lowest);
+      if (part.reduce((n, e) => n + e.length, 0) <= this.opts.syncMaxBytes) out.set(id, { from: f, envelopes: part });
+    }
+    return out;
+  }
+
+  /**
+   * Take a witness's answer. Answers that arrive while one is being written
+   * are merged (lines of one text) and written together: one write for the
+   * quorum instead of one per witness.
+   */
+  private merge(note: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.answers.push({ note, resolve, reject });
+      if (!this.merging) void this.drainAnswers();
+    });
+  }
+
+  private async drainAnswers(): Promise<void> {
+    this.merging = true;
+    try {
+      while (this.answers.length > 0) {
+        const batch = this.answers.splice(0);
+        const byText = new Map<string, typeof batch>();
+        for (const a of batch) {
+          const t = parseNote(a.note).text;
+          byText.set(t, [...(byText.get(t) ?? []), a]);
+        }
+        for (const group of byText.values()) {
+          try {
+            await this.x.ledger.addCheckpoint(mergeNotes(group.map((a) => a.note)));
+            for (const a of group) a.resolve();
+          } catch {
+            // One bad answer must not cost the others theirs: take them one at a time.
+            for (const a of group) await this.x.ledger.addCheckpoint(a.note).then(() => a.resolve(), a.reject);
+          }
+        }
+      }
+    } finally {
+      this.merging = false;
+    }
+  }
+}
+
+/** One note with every distinct signature line of \`notes\` (all of one text). */
+function mergeNotes(notes: string[]): string {
+  if (notes.length === 1) return notes[0]!;
+  const [first, ...rest] = notes.map(parseNote);
+  const sigs = [...first!.sigs];
+  for (const n of rest) for (const sig of n.sigs) if (!sigs.some((h) => h.name === sig.name && equalBytes(h.keyId, sig.keyId) && equalBytes(h.sig, sig.sig))) sigs.push(sig);
+  return formatNote({ text: first!.text, sigs });
 }
 
 export function ownCheckpoints(init: OwnCheckpointsInit = {}): (c: OwnCheckpointsComponents) => OwnCheckpoints {
