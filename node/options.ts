@@ -25,8 +25,12 @@ export const syncDefaults = {
 export const ownCheckpointDefaults = {
   /** Coalescing interval of own checkpoints. */
   checkpointIntervalMs: 100,
-  /** While the newest own checkpoint is not final, a new one is signed only after this long. */
+  /** While the newest own checkpoint is not final and no round is running (it ended without a quorum), a new one is signed only after this long. */
   checkpointMaxWaitMs: 1_000,
+  /** Own checkpoints being cosigned at once: a second is signed while one is in flight, not more. */
+  checkpointsInFlight: 2,
+  /** A further own checkpoint is signed only once the newest in flight has been out this long. */
+  checkpointPipelineMs: 100,
   /** While the newest own checkpoint is not final, ask the witnesses missing from it again this often. */
   cosignRetryMs: 2_000,
   /** A witness that refused records sent with a cosigning request (an older version) is sent none for this long. */

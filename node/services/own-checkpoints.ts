@@ -1,5 +1,5 @@
-import { equalBytes } from '../../protocol/bytes.js';
-import { formatNote, parseNote } from '../../protocol/note/note.js';
+import { originOf } from '../../protocol/names.js';
+import { formatNote, parseNote, type Signature } from '../../protocol/note/note.js';
 import { noteOf } from '../../ledger/checkpoints.js';
 import { networkDefaults, ownCheckpointDefaults, syncDefaults, type NetworkOptions, type OwnCheckpointOptions, type SyncOptions } from '../options.js';
 import { parseNoteMessage } from '../p2p/messages.js';
@@ -10,9 +10,9 @@ export type OwnCheckpointsComponents = Pick<Components, 'ledger' | 'network' | '
 export type OwnCheckpointsInit = Partial<OwnCheckpointOptions & NetworkOptions & SyncOptions>;
 
 /**
- * The own log's checkpoints (§6): sign one after appends, at most one in
- * flight, ask the witnesses for their cosignatures by request, gossip the
- * note once, and ask again while it is not final.
+ * The own log's checkpoints (§6): sign one after appends, a few in flight,
+ * ask the witnesses for their cosignatures by request, gossip the note
+ * once, and ask again while it is not final.
  */
 export class OwnCheckpoints implements Service {
   private readonly opts: OwnCheckpointOptions & NetworkOptions & SyncOptions;
@@ -20,7 +20,8 @@ export class OwnCheckpoints implements Service {
   private lastPublished = -1;
   private lastSignedAt = 0;
   private announcedFinal = 0;
-  private gathering = false;
+  /** Cosigning rounds running (own checkpoints in flight). */
+  private rounds = 0;
   private lastRoundAt = 0;
   /** One publish at a time; a kick while one runs asks for another right after it. */
   private publishing = false;
@@ -30,9 +31,6 @@ export class OwnCheckpoints implements Service {
   private readonly heldBy = new Map<string, number>();
   /** Witness id → when it last refused records sent with a request. */
   private readonly noPush = new Map<string, number>();
-  /** Witnesses' answers waiting to be written, merged. */
-  private answers: { note: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private merging = false;
 
   constructor(
     init: OwnCheckpointsInit,
@@ -86,32 +84,56 @@ export class OwnCheckpoints implements Service {
 
   private async publishOnce(): Promise<void> {
     const self = this.x.ledger.self?.id;
-    if (!self || this.x.ledger.size(self) === 0 || this.gathering) return;
+    if (!self || this.x.ledger.size(self) === 0) return;
     this.announceFinal(self);
     if (this.x.ledger.size(self) === this.lastPublished || !this.x.ledger.config.members.some((m) => m.id === self)) return;
     // Not while appends are refused (own log recovering, rotated keys not adopted): signCheckpoint would refuse too.
     if (this.x.ledger.appendGuard?.()) return;
-    // One checkpoint in flight: while the newest is not final, appends wait for it (or for the maximum wait),
-    // so under load each cosigning round covers many records instead of one round per 100 ms.
+    // While the newest is not final, new records wait: for a second round once the newest has been out
+    // checkpointPipelineMs (a record that just missed a round need not wait for all of it), never more than
+    // checkpointsInFlight, and for checkpointMaxWaitMs after a round that ended without a quorum. Under load each
+    // round still covers many records instead of one round per append.
     const latest = this.x.ledger.checkpoints.latest(self);
-    if (latest && this.x.ledger.finalSize(self) < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.opts.checkpointMaxWaitMs) return;
+    if (latest && this.x.ledger.finalSize(self) < latest.checkpoint.size) {
+      const wait = this.rounds > 0 ? this.opts.checkpointPipelineMs : this.opts.checkpointMaxWaitMs;
+      if (this.rounds >= this.opts.checkpointsInFlight || Date.now() - this.lastSignedAt < wait) return;
+    }
     // Signed and, as this node's own witness, cosigned in one write.
     const signed = await this.x.ledger.signCheckpoint({ cosign: this.x.cosigner.enabled });
     this.lastSignedAt = Date.now();
     this.lastPublished = signed.checkpoint.size;
-    await this.cosignRound(signed.text);
-    // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign it.
-    const cp = this.x.ledger.checkpoints.list(self).find((c) => c.text === signed.text);
-    if (cp) this.x.heads.publish({ note: noteOf(cp) }, 'checkpoint');
-    this.announcedFinal = Math.max(this.announcedFinal, this.x.ledger.finalSize(self));
+    this.rounds++;
+    void this.round(self, signed.text).finally(() => {
+      this.rounds--;
+      this.kick();
+    });
+  }
+
+  /** One checkpoint's cosigning round, then its gossip. */
+  private async round(self: string, text: string): Promise<void> {
+    try {
+      await this.cosignRound(text);
+      // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign
+      // it. Not when a newer own checkpoint is final already: its note says more.
+      const cp = this.x.ledger.checkpoints.list(self).find((c) => c.text === text);
+      if (cp && this.x.ledger.finalSize(self) <= cp.checkpoint.size) this.x.heads.publish({ note: noteOf(cp) }, 'checkpoint');
+      this.announcedFinal = Math.max(this.announcedFinal, this.x.ledger.finalSize(self));
+    } catch (e) {
+      this.x.log.warn({ err: e instanceof Error ? e : new Error(String(e)) }, 'cosigning round failed');
+    }
   }
 
   /** While the newest own checkpoint is not final, ask the witnesses missing from it again (peers connect, partitions heal). */
   async retry(): Promise<void> {
     const self = this.x.ledger.self?.id;
     const cp = self ? this.x.ledger.checkpoints.latest(self) : undefined;
-    if (!cp || this.gathering || Date.now() - this.lastRoundAt < this.opts.cosignRetryMs || this.x.ledger.finalSize(self!) >= cp.checkpoint.size) return;
-    await this.cosignRound(cp.text);
+    if (!cp || this.rounds > 0 || Date.now() - this.lastRoundAt < this.opts.cosignRetryMs || this.x.ledger.finalSize(self!) >= cp.checkpoint.size) return;
+    this.rounds++;
+    try {
+      await this.cosignRound(cp.text);
+    } finally {
+      this.rounds--;
+    }
     this.announceFinal(self!);
   }
 
@@ -126,11 +148,9 @@ export class OwnCheckpoints implements Service {
 
   private async cosignRound(text: string): Promise<void> {
     const timer = this.x.metrics.cosignRound.startTimer();
-    this.gathering = true;
     try {
       await this.gatherCosignatures(text);
     } finally {
-      this.gathering = false;
       this.lastRoundAt = Date.now();
     }
     const cp = this.x.ledger.checkpoints.list(this.x.ledger.self!.id).find((c) => c.text === text);
@@ -174,16 +194,37 @@ export class OwnCheckpoints implements Service {
         return this.x.network.request(w.peer, this.x.ids.witness, { note }, rpc);
       }
     };
+    // Each witness's own line is taken from its answer, and held until the lines held could make a quorum, then
+    // written at once: one write per round instead of one per witness. Once final, later answers are not written.
+    const quorum = this.x.ledger.config.quorum.witness;
+    const lines: Signature[] = [];
+    let counted = cp.cosigners.size;
+    let writing: Promise<void> = Promise.resolve();
+    const write = () => {
+      const batch = lines.splice(0);
+      if (batch.length === 0 || this.x.ledger.finalSize(self) >= size) return writing;
+      const held = this.x.ledger.checkpoints.list(self).find((c) => c.text === text) ?? cp;
+      writing = writing.then(() =>
+        this.x.ledger.addCheckpoint(formatNote({ text, sigs: [...held.sigs, ...batch] })).then(
+          () => undefined,
+          (e: unknown) => this.x.log.debug({ err: e }, 'cosignatures not taken'),
+        ),
+      );
+      return writing;
+    };
     await new Promise<void>((done) => {
       let left = witnesses.length;
       for (const w of witnesses) {
         void ask(w)
           .then(async (res) => {
             const answer = parseNoteMessage(res, 'witness response').note;
-            if (answer && parseNote(answer).text === text) {
-              await this.merge(answer);
-              const held = this.x.ledger.checkpoints.list(self).find((c) => c.text === text);
-              if (held?.cosigners.has(w.id)) this.heldBy.set(w.id, Math.max(size, this.heldBy.get(w.id) ?? 0));
+            const note = answer ? parseNote(answer) : undefined;
+            const own = note?.text === text ? note.sigs.filter((x) => x.name === originOf(this.x.ledger.consortium, w.id)) : [];
+            if (own.length > 0) {
+              // It holds the records up to this size (a hint for what to send it next; its line is checked when written).
+              this.heldBy.set(w.id, Math.max(size, this.heldBy.get(w.id) ?? 0));
+              lines.push(...own);
+              if (++counted >= quorum) await write();
             }
             this.x.metrics.witnessRequests.inc({ direction: 'out', outcome: 'answered' });
           })
@@ -191,8 +232,9 @@ export class OwnCheckpoints implements Service {
             this.x.metrics.witnessRequests.inc({ direction: 'out', outcome: 'failed' });
             this.x.log.debug({ err: e, witness: w.id }, 'no cosignature from witness');
           })
-          .finally(() => {
-            if (--left === 0 || this.x.ledger.finalSize(self) >= size) done();
+          .finally(async () => {
+            if (--left === 0) await write();
+            if (left === 0 || this.x.ledger.finalSize(self) >= size) done();
           });
       }
     });
@@ -225,52 +267,6 @@ export class OwnCheckpoints implements Service {
     }
     return out;
   }
-
-  /**
-   * Take a witness's answer. Answers that arrive while one is being written
-   * are merged (lines of one text) and written together: one write for the
-   * quorum instead of one per witness.
-   */
-  private merge(note: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.answers.push({ note, resolve, reject });
-      if (!this.merging) void this.drainAnswers();
-    });
-  }
-
-  private async drainAnswers(): Promise<void> {
-    this.merging = true;
-    try {
-      while (this.answers.length > 0) {
-        const batch = this.answers.splice(0);
-        const byText = new Map<string, typeof batch>();
-        for (const a of batch) {
-          const t = parseNote(a.note).text;
-          byText.set(t, [...(byText.get(t) ?? []), a]);
-        }
-        for (const group of byText.values()) {
-          try {
-            await this.x.ledger.addCheckpoint(mergeNotes(group.map((a) => a.note)));
-            for (const a of group) a.resolve();
-          } catch {
-            // One bad answer must not cost the others theirs: take them one at a time.
-            for (const a of group) await this.x.ledger.addCheckpoint(a.note).then(() => a.resolve(), a.reject);
-          }
-        }
-      }
-    } finally {
-      this.merging = false;
-    }
-  }
-}
-
-/** One note with every distinct signature line of \`notes\` (all of one text). */
-function mergeNotes(notes: string[]): string {
-  if (notes.length === 1) return notes[0]!;
-  const [first, ...rest] = notes.map(parseNote);
-  const sigs = [...first!.sigs];
-  for (const n of rest) for (const sig of n.sigs) if (!sigs.some((h) => h.name === sig.name && equalBytes(h.keyId, sig.keyId) && equalBytes(h.sig, sig.sig))) sigs.push(sig);
-  return formatNote({ text: first!.text, sigs });
 }
 
 export function ownCheckpoints(init: OwnCheckpointsInit = {}): (c: OwnCheckpointsComponents) => OwnCheckpoints {

@@ -26,6 +26,8 @@ export class WitnessCosigner implements Service, Cosigning {
   /** Authors that ask this witness for cosignatures: they collect them by request, no gossip needed. */
   private readonly gatherers = new Set<string>();
   private stopped = false;
+  /** Per author, the records sent with requests being taken (in order). */
+  private readonly taking = new Map<string, Promise<void>>();
 
   constructor(
     init: WitnessCosignerInit,
@@ -79,8 +81,21 @@ export class WitnessCosigner implements Service, Cosigning {
     return held ? { note: noteOf(held) } : {};
   }
 
-  /** Records an author sent with its checkpoint, from seq \`start\`: those beyond what is held are validated and stored as any peer's. */
-  private async takeRecords(author: string, start: number, envelopes: Uint8Array[]): Promise<void> {
+  /**
+   * Records an author sent with its checkpoint, from seq \`start\`: those
+   * beyond what is held are validated and stored as any peer's. One author's
+   * are taken in order, so a request that overtakes the one before it (two
+   * checkpoints in flight) finds that one's records held, not a gap.
+   */
+  private takeRecords(author: string, start: number, envelopes: Uint8Array[]): Promise<void> {
+    const p = (this.taking.get(author) ?? Promise.resolve()).then(() => this.takeRecordsNow(author, start, envelopes));
+    this.taking.set(author, p);
+    return p.finally(() => {
+      if (this.taking.get(author) === p) this.taking.delete(author);
+    });
+  }
+
+  private async takeRecordsNow(author: string, start: number, envelopes: Uint8Array[]): Promise<void> {
     const skip = this.c.ledger.size(author) - start;
     // A gap (this node holds less than the author thought) is fetched instead; nothing new, nothing to do.
     if (skip < 0 || skip >= envelopes.length) return;
