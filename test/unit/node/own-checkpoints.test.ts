@@ -73,6 +73,44 @@ describe('own checkpoints (issue 16: no idle wait)', () => {
   }, 40_000);
 });
 
+describe('own checkpoints in flight (issue 16)', () => {
+  it.each([1, 2])(
+    'with checkpointsInFlight %i, that many own checkpoints are out for cosigning at once',
+    async (inFlight) => {
+      t = memoryNet(3);
+      const opts = { options: { antiEntropyMs: 600_000, checkpointsInFlight: inFlight, checkpointPipelineMs: 0 } };
+      const nodes = await Promise.all([0, 1, 2].map((i) => t!.start(i, opts)));
+      const A = t.members[0]!;
+      await until(() => nodes.every((n) => t!.members.every((m) => n.ledger.finalSize(m.id) === 1)), 10_000, 'first admins final everywhere');
+      // Witness requests held back until released: rounds stay in flight. Per checkpoint size asked: A's final size then.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const asked = new Map<number, number>();
+      const request = nodes[0]!.network.request.bind(nodes[0]!.network);
+      nodes[0]!.network.request = async (peer: string, protocol: string, req: CborMap, limits: RequestLimits) => {
+        if (typeof req.note === 'string') {
+          const size = Number(req.note.split('\n')[1]);
+          if (!asked.has(size)) asked.set(size, nodes[0]!.ledger.finalSize(A.id));
+          await held;
+        }
+        return request(peer, protocol, req, limits);
+      };
+      const reg = new Uint8Array(32).fill(0x56);
+      const r1 = await nodes[0]!.ledger.append(submission(t.net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(reg), roles: ['registrar'], active: true }));
+      await until(() => asked.has(r1.seq + 1), 10_000, 'the first checkpoint out');
+      const r2 = await nodes[0]!.ledger.append(submission(t.net, A.id, 'li.na', reg, 'doc.register', { doc: new Uint8Array(32).fill(3), type: 'permit', class: 'public' }));
+      if (inFlight === 2) await until(() => asked.has(r2.seq + 1), 10_000, 'the second checkpoint out while the first is');
+      expect(nodes[0]!.ledger.finalSize(A.id)).toBeLessThanOrEqual(r1.seq);
+      release();
+      await until(() => nodes[0]!.ledger.finalSize(A.id) > r2.seq, 10_000, 'both final once the witnesses answer');
+      // One in flight: the second was asked for only once the first was final; two: while the first was out.
+      if (inFlight === 1) expect(asked.get(r2.seq + 1)).toBeGreaterThan(r1.seq);
+      else expect(asked.get(r2.seq + 1)).toBeLessThanOrEqual(r1.seq);
+    },
+    40_000,
+  );
+});
+
 /** Watch (and, by throwing, fail) the requests a node makes; \`see\` runs before each is sent. */
 function spyRequests(n: TongbanNode, see: (peer: string, req: CborMap) => unknown): void {
   const request = n.network.request.bind(n.network);
