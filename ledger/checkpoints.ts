@@ -145,6 +145,8 @@ function encodeStored(cp: StoredCheckpoint): Uint8Array {
 export class Checkpoints {
   private readonly byAuthor = new Map<string, StoredCheckpoint[]>();
   private readonly verified = new VerifiedLines();
+  /** Witness state per origin as on disk (null: none), once read; the write lock's cosignatures keep it current. */
+  private readonly witness = new Map<string, { size: number; root: Uint8Array } | null>();
   /** Checkpoint texts whose root was found equal to the records held (records are immutable once held). */
   private readonly rootChecked = new Set<string>();
 
@@ -421,11 +423,10 @@ export class Checkpoints {
     if (!equalBytes(root, cp.checkpoint.root)) refuse('the root does not match the records held');
     this.markChecked(cp.text);
     const origin = cp.checkpoint.origin;
-    const prev = await this.core.store.get('wit', nameKey(origin));
+    const prev = await this.witnessState(origin);
     if (prev) {
-      const w = decodeValue(prev, 'witness state');
-      if ((w.size as number) > size) refuse(`size ${w.size} was cosigned already`);
-      if ((w.size as number) === size && !equalBytes(w.root as Uint8Array, root)) refuse('another root was cosigned for this size');
+      if (prev.size > size) refuse(`size ${prev.size} was cosigned already`);
+      if (prev.size === size && !equalBytes(prev.root, root)) refuse('another root was cosigned for this size');
     }
     if (cp.cosigners.has(self.id)) return cp;
     const name = originOf(this.core.consortium, self.id);
@@ -433,16 +434,23 @@ export class Checkpoints {
     // One durable batch: the witness state (origin, N, R) is on disk before the cosignature leaves this node.
     tx.sync = true;
     tx.put('wit', nameKey(origin), encodeValue({ size, root }));
+    tx.onDurable(() => this.witness.set(origin, { size, root }));
     this.persist(tx, merged);
     return merged;
   }
 
-  /** Largest size cosigned per origin by this node (witness state). */
+  /** Largest size cosigned per origin by this node (witness state): read from the store once, then kept as written. */
   async witnessState(origin: string): Promise<{ size: number; root: Uint8Array } | undefined> {
+    if (this.witness.has(origin)) return this.witness.get(origin) ?? undefined;
     const v = await this.core.store.get('wit', nameKey(origin));
-    if (!v) return undefined;
-    const w = decodeValue(v, 'witness state');
-    return { size: w.size as number, root: w.root as Uint8Array };
+    let w: { size: number; root: Uint8Array } | null = null;
+    if (v) {
+      const x = decodeValue(v, 'witness state');
+      w = { size: x.size as number, root: x.root as Uint8Array };
+    }
+    // A cosignature written while this was read is newer than what was read.
+    if (!this.witness.has(origin)) this.witness.set(origin, w);
+    return this.witness.get(origin) ?? undefined;
   }
 
   /** Whether record `seq` of `author` (written in `epoch`) is final: once final, always final. */
