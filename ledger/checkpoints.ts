@@ -145,6 +145,8 @@ function encodeStored(cp: StoredCheckpoint): Uint8Array {
 export class Checkpoints {
   private readonly byAuthor = new Map<string, StoredCheckpoint[]>();
   private readonly verified = new VerifiedLines();
+  /** Witness state per origin as on disk (null: none), once read; the write lock's cosignatures keep it current. */
+  private readonly witness = new Map<string, { size: number; root: Uint8Array } | null>();
   /** Checkpoint texts whose root was found equal to the records held (records are immutable once held). */
   private readonly rootChecked = new Set<string>();
 
@@ -323,6 +325,43 @@ export class Checkpoints {
    * author-signed roots for one size are a fork.
    */
   async add(tx: WriteTx, noteText: string): Promise<CheckpointOutcome> {
+    const out = await this.merge(noteText);
+    if (out.status === 'known' || out.status === 'fork') return out;
+    // Not fsynced: peers' notes and cosignatures can be had again from them; only the witness state must be durable.
+    tx.sync = false;
+    this.persist(tx, out.checkpoint);
+    return out;
+  }
+
+  /**
+   * Take a checkpoint note as \`add\` does and cosign it in the same batch
+   * (one write instead of two on the witness's path): the cosignature is
+   * made under \`cosign\`'s rules, and when they refuse, or the records are
+   * not all held, the note is kept as \`add\` keeps it.
+   */
+  async addAndCosign(tx: WriteTx, noteText: string, timeSeconds?: number): Promise<{ outcome: CheckpointOutcome; cosigned?: StoredCheckpoint; refused?: LedgerError }> {
+    const outcome = await this.merge(noteText);
+    if (outcome.status === 'fork') return { outcome };
+    const cp = outcome.checkpoint;
+    const base = outcome.status === 'known' ? undefined : cp;
+    if (cp.checkpoint.size <= this.core.size(cp.author)) {
+      try {
+        const cosigned = await this.cosign(tx, cp.author, cp.checkpoint.size, timeSeconds, base);
+        // Cosigned before (the note carried this witness's line): the merged note is still kept.
+        if (base && cosigned === base) this.persist(tx, base);
+        return { outcome, cosigned };
+      } catch (e) {
+        if (!(e instanceof LedgerError) || e.code !== 'COSIGN_REFUSED') throw e;
+        if (base) this.persist(tx, base);
+        return { outcome, refused: e };
+      }
+    }
+    if (base) this.persist(tx, base);
+    return { outcome };
+  }
+
+  /** What \`add\` would keep for \`noteText\` (the held checkpoint with the note's valid lines merged), checked but not written. */
+  private async merge(noteText: string): Promise<CheckpointOutcome> {
     // Asked again under the lock: a note queued behind another may have become redundant meanwhile.
     const same = this.known(noteText);
     if (same) return { status: 'known', checkpoint: same };
@@ -355,9 +394,6 @@ export class Checkpoints {
       }
       if (added === 0) return { status: 'known', checkpoint: held };
     }
-    // Not fsynced: peers' notes and cosignatures can be had again from them; only the witness state must be durable.
-    tx.sync = false;
-    this.persist(tx, merged);
     if (size > this.core.size(author) && !held) return { status: 'ahead', checkpoint: merged };
     return { status: 'stored', checkpoint: merged, added };
   }
@@ -369,7 +405,7 @@ export class Checkpoints {
    * largest size cosigned for the origin. The (origin, N, R) is persisted
    * before the cosignature is returned.
    */
-  async cosign(tx: WriteTx, author: string, size: number, timeSeconds = Math.floor(this.core.now() / 1000)): Promise<StoredCheckpoint> {
+  async cosign(tx: WriteTx, author: string, size: number, timeSeconds = Math.floor(this.core.now() / 1000), pending?: StoredCheckpoint): Promise<StoredCheckpoint> {
     const self = this.core.self;
     if (!self) throw new LedgerError('NOT_MEMBER', 'this ledger has no key to cosign with');
     const refuse: (why: string) => never = (why) => {
@@ -379,34 +415,42 @@ export class Checkpoints {
     if (!cfg.members.find((m) => m.id === self.id)?.roles.includes('witness')) refuse('this node is not a witness in the current epoch');
     if (!cfg.members.find((m) => m.id === author)?.roles.includes('author')) refuse('the author is not an author member of the current epoch');
     if (this.core.isForked(author)) refuse('the author forked its log');
-    const cp = this.list(author).find((x) => x.checkpoint.size === size);
+    // \`pending\`: the checkpoint as taken in this same batch (held in memory only once the batch is durable).
+    const cp = pending?.author === author && pending.checkpoint.size === size ? pending : this.list(author).find((x) => x.checkpoint.size === size);
     if (!cp) refuse('no such checkpoint is held');
     if (size > this.core.size(author)) refuse(`only ${this.core.size(author)} records are held`);
     const root = this.rootChecked.has(cp.text) ? cp.checkpoint.root : await this.core.treeHead(author, size);
     if (!equalBytes(root, cp.checkpoint.root)) refuse('the root does not match the records held');
     this.markChecked(cp.text);
     const origin = cp.checkpoint.origin;
-    const prev = await this.core.store.get('wit', nameKey(origin));
+    const prev = await this.witnessState(origin);
     if (prev) {
-      const w = decodeValue(prev, 'witness state');
-      if ((w.size as number) > size) refuse(`size ${w.size} was cosigned already`);
-      if ((w.size as number) === size && !equalBytes(w.root as Uint8Array, root)) refuse('another root was cosigned for this size');
+      if (prev.size > size) refuse(`size ${prev.size} was cosigned already`);
+      if (prev.size === size && !equalBytes(prev.root, root)) refuse('another root was cosigned for this size');
     }
     if (cp.cosigners.has(self.id)) return cp;
     const name = originOf(this.core.consortium, self.id);
     const merged: StoredCheckpoint = { ...cp, sigs: [...cp.sigs, cosign(cp.text, name, self.signer, timeSeconds)], cosigners: new Map(cp.cosigners).set(self.id, self.key) };
     // One durable batch: the witness state (origin, N, R) is on disk before the cosignature leaves this node.
+    tx.sync = true;
     tx.put('wit', nameKey(origin), encodeValue({ size, root }));
+    tx.onDurable(() => this.witness.set(origin, { size, root }));
     this.persist(tx, merged);
     return merged;
   }
 
-  /** Largest size cosigned per origin by this node (witness state). */
+  /** Largest size cosigned per origin by this node (witness state): read from the store once, then kept as written. */
   async witnessState(origin: string): Promise<{ size: number; root: Uint8Array } | undefined> {
+    if (this.witness.has(origin)) return this.witness.get(origin) ?? undefined;
     const v = await this.core.store.get('wit', nameKey(origin));
-    if (!v) return undefined;
-    const w = decodeValue(v, 'witness state');
-    return { size: w.size as number, root: w.root as Uint8Array };
+    let w: { size: number; root: Uint8Array } | null = null;
+    if (v) {
+      const x = decodeValue(v, 'witness state');
+      w = { size: x.size as number, root: x.root as Uint8Array };
+    }
+    // A cosignature written while this was read is newer than what was read.
+    if (!this.witness.has(origin)) this.witness.set(origin, w);
+    return this.witness.get(origin) ?? undefined;
   }
 
   /** Whether record `seq` of `author` (written in `epoch`) is final: once final, always final. */

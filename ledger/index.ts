@@ -20,7 +20,7 @@ import {
   type CaseSummary,
   type NodeCaseReport,
 } from './cases.js';
-import { Checkpoints, type CheckpointOutcome } from './checkpoints.js';
+import { Checkpoints, type CheckpointOutcome, type StoredCheckpoint } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
 import { foreignOps, prepareForeign, type ForeignResult } from './foreign.js';
@@ -277,12 +277,40 @@ export class Ledger extends LedgerCore {
     return out;
   }
 
-  signCheckpoint() {
+  /**
+   * Sign a checkpoint of the own log at its size. \`cosign\`: also cosign it as
+   * this node's witness in the same batch (one write, and the witness state
+   * is durable with it), when the witness rules allow.
+   */
+  signCheckpoint(opts: { cosign?: boolean } = {}) {
     this.assertOpen();
     // Whatever stops appends stops signing for the own log too: a log still being recovered, keys the adopted epoch does not name.
     const refused = this.appendGuard?.();
     if (refused) return Promise.reject(refused);
-    return this.writer.run((tx) => this.checkpoints.signOwn(tx));
+    return this.writer.run(async (tx) => {
+      const cp = await this.checkpoints.signOwn(tx);
+      if (!opts.cosign || this.cosignGuard?.()) return cp;
+      try {
+        return await this.checkpoints.cosign(tx, cp.author, cp.checkpoint.size, undefined, cp);
+      } catch (e) {
+        if (e instanceof LedgerError && e.code === 'COSIGN_REFUSED') return cp;
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * A witness takes an author's checkpoint note and cosigns it in one write
+   * (the rules of \`cosign\`); a note it cannot cosign yet (records missing,
+   * refused) is kept as \`addCheckpoint\` keeps it. Forks become evidence.
+   */
+  async addAndCosign(noteText: string): Promise<{ outcome: CheckpointOutcome; cosigned?: StoredCheckpoint; refused?: Error }> {
+    this.assertOpen();
+    const guard = this.cosignGuard?.();
+    if (guard) return { outcome: await this.addCheckpoint(noteText), refused: guard };
+    const out = await this.writer.run((tx) => this.checkpoints.addAndCosign(tx, noteText));
+    if (out.outcome.status === 'fork') await this.recordFork(out.outcome.author, new TextEncoder().encode(out.outcome.a), new TextEncoder().encode(out.outcome.b));
+    return out;
   }
 
   cosign(author: string, size: number) {

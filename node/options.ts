@@ -25,10 +25,21 @@ export const syncDefaults = {
 export const ownCheckpointDefaults = {
   /** Coalescing interval of own checkpoints. */
   checkpointIntervalMs: 100,
-  /** While the newest own checkpoint is not final, a new one is signed only after this long. */
+  /** While the newest own checkpoint is not final and no round is running (it ended without a quorum), a new one is signed only after this long. */
   checkpointMaxWaitMs: 1_000,
+  /**
+   * Own checkpoints being cosigned at once. 1: records that arrive during a round wait for it, and under load
+   * each round covers more records; 2 lets a record that just missed a round skip the rest of it, at the price
+   * of more rounds (better where rounds are slow because witnesses are far away, worse where they are slow
+   * because the machine is busy: measured in bench/NOTES.md, issue 16).
+   */
+  checkpointsInFlight: 1,
+  /** With checkpointsInFlight > 1: a further own checkpoint is signed only once the newest in flight has been out this long. */
+  checkpointPipelineMs: 100,
   /** While the newest own checkpoint is not final, ask the witnesses missing from it again this often. */
   cosignRetryMs: 2_000,
+  /** A witness that refused records sent with a cosigning request (an older version) is sent none for this long. */
+  witnessPushRetryMs: 60_000,
 };
 
 /** The witness cosigner. */

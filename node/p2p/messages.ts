@@ -69,6 +69,28 @@ export function parseNoteMessage(m: CborMap, what: string): { note?: string } {
   return { note: m.note as string | undefined };
 }
 
+/**
+ * witness request: \`{note, from?, envelopes?}\`. \`envelopes\`: the author's
+ * records from seq \`from\` up to the note's size, those the witness is
+ * likely to lack, so it need not fetch them before it can cosign (each is
+ * validated as any peer's record).
+ */
+export interface WitnessRequest {
+  note: string;
+  from?: number;
+  envelopes?: Uint8Array[];
+}
+
+export function parseWitnessRequest(m: CborMap, maxRecords: number): WitnessRequest {
+  const keys = Object.keys(m);
+  if (typeof m.note !== 'string' || keys.some((k) => k !== 'note' && k !== 'from' && k !== 'envelopes')) throw new WireError('witness request must be {note: text, from?: uint, envelopes?: [bstr]}');
+  if (m.envelopes === undefined && m.from === undefined) return { note: m.note };
+  if (!isUint(m.from) || !Array.isArray(m.envelopes) || m.envelopes.length === 0 || m.envelopes.length > maxRecords || !m.envelopes.every((e) => e instanceof Uint8Array)) {
+    throw new WireError(`witness request records need from and 1 to ${maxRecords} envelopes`);
+  }
+  return { note: m.note, from: m.from, envelopes: m.envelopes as Uint8Array[] };
+}
+
 /** Gossip on the heads topic: a checkpoint note, or fork evidence. */
 export type HeadsMessage = { note: string } | { fork: { author: string; a: Uint8Array; b: Uint8Array } };
 

@@ -64,6 +64,8 @@ export interface ForkFinder {
 }
 
 export interface Cosigning {
+  /** Whether this node cosigns (its own checkpoints too). */
+  readonly enabled: boolean;
   maybeCosign(author: string, gossip?: boolean): Promise<void>;
 }
 

@@ -1,36 +1,42 @@
-import { parseNote } from '../../protocol/note/note.js';
+import { originOf } from '../../protocol/names.js';
+import { formatNote, parseNote, type Signature } from '../../protocol/note/note.js';
 import { noteOf } from '../../ledger/checkpoints.js';
-import { networkDefaults, ownCheckpointDefaults, type NetworkOptions, type OwnCheckpointOptions } from '../options.js';
+import { networkDefaults, ownCheckpointDefaults, syncDefaults, type NetworkOptions, type OwnCheckpointOptions, type SyncOptions } from '../options.js';
 import { parseNoteMessage } from '../p2p/messages.js';
 import type { Components, Service } from './components.js';
 import { Periodic } from './periodic.js';
 
 export type OwnCheckpointsComponents = Pick<Components, 'ledger' | 'network' | 'ids' | 'log' | 'metrics' | 'heads' | 'cosigner'>;
-export type OwnCheckpointsInit = Partial<OwnCheckpointOptions & NetworkOptions>;
+export type OwnCheckpointsInit = Partial<OwnCheckpointOptions & NetworkOptions & SyncOptions>;
 
 /**
- * The own log's checkpoints (§6): sign one after appends, at most one in
- * flight, ask the witnesses for their cosignatures by request, gossip the
- * note once, and ask again while it is not final.
+ * The own log's checkpoints (§6): sign one after appends, a few in flight,
+ * ask the witnesses for their cosignatures by request, gossip the note
+ * once, and ask again while it is not final.
  */
 export class OwnCheckpoints implements Service {
-  private readonly opts: OwnCheckpointOptions & NetworkOptions;
+  private readonly opts: OwnCheckpointOptions & NetworkOptions & SyncOptions;
   private periodic?: Periodic;
   private lastPublished = -1;
   private lastSignedAt = 0;
   private announcedFinal = 0;
-  private gathering = false;
+  /** Cosigning rounds running (own checkpoints in flight). */
+  private rounds = 0;
   private lastRoundAt = 0;
   /** One publish at a time; a kick while one runs asks for another right after it. */
   private publishing = false;
   private again = false;
   private offs: (() => void)[] = [];
+  /** Witness id → an own log size it is known to hold (it cosigned a checkpoint of that size). */
+  private readonly heldBy = new Map<string, number>();
+  /** Witness id → when it last refused records sent with a request. */
+  private readonly noPush = new Map<string, number>();
 
   constructor(
     init: OwnCheckpointsInit,
     private readonly x: OwnCheckpointsComponents,
   ) {
-    this.opts = { ...networkDefaults, ...ownCheckpointDefaults, ...init };
+    this.opts = { ...networkDefaults, ...syncDefaults, ...ownCheckpointDefaults, ...init };
   }
 
   start(): void {
@@ -78,32 +84,56 @@ export class OwnCheckpoints implements Service {
 
   private async publishOnce(): Promise<void> {
     const self = this.x.ledger.self?.id;
-    if (!self || this.x.ledger.size(self) === 0 || this.gathering) return;
+    if (!self || this.x.ledger.size(self) === 0) return;
     this.announceFinal(self);
     if (this.x.ledger.size(self) === this.lastPublished || !this.x.ledger.config.members.some((m) => m.id === self)) return;
     // Not while appends are refused (own log recovering, rotated keys not adopted): signCheckpoint would refuse too.
     if (this.x.ledger.appendGuard?.()) return;
-    // One checkpoint in flight: while the newest is not final, appends wait for it (or for the maximum wait),
-    // so under load each cosigning round covers many records instead of one round per 100 ms.
+    // While the newest is not final, new records wait: for a second round once the newest has been out
+    // checkpointPipelineMs (a record that just missed a round need not wait for all of it), never more than
+    // checkpointsInFlight, and for checkpointMaxWaitMs after a round that ended without a quorum. Under load each
+    // round still covers many records instead of one round per append.
     const latest = this.x.ledger.checkpoints.latest(self);
-    if (latest && this.x.ledger.finalSize(self) < latest.checkpoint.size && Date.now() - this.lastSignedAt < this.opts.checkpointMaxWaitMs) return;
-    const signed = await this.x.ledger.signCheckpoint();
+    if (latest && this.x.ledger.finalSize(self) < latest.checkpoint.size) {
+      const wait = this.rounds > 0 ? this.opts.checkpointPipelineMs : this.opts.checkpointMaxWaitMs;
+      if (this.rounds >= this.opts.checkpointsInFlight || Date.now() - this.lastSignedAt < wait) return;
+    }
+    // Signed and, as this node's own witness, cosigned in one write.
+    const signed = await this.x.ledger.signCheckpoint({ cosign: this.x.cosigner.enabled });
     this.lastSignedAt = Date.now();
     this.lastPublished = signed.checkpoint.size;
-    await this.x.cosigner.maybeCosign(self, false);
-    await this.cosignRound(signed.text);
-    // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign it.
-    const cp = this.x.ledger.checkpoints.list(self).find((c) => c.text === signed.text);
-    if (cp) this.x.heads.publish({ note: noteOf(cp) }, 'checkpoint');
-    this.announcedFinal = Math.max(this.announcedFinal, this.x.ledger.finalSize(self));
+    this.rounds++;
+    void this.round(self, signed.text).finally(() => {
+      this.rounds--;
+      this.kick();
+    });
+  }
+
+  /** One checkpoint's cosigning round, then its gossip. */
+  private async round(self: string, text: string): Promise<void> {
+    try {
+      await this.cosignRound(text);
+      // Gossiped once, final or not: other members learn of the records; witnesses the author could not reach cosign
+      // it. Not when a newer own checkpoint is final already: its note says more.
+      const cp = this.x.ledger.checkpoints.list(self).find((c) => c.text === text);
+      if (cp && this.x.ledger.finalSize(self) <= cp.checkpoint.size) this.x.heads.publish({ note: noteOf(cp) }, 'checkpoint');
+      this.announcedFinal = Math.max(this.announcedFinal, this.x.ledger.finalSize(self));
+    } catch (e) {
+      this.x.log.warn({ err: e instanceof Error ? e : new Error(String(e)) }, 'cosigning round failed');
+    }
   }
 
   /** While the newest own checkpoint is not final, ask the witnesses missing from it again (peers connect, partitions heal). */
   async retry(): Promise<void> {
     const self = this.x.ledger.self?.id;
     const cp = self ? this.x.ledger.checkpoints.latest(self) : undefined;
-    if (!cp || this.gathering || Date.now() - this.lastRoundAt < this.opts.cosignRetryMs || this.x.ledger.finalSize(self!) >= cp.checkpoint.size) return;
-    await this.cosignRound(cp.text);
+    if (!cp || this.rounds > 0 || Date.now() - this.lastRoundAt < this.opts.cosignRetryMs || this.x.ledger.finalSize(self!) >= cp.checkpoint.size) return;
+    this.rounds++;
+    try {
+      await this.cosignRound(cp.text);
+    } finally {
+      this.rounds--;
+    }
     this.announceFinal(self!);
   }
 
@@ -118,11 +148,9 @@ export class OwnCheckpoints implements Service {
 
   private async cosignRound(text: string): Promise<void> {
     const timer = this.x.metrics.cosignRound.startTimer();
-    this.gathering = true;
     try {
       await this.gatherCosignatures(text);
     } finally {
-      this.gathering = false;
       this.lastRoundAt = Date.now();
     }
     const cp = this.x.ledger.checkpoints.list(this.x.ledger.self!.id).find((c) => c.text === text);
@@ -133,11 +161,12 @@ export class OwnCheckpoints implements Service {
 
   /**
    * Ask every connected witness that has not cosigned the own checkpoint
-   * `text` for its cosignature (one request each, as in C2SP's witness
-   * protocol) and merge the answers. Returns once a quorum has cosigned or
-   * every witness asked has answered. Gossiping each witness's cosignature
-   * instead costs every node a message per witness per checkpoint, which does
-   * not scale with the membership.
+   * \`text\` for its cosignature (one request each, as in C2SP's witness
+   * protocol), sending with it the records the witness is likely to lack so
+   * it need not fetch them first, and merge the answers. Returns once a
+   * quorum has cosigned or every witness asked has answered. Gossiping each
+   * witness's cosignature instead costs every node a message per witness per
+   * checkpoint, which does not scale with the membership.
    */
   private async gatherCosignatures(text: string): Promise<void> {
     const self = this.x.ledger.self!.id;
@@ -147,27 +176,96 @@ export class OwnCheckpoints implements Service {
     const note = noteOf(cp);
     const connected = new Set(this.x.network.peers());
     const witnesses = this.x.ledger.config.members.filter((m) => m.id !== self && m.roles.includes('witness') && connected.has(m.peer) && !cp.cosigners.has(m.id));
+    if (witnesses.length === 0 || this.x.ledger.finalSize(self) >= size) return;
+    const records = await this.recordsFor(witnesses, size).catch((e: unknown) => {
+      this.x.log.debug({ err: e }, 'records for the witnesses not read; they fetch them');
+      return new Map<string, { from: number; envelopes: Uint8Array[] }>();
+    });
     const rpc = { maxBytes: this.opts.maxMessageBytes, timeoutMs: this.opts.requestTimeoutMs };
+    const ask = async (w: (typeof witnesses)[number]) => {
+      const push = records.get(w.id);
+      try {
+        return await this.x.network.request(w.peer, this.x.ids.witness, push ? { note, ...push } : { note }, rpc);
+      } catch (e) {
+        if (!push) throw e;
+        // A witness that does not take records with the request (an older version) refuses it: ask without, and
+        // send it none for a while.
+        this.noPush.set(w.id, Date.now());
+        return this.x.network.request(w.peer, this.x.ids.witness, { note }, rpc);
+      }
+    };
+    // Each witness's own line is taken from its answer, and held until the lines held could make a quorum, then
+    // written at once: one write per round instead of one per witness. Once final, later answers are not written.
+    const quorum = this.x.ledger.config.quorum.witness;
+    const lines: Signature[] = [];
+    let counted = cp.cosigners.size;
+    let writing: Promise<void> = Promise.resolve();
+    const write = () => {
+      const batch = lines.splice(0);
+      if (batch.length === 0 || this.x.ledger.finalSize(self) >= size) return writing;
+      const held = this.x.ledger.checkpoints.list(self).find((c) => c.text === text) ?? cp;
+      writing = writing.then(() =>
+        this.x.ledger.addCheckpoint(formatNote({ text, sigs: [...held.sigs, ...batch] })).then(
+          () => undefined,
+          (e: unknown) => this.x.log.debug({ err: e }, 'cosignatures not taken'),
+        ),
+      );
+      return writing;
+    };
     await new Promise<void>((done) => {
       let left = witnesses.length;
-      if (left === 0 || this.x.ledger.finalSize(self) >= size) return done();
       for (const w of witnesses) {
-        void this.x.network
-          .request(w.peer, this.x.ids.witness, { note }, rpc)
+        void ask(w)
           .then(async (res) => {
             const answer = parseNoteMessage(res, 'witness response').note;
-            if (answer && parseNote(answer).text === text) await this.x.ledger.addCheckpoint(answer);
+            const note = answer ? parseNote(answer) : undefined;
+            const own = note?.text === text ? note.sigs.filter((x) => x.name === originOf(this.x.ledger.consortium, w.id)) : [];
+            if (own.length > 0) {
+              // It holds the records up to this size (a hint for what to send it next; its line is checked when written).
+              this.heldBy.set(w.id, Math.max(size, this.heldBy.get(w.id) ?? 0));
+              lines.push(...own);
+              if (++counted >= quorum) await write();
+            }
             this.x.metrics.witnessRequests.inc({ direction: 'out', outcome: 'answered' });
           })
           .catch((e) => {
             this.x.metrics.witnessRequests.inc({ direction: 'out', outcome: 'failed' });
             this.x.log.debug({ err: e, witness: w.id }, 'no cosignature from witness');
           })
-          .finally(() => {
-            if (--left === 0 || this.x.ledger.finalSize(self) >= size) done();
+          .finally(async () => {
+            if (--left === 0) await write();
+            if (left === 0 || this.x.ledger.finalSize(self) >= size) done();
           });
       }
     });
+  }
+
+  /**
+   * The own records each witness is likely to lack below \`size\`: from the
+   * largest own checkpoint it is known to have cosigned (it held those
+   * records), read once for all. None for a witness whose size is unknown,
+   * that is too far behind for one message, or that refused records lately.
+   */
+  private async recordsFor(witnesses: { id: string }[], size: number): Promise<Map<string, { from: number; envelopes: Uint8Array[] }>> {
+    const self = this.x.ledger.self!.id;
+    const own = this.x.ledger.checkpoints.list(self);
+    const from = new Map<string, number>();
+    for (const w of witnesses) {
+      const refused = this.noPush.get(w.id);
+      if (refused !== undefined && Date.now() - refused < this.opts.witnessPushRetryMs) continue;
+      const known = Math.max(this.heldBy.get(w.id) ?? 0, own.filter((c) => c.cosigners.has(w.id)).at(-1)?.checkpoint.size ?? 0);
+      if (known > 0 && known < size && size - known <= this.opts.syncMaxRecords) from.set(w.id, known);
+    }
+    const out = new Map<string, { from: number; envelopes: Uint8Array[] }>();
+    if (from.size === 0) return out;
+    const lowest = Math.min(...from.values());
+    const envs = await this.x.ledger.envelopeBytes(self, lowest, size - lowest);
+    if (envs.length !== size - lowest) return out;
+    for (const [id, f] of from) {
+      const part = envs.slice(f - lowest);
+      if (part.reduce((n, e) => n + e.length, 0) <= this.opts.syncMaxBytes) out.set(id, { from: f, envelopes: part });
+    }
+    return out;
   }
 }
 

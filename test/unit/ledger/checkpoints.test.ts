@@ -92,6 +92,43 @@ describe('merging cosignatures', () => {
   });
 });
 
+describe('taking and cosigning a note in one write (issue 16)', () => {
+  it('an author signs and cosigns its checkpoint at once; a witness takes the note and cosigns it in one durable write, by the same rules', async () => {
+    const dirB = tempDir();
+    const [a, b] = await Promise.all([open(A), open(B, dirB)]);
+    await seeded(a);
+    const own = await a.signCheckpoint({ cosign: true });
+    expect([...own.cosigners.keys()]).toEqual([A.id]);
+    expect(await a.checkpoints.witnessState(originOf(CONSORTIUM, A.id))).toMatchObject({ size: 3 });
+    // records not held yet: the note is kept (ahead), not cosigned
+    const early = await b.addAndCosign(noteOf(own));
+    expect(early.cosigned).toBeUndefined();
+    expect(early.outcome.status).toBe('ahead');
+    expect(await b.checkpoints.witnessState(originOf(CONSORTIUM, A.id))).toBeUndefined();
+    await b.acceptForeign(A.id, await a.envelopeBytes(A.id, 0, 10));
+    const out = await b.addAndCosign(noteOf(own));
+    expect([...out.cosigned!.cosigners.keys()].sort()).toEqual([A.id, B.id].sort());
+    expect(b.checkpoints.latest(A.id)!.cosigners.has(B.id)).toBe(true);
+    // with the author's own cosignature and B's, 2 of 3 witnesses: the quorum of three members
+    expect(b.isFinal(A.id, 2, 0)).toBe(true);
+    // an older size than one cosigned is refused, and the note is still kept
+    await a.append(submission(net, A.id, 'li.na', registrarSeed, 'doc.share', { doc, to: B.id, purpose: 'p' }));
+    const next = await a.signCheckpoint({ cosign: true });
+    await b.acceptForeign(A.id, await a.envelopeBytes(A.id, 3, 10));
+    expect((await b.addAndCosign(noteOf(next))).cosigned?.checkpoint.size).toBe(4);
+    const origin = originOf(CONSORTIUM, A.id);
+    const text = formatCheckpoint({ origin, size: 3, root: own.checkpoint.root, extensions: [] });
+    const again = await b.addAndCosign(formatNote({ text, sigs: [signNote(text, origin, A.seed)] }));
+    expect(again.cosigned).toBeUndefined();
+    expect(again.refused).toBeDefined();
+    // the witness state survives a reopen: it was written with the cosignature
+    await b.close();
+    const reopened = await open(B, dirB);
+    expect(await reopened.checkpoints.witnessState(origin)).toMatchObject({ size: 4 });
+    await Promise.all([a.close(), reopened.close()]);
+  });
+});
+
 describe('checkpoint retention', () => {
   it('an author pushing many checkpoints ahead of its records does not make a final record non-final', async () => {
     const dirB = tempDir();

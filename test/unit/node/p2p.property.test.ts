@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeCanonical, type CborMap, type CborValue } from '../../../protocol/cbor.js';
 import { isMemberId } from '../../../protocol/names.js';
-import { parseEnvelopes, parseHeads, parseHeadsMessage, parseNoteMessage, parseSyncRequest } from '../../../node/p2p/messages.js';
+import { parseEnvelopes, parseHeads, parseHeadsMessage, parseNoteMessage, parseSyncRequest, parseWitnessRequest } from '../../../node/p2p/messages.js';
 import { decodeMessage, isUint, WireError } from '../../../node/p2p/wire.js';
 import { cborMap, cborValue, mutate, mutation, objectOf, onlyTyped } from '../../helpers/arbitraries.js';
 
@@ -58,7 +58,8 @@ describe('peer messages: random and mutated input fails only with WireError', ()
       ['sync request', (m) => parseSyncRequest(m, MAX_RECORDS)],
       ['heads response', parseHeads],
       ['range response', (m) => parseEnvelopes(m, MAX_RECORDS)],
-      ['note message', (m) => parseNoteMessage(m, 'witness request')],
+      ['note message', (m) => parseNoteMessage(m, 'witness response')],
+      ['witness request', (m) => parseWitnessRequest(m, MAX_RECORDS)],
       ['heads gossip', parseHeadsMessage],
     ];
     for (const [, parse] of parsers) {
@@ -124,6 +125,32 @@ describe('peer messages: random and mutated input fails only with WireError', ()
     );
     expect(seen.heads).toBeGreaterThan(10);
     expect(seen.gossip).toBeGreaterThan(50);
+  });
+
+  it('witness requests: a note, with or without records from a seq, is parsed exactly or refused (3,000)', () => {
+    const envelopes = fc.array(fc.oneof(fc.uint8Array({ maxLength: 8 }), cborValue()), { maxLength: MAX_RECORDS + 2 });
+    const req = fc.oneof(cborMap({ note: fc.string({ maxLength: 20 }) }), cborMap({ note: fc.string({ maxLength: 20 }), from: uintish, envelopes }));
+    const seen = { bare: 0, records: 0, refused: 0 };
+    fc.assert(
+      fc.property(req, (v) => {
+        const m = received(v);
+        if (!m) return;
+        const r = onlyTyped(() => parseWitnessRequest(m, MAX_RECORDS), wire);
+        if (!r.ok) return void seen.refused++;
+        expect(r.value.note).toBe(m.note);
+        if (r.value.envelopes === undefined) {
+          seen.bare++;
+          expect(r.value.from === undefined && m.from === undefined && m.envelopes === undefined).toBe(true);
+        } else {
+          seen.records++;
+          expect(isUint(r.value.from) && r.value.envelopes.length >= 1 && r.value.envelopes.length <= MAX_RECORDS && r.value.envelopes.every((e) => e instanceof Uint8Array)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(seen.bare).toBeGreaterThan(50);
+    expect(seen.records).toBeGreaterThan(10);
+    expect(seen.refused).toBeGreaterThan(50);
   });
 
   it('range responses: envelopes are byte strings, at most the limit (2,000)', () => {
