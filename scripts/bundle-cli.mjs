@@ -40,11 +40,32 @@ const fromDist = (resolveDir, spec) => posix(relative(chunks, join(root, 'dist',
  * every export, lazy ones included (node:fs then loads all of node:stream, node:crypto the Web Crypto API).
  */
 const BUILTIN = new RegExp(`^(node:.*|${builtinModules.join('|')})$`);
+/**
+ * Built-ins a bundled package requires as it loads but tongban never uses: loaded on first use. commander requires
+ * node:child_process for executable subcommands (tongban has none), and child_process brings node:net with it.
+ */
+const UNUSED_BUILTINS = ['node:child_process'];
 const builtins = {
   name: 'tongban-builtins',
   setup(build) {
-    build.onResolve({ filter: BUILTIN }, (a) => (a.kind === 'import-statement' ? { path: a.path.replace(/^(node:)?/, 'node:'), namespace: 'builtin' } : undefined));
+    build.onResolve({ filter: BUILTIN }, (a) => {
+      const path = a.path.replace(/^(node:)?/, 'node:');
+      if (a.kind === 'import-statement') return { path, namespace: 'builtin' };
+      if (a.kind === 'require-call' && UNUSED_BUILTINS.includes(path) && a.importer.includes('node_modules')) return { path, namespace: 'builtin-on-use' };
+      return undefined;
+    });
     build.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin-on-use' }, (a) => ({
+      contents: `let m;\nmodule.exports = new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(a.path)}))[k] });`,
+      loader: 'js',
+    }));
+    // cbor-x's portable entry: its Node entry adds streams (node:stream) and the native decoder, which the few KB a
+    // command decodes do not need (cli/js-cbor.ts); the encoder and decoder are the same code.
+    build.onResolve({ filter: /^cbor-x$/ }, async (a) => {
+      if (a.pluginData === 'node-entry') return undefined;
+      const node = await build.resolve('cbor-x', { kind: a.kind, resolveDir: a.resolveDir, pluginData: 'node-entry' });
+      return node.errors.length > 0 ? { errors: node.errors } : { path: join(dirname(node.path), 'index.js') };
+    });
   },
 };
 
@@ -66,7 +87,6 @@ const split = {
   },
 };
 
-rmSync(chunks, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: [{ in: 'cli/entry.ts', out: 'main' }],
@@ -82,6 +102,7 @@ const result = await esbuild.build({
   sourcemap: true,
   sourcesContent: false,
   metafile: true,
+  write: false, // written below, once the build and its checks passed: a failed build leaves the last bin whole
   logLevel: 'warning',
   plugins: [builtins, split],
 });
@@ -93,7 +114,11 @@ if (stray.length > 0) {
   console.error(`bundle-cli: the entry must import no relative external module: ${stray.map((i) => i.path).join(', ')}`);
   process.exit(1);
 }
+rmSync(chunks, { recursive: true, force: true });
+for (const f of result.outputFiles) {
+  mkdirSync(dirname(f.path), { recursive: true });
+  writeFileSync(f.path, f.contents);
+}
 chmodSync(join(out, 'main.js'), 0o755);
-mkdirSync(chunks, { recursive: true });
 // Which source modules each output holds: test/e2e/client-boundaries maps the chunks a command loads back to them.
 writeFileSync(join(chunks, 'meta.json'), JSON.stringify(result.metafile));

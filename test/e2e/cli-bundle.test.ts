@@ -26,17 +26,12 @@ beforeAll(() => {
 afterAll(() => dir.cleanup());
 
 /** Each tongban/package module a run loads, with a cache folder of its own (fresh: nothing cached yet). */
-function loaded(args: string[], env: NodeJS.ProcessEnv): { code: number; stdout: string; files: string[] } {
+function loaded(args: string[], env: NodeJS.ProcessEnv): { code: number; stdout: string; files: string[]; builtins: string[] } {
   const file = join(cwd, `loaded-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, '');
   const r = spawnSync(process.execPath, ['--import', SPY, BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env, TONGBAN_LOAD_SPY: file } });
-  return {
-    code: r.status ?? -1,
-    stdout: r.stdout,
-    files: readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((u) => u.startsWith('file:')),
-  };
+  const urls = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  return { code: r.status ?? -1, stdout: r.stdout, files: urls.filter((u) => u.startsWith('file:')), builtins: urls.filter((u) => u.startsWith('node:')) };
 }
 
 const verifyArgs = () => ['verify', doc, '--bundle', 'vector.bundle', '--genesis', 'genesis.cbor', '--json'];
@@ -48,6 +43,8 @@ describe('the bundled tongban bin', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ proofs: 'sound', outcome: 'approved', stands: true });
     const own = (u: string) => u === `file://${BIN}` || u === `file://${DIST}cli/io.js` || u.startsWith(`file://${DIST}cli/bundle/`);
     expect(r.files.filter((u) => !own(u))).toEqual([]);
+    // commander's child_process (executable subcommands, which tongban has none of) and cbor-x's streams stay unloaded
+    expect(r.builtins.filter((b) => ['node:child_process', 'node:net', 'node:stream'].includes(b))).toEqual([]);
   });
 
   it('caches compiled code under XDG_CACHE_HOME/tongban/compile-cache, and NODE_DISABLE_COMPILE_CACHE turns that off', () => {
