@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // After `tsc`: the `tongban` bin as a bundle (README "Start-up time"). dist/cli/main.js becomes cli/entry.ts, which
 // turns on the compile cache and loads the program; the program and each client command are chunks in
-// dist/cli/bundle/ holding their own code and the packages they use, so `verify --bundle` or `status` reads a few
-// files instead of resolving, reading and compiling some seventy modules. Run alone, `tsc` writes the unbundled
+// dist/cli/bundle/ holding their own code and the packages they use, so `verify --bundle` reads about twenty files
+// (`status` ten) instead of resolving, reading and compiling some seventy modules (thirty). Run alone, `tsc` writes the unbundled
 // dist/cli/main.js back, so the bin never runs a bundle older than the rest of dist/.
 //
 // Kept out of the bundle, loaded from tsc's dist/ when used:
