@@ -23,15 +23,17 @@ const quoted = (m: string) => /'([^']+)'/.exec(m)?.[1] ?? '';
  * exit codes after the program's help. English help stays as main.ts says it.
  */
 export function localizeHelp(program: Command): void {
-  const zh = langOf() === 'zh';
+  const lang = langOf(); // once: each read of process.env is a call into Node, and this runs at every start
+  const zh = lang === 'zh';
+  const help = COMMON_OPTIONS['--help']![lang]();
   for (const c of allCommands(program)) {
     const path = commandPath(c);
     if (zh && HELP_ZH[path]) c.description(HELP_ZH[path]);
-    c.helpOption('-h, --help', COMMON_OPTIONS['--help']![langOf()]());
-    if (c.commands.length > 0) c.helpCommand('help [command]', COMMON_OPTIONS['--help']![langOf()]());
+    c.helpOption('-h, --help', help);
+    if (c.commands.length > 0) c.helpCommand('help [command]', help);
     for (const o of c.options) {
       const common = COMMON_OPTIONS[o.long ?? ''];
-      if (common && (!o.description || zh)) o.description = common[langOf()]();
+      if (common && (!o.description || zh)) o.description = common[lang]();
     }
     if (zh) {
       // commander words its usage errors in English; under zh_* they are said again from the catalogue, by code

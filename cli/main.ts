@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import { useCompileCache } from './compile-cache.js';
 import { CliError, EXIT } from './io.js';
 import { localizeHelp } from './help.js';
 import { msg } from './messages.js';
@@ -484,7 +485,8 @@ example(
 
 localizeHelp(program);
 
-async function main(): Promise<void> {
+/** Run the program on process.argv (the bin: this module when node runs it, or cli/entry.ts in the bundled build). */
+export async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
     process.exitCode = exitCode;
@@ -515,4 +517,7 @@ function isEntry(): boolean {
   }
 }
 
-if (isEntry()) void main();
+if (isEntry()) {
+  useCompileCache(); // for the commands' modules, loaded from here on (the bundled build turns it on before this one)
+  void main();
+}

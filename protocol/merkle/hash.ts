@@ -1,3 +1,4 @@
+import { fromHex32 } from '../bytes.js';
 import { sha256 } from '../crypto.js';
 
 /** RFC 6962 leaf hash: SHA-256(0x00 || data). */
@@ -16,5 +17,8 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(b);
 }
 
-/** RFC 6962 root of the empty tree, SHA-256(""). Shared: copy before mutating. */
-export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
+/**
+ * RFC 6962 root of the empty tree, SHA-256(""). Shared: copy before mutating. Written out, not computed: at load
+ * no backend is chosen yet, so hashing here ran SHA-256 in cold JavaScript in every process (the CLI's start-up).
+ */
+export const EMPTY_ROOT: Uint8Array = fromHex32('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/consortium.js';
 import { BIN, startNode, stopProcess, tongban } from '../helpers/cli.js';
+import { sourcesOf } from '../helpers/bundle-sources.js';
 
 // One real node (ports chosen by the OS) and the client commands run as real processes against it.
 const dir = tempDir('tongban-client-');
@@ -18,12 +19,12 @@ function ok(args: string[]) {
   return r.stdout;
 }
 
-/** Run the CLI with the load spy; returns its exit code and the URLs of every module it loaded. */
+/** Run the CLI with the load spy; returns its exit code and the URLs of every module it loaded (a chunk of the bundled CLI: the modules in it). */
 function spied(args: string[]): { code: number; stdout: string; stderr: string; loaded: string[] } {
   const file = join(cwd, `loaded-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, '');
   const r = spawnSync(process.execPath, ['--import', SPY, BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TONGBAN_LOAD_SPY: file } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, loaded: readFileSync(file, 'utf8').split('\n').filter(Boolean) };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, loaded: sourcesOf(readFileSync(file, 'utf8').split('\n').filter(Boolean)) };
 }
 
 const FORBIDDEN = [/\/dist\/node\//, /\/node_modules\/(libp2p|@libp2p|@chainsafe|level|classic-level|abstract-level|fastify)\//];

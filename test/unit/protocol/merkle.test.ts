@@ -87,6 +87,7 @@ describe('RFC 6962 vectors from Go sumdb/tlog (merkle.json)', () => {
   it('leaf hashes and the empty root', () => {
     expect(hex(leafHashes)).toEqual(v.leafHashes);
     expect(toHex(EMPTY_ROOT)).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(EMPTY_ROOT).toEqual(sha256(new Uint8Array(0))); // written out in protocol/merkle/hash.ts: it is SHA-256("")
   });
   it('tree heads of sizes 1..40, in memory and from stored hashes', async () => {
     const log = await storedLog(leafHashes);
