@@ -487,6 +487,12 @@ localizeHelp(program);
 
 /** Run the program on process.argv (the bin: this module when node runs it, or cli/entry.ts in the bundled build). */
 export async function main(): Promise<void> {
+  // A reader that stops early (`tongban … | head`) closes the pipe: the rest of the output has nowhere to go, which
+  // is not an error of the command, so it ends quietly with the status it has instead of an unhandled EPIPE.
+  process.stdout.on('error', (e: Error & { code?: string }) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT.OK);
+  });
   try {
     await program.parseAsync(process.argv);
     process.exitCode = exitCode;

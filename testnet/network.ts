@@ -268,8 +268,17 @@ export class Testnet {
   }
 
   async api<T = any>(i: number, path: string, init?: RequestInit): Promise<T> {
-    const res = await fetch(`${this.members[i]!.url}${path}`, init);
-    return (await res.json()) as T;
+    // A read is retried: a keep-alive socket the node closes (idle timeout) just as it is reused fails the request
+    // ("other side closed"), which with dozens of nodes polled twice a second happens within minutes.
+    const reads = !init?.method || init.method === 'GET';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(`${this.members[i]!.url}${path}`, init);
+        return (await res.json()) as T;
+      } catch (e) {
+        if (!reads || attempt >= 3) throw e;
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,15 @@ describe('the bundled tongban bin', () => {
     const r = tongban(verifyArgs(), cwd, { XDG_CACHE_HOME: blocked });
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(JSON.parse(r.stdout).proofs).toBe('sound');
+  });
+
+  it('ends quietly with its own status when the reader closes the pipe early (`tongban … | head`), not with an unhandled EPIPE', async () => {
+    const child = spawn(process.execPath, [BIN, ...verifyArgs()], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect([code, stderr]).toEqual([0, '']);
   });
 
   it('a server command (outside the bundle) fails with its own message and exit code, not as an internal error', () => {
