@@ -66,6 +66,23 @@ async function meshed(net: Testnet, n: number, deadlineMs: number): Promise<void
   }
 }
 
+/** Resolve once every node holds every member's log, as long as its author has it now, and sees all of it final. */
+async function allFinalEverywhere(net: Testnet, n: number, since: number): Promise<void> {
+  const want = Object.fromEntries(await Promise.all(net.members.map(async (m, i) => [m.id, (await net.api(i, '/v1/status')).logs.find((l: { author: string }) => l.author === m.id).size])));
+  let shown = 0;
+  for (;;) {
+    const sts = await Promise.all(net.members.map((_, i) => net.api(i, '/v1/status')));
+    const done = sts.map((st) => st.logs.filter((l: { author: string; size: number; finalSize: number }) => l.size >= want[l.author] && l.finalSize >= want[l.author]).length);
+    if (done.every((d) => d >= n)) return;
+    if (Date.now() - shown > 10_000) {
+      shown = Date.now();
+      console.log(`${Math.round((Date.now() - since) / 1000)} s: logs final per node min ${Math.min(...done)} / ${n}, all ${n} at ${done.filter((d) => d >= n).length} nodes`);
+    }
+    if (Date.now() - since > 1_800_000) throw new Error('not final everywhere within 30 minutes');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function scale(n: number, burst: number): Promise<void> {
   const { net } = await Testnet.create({ dir: resolve(`.testnet-scale-${n}`), members: membersFor(n) });
   try {
@@ -84,19 +101,7 @@ async function scale(n: number, burst: number): Promise<void> {
     );
     const appended = Date.now() - t1;
     console.log(`${n * burst} records appended in ${appended} ms`);
-    const want = Object.fromEntries(await Promise.all(net.members.map(async (m, i) => [m.id, (await net.api(i, '/v1/status')).logs.find((l: { author: string }) => l.author === m.id).size])));
-    let shown = 0;
-    for (;;) {
-      const sts = await Promise.all(net.members.map((_, i) => net.api(i, '/v1/status')));
-      const done = sts.map((st) => st.logs.filter((l: { author: string; size: number; finalSize: number }) => l.size >= want[l.author] && l.finalSize >= want[l.author]).length);
-      if (done.every((d) => d >= n)) break;
-      if (Date.now() - shown > 10_000) {
-        shown = Date.now();
-        console.log(`${Math.round((Date.now() - t1) / 1000)} s: logs final per node min ${Math.min(...done)} / ${n}, all ${n} at ${done.filter((d) => d >= n).length} nodes`);
-      }
-      if (Date.now() - t1 > 1_800_000) throw new Error('not final everywhere within 30 minutes');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await allFinalEverywhere(net, n, t1);
     const finalMs = Date.now() - t1;
     const rss = net.members.map((_, i) => rssMb(net.procs.get(i)?.pid));
     console.log(
@@ -126,6 +131,8 @@ async function idle(n: number, samples: number): Promise<void> {
     await net.startAll();
     await meshed(net, n, Date.now() + 600_000);
     const cs = await clerks(net);
+    // Idle means idle: the clerks' enrollments (one record per member) are final everywhere before the first sample.
+    await allFinalEverywhere(net, n, Date.now());
     const times: number[] = [];
     // distinct documents on every run: a reused testnet keeps the documents of earlier runs
     const base = Math.floor(Date.now() / 1000) % 2 ** 31;
