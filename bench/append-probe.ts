@@ -6,13 +6,12 @@
  * Prints one JSON line: records/s (wall) and CPU µs per record (process.cpuUsage: every thread, workers included).
  */
 import pino from 'pino';
-import { toBase64 } from '../protocol/bytes.js';
 import { publicKeyOf, useCrypto } from '../protocol/crypto.js';
 import { nodeCrypto } from '../ledger/crypto-node.js';
 import { Ledger } from '../ledger/index.js';
 import { VerifyPool } from '../ledger/verify-pool.js';
 import { TongbanNode } from '../node/node.js';
-import { benchConsortium, clerkAdd, registerReq } from './fixtures.js';
+import { benchConsortium, clerkAdd, postAll, registerBodies, registerReq } from './fixtures.js';
 import { tmp } from './lib.js';
 
 useCrypto(nodeCrypto);
@@ -66,27 +65,10 @@ async function http(n: number, clients = 64): Promise<{ ms: number; cpu: number;
   });
   const url = await node.startApi('127.0.0.1', 0);
   await node.ledger.append(clerkAdd(c.net, m.id, m.adminSeed, m.clerkSeed));
-  const bodies = Array.from({ length: n }, (_, k) => {
-    const s = registerReq(c.net, m.id, m.clerkSeed, k);
-    return JSON.stringify({ request: toBase64(s.request), actor: s.actor, sig: toBase64(s.sig) });
-  });
-  let next = 0;
-  let failed = 0;
+  const bodies = registerBodies(c.net, m.id, m.clerkSeed, n);
   const cpu0 = process.cpuUsage();
   const t = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
-        const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        if (res.status !== 201) {
-          failed++;
-          if (failed === 1) process.stderr.write(`first failure: ${res.status} ${await res.text()}\n`);
-        }
-        await res.arrayBuffer().catch(() => undefined);
-      }
-    }),
-  );
+  const failed = await postAll(url, bodies, clients);
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
   await node.stop();

@@ -1,4 +1,5 @@
 import { publicKeyOf } from '../protocol/crypto.js';
+import { toBase64 } from '../protocol/bytes.js';
 import { buildConfig, configId, encodeConfig, type Member } from '../protocol/config/index.js';
 import { peerIdOf } from '../protocol/keys.js';
 import { signRequest } from '../protocol/records/request.js';
@@ -29,4 +30,32 @@ export function registerReq(net: Uint8Array, author: string, clerkSeed: Uint8Arr
   new DataView(doc.buffer).setUint32(0, k);
   const s = signRequest({ net, author, kind: 'doc.register', body: { doc, type: 'benchmark-record', class: 'internal', title: `bench ${k}` } }, 'clerk', clerkSeed);
   return { request: s.bytes, actor: 'clerk', sig: s.actor.sig };
+}
+
+/** `n` pre-signed doc.register requests as the JSON bodies of `POST /v1/records`. */
+export function registerBodies(net: Uint8Array, author: string, clerkSeed: Uint8Array, n: number): string[] {
+  return Array.from({ length: n }, (_, k) => {
+    const s = registerReq(net, author, clerkSeed, k);
+    return JSON.stringify({ request: toBase64(s.request), actor: s.actor, sig: toBase64(s.sig) });
+  });
+}
+
+/**
+ * Every body posted to `url`/v1/records by `clients` concurrent fetch clients, each taking the next body when its
+ * last answer is in. Only 201s count: the number of other answers is returned, and the first is written to stderr.
+ */
+export async function postAll(url: string, bodies: string[], clients: number): Promise<number> {
+  let next = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        if (res.status !== 201 && ++failed === 1) process.stderr.write(`first failure: ${res.status} ${await res.text()}\n`);
+        await res.arrayBuffer().catch(() => undefined);
+      }
+    }),
+  );
+  return failed;
 }

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { publicKeyOf } from '../protocol/crypto.js';
-import { toBase64 } from '../protocol/bytes.js';
 import { TongbanNode } from '../node/node.js';
-import { benchConsortium, clerkAdd, registerReq } from './fixtures.js';
+import { benchConsortium, clerkAdd, postAll, registerBodies, registerReq } from './fixtures.js';
 import { median, percentile, tmp, type Figure } from './lib.js';
 import { buildStore } from './ledger-bench.js';
 
@@ -52,23 +51,9 @@ export async function httpAppends(runs: number, n: number, clients = 64): Promis
     const url = await node.startApi('127.0.0.1', 0);
     const m = net.c.members[0]!;
     await node.ledger.append(clerkAdd(net.c.net, m.id, m.adminSeed, m.clerkSeed));
-    const bodies = Array.from({ length: n }, (_, k) => {
-      const s = registerReq(net.c.net, m.id, m.clerkSeed, k);
-      return JSON.stringify({ request: toBase64(s.request), actor: s.actor, sig: toBase64(s.sig) });
-    });
-    let next = 0;
-    let failed = 0;
+    const bodies = registerBodies(net.c.net, m.id, m.clerkSeed, n);
     const t = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++]!;
-          const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-          if (res.status !== 201) failed++;
-          await res.arrayBuffer();
-        }
-      }),
-    );
+    const failed = await postAll(url, bodies, clients);
     out.push((n - failed) / ((performance.now() - t) / 1000));
     await node.stop();
     net.cleanup();
