@@ -1,9 +1,8 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { writeKeyFile, type KeyKind } from '../../../cli/keyfile.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { toHex } from '../../../protocol/bytes.js';
-import { publicKeyOf } from '../../../protocol/crypto.js';
 import { buildConfig, encodeConfig } from '../../../protocol/config/index.js';
 import { Ledger } from '../../../ledger/index.js';
 import { doctorCommand } from '../../../cli/commands/doctor.js';
@@ -20,9 +19,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function keyFile(path: string, kind: string, seed: Uint8Array): void {
-  writeFileSync(path, JSON.stringify({ type: 'tongban-key/v1', kind, seed: toHex(seed), pub: toHex(publicKeyOf(seed)) }));
-  chmodSync(path, 0o600);
+/** A key file as `tongban` writes it; one already there is replaced (a test may put another member's key in place). */
+function keyFile(path: string, kind: KeyKind, seed: Uint8Array): void {
+  rmSync(path, { force: true });
+  writeKeyFile(path, kind, undefined, seed);
 }
 
 /** A home of member A with node.yaml `yaml`. */

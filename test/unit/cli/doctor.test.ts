@@ -1,10 +1,9 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { writeKeyFile, type KeyKind } from '../../../cli/keyfile.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConfig, encodeConfig } from '../../../protocol/config/index.js';
-import { toHex } from '../../../protocol/bytes.js';
-import { publicKeyOf } from '../../../protocol/crypto.js';
 import type { NodeConfig } from '../../../cli/config.js';
 import { certificateFinding, clockFinding, diskFinding, doctorLimits, genesisFinding, keyFindings, membershipFindings, portFree, tcpOf, tcpReachable } from '../../../cli/doctor.js';
 import { tempDir, testConsortium } from '../../helpers/consortium.js';
@@ -20,9 +19,10 @@ afterEach(() => {
 const { members, genesis } = testConsortium(3);
 const A = members[0]!;
 
-function keyFile(path: string, kind: string, seed: Uint8Array, mode = 0o600): void {
-  writeFileSync(path, JSON.stringify({ type: 'tongban-key/v1', kind, seed: toHex(seed), pub: toHex(publicKeyOf(seed)) }));
-  chmodSync(path, mode);
+/** A key file as `tongban` writes it; one already there is replaced (a test may put another member's key in place). */
+function keyFile(path: string, kind: KeyKind, seed: Uint8Array): void {
+  rmSync(path, { force: true });
+  writeKeyFile(path, kind, undefined, seed);
 }
 
 /** A home of member A: node.yaml fields as loadHome gives them, key files and the genesis. */
