@@ -57,6 +57,16 @@ afterEach(async () => {
   for (const d of dirs) d.cleanup();
 });
 
+/** An event source on `ledger` that notes the id of every case whose records it reads (a report it builds). */
+function recordingSource(ledger: Ledger, outbox: Outbox): { s: EventSource; read: string[] } {
+  const read: string[] = [];
+  const caseRecords = (id: Uint8Array) => {
+    read.push(toHex(id));
+    return ledger.caseRecords(id);
+  };
+  return { s: new EventSource({}, { ledger, log, metrics: new Metrics(), outbox, caseRecords }), read };
+}
+
 describe('case events (ledger level)', () => {
   it('the handling office hears of the case, the hand-off to it, each record, its light, a red light at a later day boundary, and the close', async () => {
     const { outbox, s } = await source(hd);
@@ -199,20 +209,7 @@ describe('case events (ledger level)', () => {
     const late = await open('HD-L', 300);
     for (const c of [soon, late]) await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [c.id]);
     const outbox = await Outbox.open(hd, { firstId: 1 });
-    const read: string[] = [];
-    const s = new EventSource(
-      {},
-      {
-        ledger: hd,
-        log,
-        metrics: new Metrics(),
-        outbox,
-        caseRecords: (id) => {
-          read.push(toHex(id));
-          return hd.caseRecords(id);
-        },
-      },
-    );
+    const { s, read } = recordingSource(hd, outbox);
     s.start();
     await s.idle();
     read.length = 0;
@@ -266,20 +263,7 @@ describe('case events (ledger level)', () => {
     const body = { item: 'X1', name: 'n', mode: 'proxy', serial: 'ZZ-8', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [] };
     await old.append(submission(net, ZZ.id, 'cw', cw, 'case.open', body, undefined, at()));
     const outbox = await Outbox.open(hd, { firstId: 1 });
-    const read: string[] = [];
-    const s = new EventSource(
-      {},
-      {
-        ledger: hd,
-        log,
-        metrics: new Metrics(),
-        outbox,
-        caseRecords: (id) => {
-          read.push(toHex(id));
-          return hd.caseRecords(id);
-        },
-      },
-    );
+    const { s, read } = recordingSource(hd, outbox);
     s.start();
     await hd.acceptForeign(ZZ.id, await old.envelopeBytes(ZZ.id, 0, 100));
     const cp = await old.signCheckpoint();
