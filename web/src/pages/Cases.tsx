@@ -6,7 +6,7 @@ import { cst, download } from '../format.js';
 import { t } from '../i18n.js';
 import { label } from '../labels.js';
 import { href, onLink } from '../router.js';
-import { useApi } from '../use-api.js';
+import { useApi, useTokenTick } from '../use-api.js';
 import { CaseBody, Light } from './CaseView.js';
 
 export type { CaseRow };
@@ -202,12 +202,7 @@ async function all(light: string): Promise<CaseRow[]> {
 export function Supervise() {
   const [rows, setRows] = useState<CaseRow[] | null>(null);
   const [err, setErr] = useState<Error | undefined>();
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const on = () => setTick((n) => n + 1);
-    window.addEventListener('tongban-token', on);
-    return () => window.removeEventListener('tongban-token', on);
-  }, []);
+  const [tick] = useTokenTick();
   useEffect(() => {
     let live = true;
     setErr(undefined);
