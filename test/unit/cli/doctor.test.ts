@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { writeKeyFile, type KeyKind } from '../../../cli/keyfile.js';
+import { keyFile, memberHome } from '../../helpers/home.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConfig, encodeConfig } from '../../../protocol/config/index.js';
 import type { NodeConfig } from '../../../cli/config.js';
@@ -19,20 +19,11 @@ afterEach(() => {
 const { members, genesis } = testConsortium(3);
 const A = members[0]!;
 
-/** A key file as `tongban` writes it; one already there is replaced (a test may put another member's key in place). */
-function keyFile(path: string, kind: KeyKind, seed: Uint8Array): void {
-  rmSync(path, { force: true });
-  writeKeyFile(path, kind, undefined, seed);
-}
-
 /** A home of member A: node.yaml fields as loadHome gives them, key files and the genesis. */
 function home(): NodeConfig {
   const d = tempDir();
   dirs.push(d);
-  mkdirSync(join(d.path, 'keys'));
-  keyFile(join(d.path, 'keys/ledger.key'), 'ledger', A.seed);
-  keyFile(join(d.path, 'keys/peer.key'), 'peer', A.peerSeed);
-  writeFileSync(join(d.path, 'genesis.cbor'), genesis);
+  memberHome(d.path, A, genesis);
   return {
     home: d.path,
     member: A.id,
