@@ -67,6 +67,21 @@ function recordingSource(ledger: Ledger, outbox: Outbox): { s: EventSource; read
   return { s: new EventSource({}, { ledger, log, metrics: new Metrics(), outbox, caseRecords }), read };
 }
 
+/**
+ * A second ledger of member ZZ whose clock runs 30 minutes behind (a node that backdates, 补录), with its admin and
+ * caseworker `cw` enrolled at those times; `at()` is its clock.
+ */
+async function backdatingZZ(): Promise<{ old: Ledger; at: () => number }> {
+  const back = 30 * 60_000;
+  const dir = tempDir();
+  dirs.push(dir);
+  const at = () => Date.now() - back;
+  const old = await Ledger.open({ path: dir.path, genesis, self: { id: ZZ.id, seed: ZZ.seed }, now: at });
+  await old.append(firstAdmin(ZZ));
+  await old.append(submission(net, ZZ.id, 'admin', ZZ.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }, undefined, at()));
+  return { old, at };
+}
+
 describe('case events (ledger level)', () => {
   it('the handling office hears of the case, the hand-off to it, each record, its light, a red light at a later day boundary, and the close', async () => {
     const { outbox, s } = await source(hd);
@@ -253,13 +268,7 @@ describe('case events (ledger level)', () => {
   });
 
   it('a day boundary reads finality, not records, for a late entry already announced', async () => {
-    const back = 30 * 60_000;
-    const dir = tempDir();
-    dirs.push(dir);
-    const old = await Ledger.open({ path: dir.path, genesis, self: { id: ZZ.id, seed: ZZ.seed }, now: () => Date.now() - back });
-    const at = () => Date.now() - back;
-    await old.append(firstAdmin(ZZ));
-    await old.append(submission(net, ZZ.id, 'admin', ZZ.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }, undefined, at()));
+    const { old, at } = await backdatingZZ();
     const body = { item: 'X1', name: 'n', mode: 'proxy', serial: 'ZZ-8', applicant: H(1), handlers: [HD.id], limit: { days: 3, calendar: 'working' }, materials: [] };
     await old.append(submission(net, ZZ.id, 'cw', cw, 'case.open', body, undefined, at()));
     const outbox = await Outbox.open(hd, { firstId: 1 });
@@ -283,13 +292,7 @@ describe('case events (ledger level)', () => {
 
   it('a case record witnessed long after its claimed time raises late-entry when it becomes final', async () => {
     // ZZ's node claims times 30 minutes in the past (补录); HD receives, cosigns, and sees the checkpoint reach quorum now
-    const back = 30 * 60_000;
-    const dir = tempDir();
-    dirs.push(dir);
-    const old = await Ledger.open({ path: dir.path, genesis, self: { id: ZZ.id, seed: ZZ.seed }, now: () => Date.now() - back });
-    const at = () => Date.now() - back;
-    await old.append(firstAdmin(ZZ));
-    await old.append(submission(net, ZZ.id, 'admin', ZZ.adminSeed, 'org.actor', { id: 'cw', key: publicKeyOf(cw), roles: ['caseworker'], active: true }, undefined, at()));
+    const { old, at } = await backdatingZZ();
     const open = await old.append(
       submission(
         net,
