@@ -9,7 +9,7 @@ async function programUnder(lang: string): Promise<Command> {
   vi.stubEnv('LANG', lang);
   vi.stubEnv('LC_ALL', '');
   vi.stubEnv('LC_MESSAGES', '');
-  return (await import('../../../cli/main.js')).program;
+  return (await import('../../../cli/main.js')).buildProgram();
 }
 afterEach(() => vi.unstubAllEnvs());
 
