@@ -5,6 +5,7 @@ import { isoCst, parseInstant } from '../../protocol/cases/calendar.js';
 import type { CaseReport, TimelineEntry } from '../../protocol/cases/report.js';
 import { useCrypto } from '../../protocol/crypto.js';
 import { nodeCrypto } from '../../ledger/crypto-node.js';
+import { verifyOnce } from '../verify-once.js';
 import { EXIT, printJson, usage } from '../io.js';
 import { msg } from '../messages.js';
 /** An instant option (`--as-of`, `--since`): ISO 8601 with an offset, or ms since the epoch. */
@@ -84,7 +85,7 @@ export function formatCaseBundle(r: CaseBundleReport, tty = false): string {
 
 /** `tongban verify --bundle CASE.bundle`: offline; the subject, when named, must be the bundle's case. */
 export function verifyCaseOffline(bytes: Uint8Array, net: Uint8Array, subject: string | undefined, opts: { json?: boolean; asOf?: string; applicant?: Uint8Array }): number {
-  useCrypto(nodeCrypto);
+  useCrypto(verifyOnce(nodeCrypto));
   const asOf = instantOption('--as-of', opts.asOf) ?? Date.now();
   const report = verifyCaseBundle(bytes, net, asOf);
   if (subject !== undefined && report.case !== caseId(subject)) {

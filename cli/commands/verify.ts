@@ -6,6 +6,7 @@ import { emptyReport, verifyBundle, type Report } from '../../protocol/bundle/ve
 import { useCrypto } from '../../protocol/crypto.js';
 import { provinceOf } from '../../protocol/regions.js';
 import { nodeCrypto } from '../../ledger/crypto-node.js';
+import { verifyOnce } from '../verify-once.js';
 import { CliError, EXIT, printJson, usage } from '../io.js';
 import { msg } from '../messages.js';
 import { humanTime } from '../time.js';
@@ -77,7 +78,7 @@ export function notFoundReport(doc: Uint8Array, net: Uint8Array): Report {
 
 /** Verify bundle bytes locally against the trust anchor and print; returns the exit code. */
 export function verifyAndPrint(bundle: Uint8Array, net: Uint8Array, subject: Uint8Array | undefined, json: boolean): number {
-  useCrypto(nodeCrypto);
+  useCrypto(verifyOnce(nodeCrypto));
   let report = verifyBundle(bundle, net);
   if (subject && report.doc !== toHex(subject)) {
     report = {
