@@ -30,7 +30,39 @@ export class CliError extends Error {
 export const usage = (msg: string) => new CliError(msg, EXIT.USAGE);
 
 export function printJson(v: unknown): void {
-  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+  out(JSON.stringify(v, null, 2) + '\n');
+}
+
+/** Set once the reader of standard output is gone (`tongban … | head`): the rest of the output is dropped. */
+let outClosed = false;
+/** Set once output went through process.stdout (a full non-blocking stdout): the rest follows it, in order. */
+let outStream = false;
+
+/**
+ * Write to standard output with a plain write(2) on fd 1, without process.stdout: building that stream loads
+ * node:stream and, for a pipe, node:net (20 M instructions, as much as the rest of a `status`'s own work).
+ * A reader that closed the pipe (EPIPE) ends the output quietly and the command keeps its exit status; a
+ * non-blocking stdout that is full (EAGAIN) gets the rest through process.stdout, which waits for it.
+ */
+export function out(text: string): void {
+  const fs = process.getBuiltinModule?.('node:fs'); // not an ESM import of node:fs: its facade loads node:stream
+  if (outClosed) return;
+  if (!fs || outStream) {
+    process.stdout.write(text);
+    return;
+  }
+  const bytes = Buffer.from(text);
+  let done = 0;
+  try {
+    while (done < bytes.length) done += fs.writeSync(1, bytes, done);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') outClosed = true;
+    else if (code === 'EAGAIN') {
+      outStream = true;
+      process.stdout.write(bytes.subarray(done));
+    } else throw e;
+  }
 }
 
 /** Progress on a TTY only: quiet in --json and non-TTY use. */

@@ -562,10 +562,13 @@ export function buildProgram(args?: readonly string[]): Command {
 export async function main(): Promise<void> {
   // A reader that stops early (`tongban … | head`) closes the pipe: the rest of the output has nowhere to go, which
   // is not an error of the command, so it ends quietly with the status it has instead of an unhandled EPIPE.
-  process.stdout.on('error', (e: Error & { code?: string }) => {
-    if (e.code !== 'EPIPE') throw e;
-    process.exit(process.exitCode ?? EXIT.OK);
-  });
+  // Attached when process.stdout is first used: a command writing with out() (cli/io.ts) never builds that stream.
+  onFirstUse('stdout', (stdout) =>
+    stdout.on('error', (e: Error & { code?: string }) => {
+      if (e.code !== 'EPIPE') throw e;
+      process.exit(process.exitCode ?? EXIT.OK);
+    }),
+  );
   try {
     await buildProgram(process.argv.slice(2)).parseAsync(process.argv);
     process.exitCode = exitCode;
@@ -585,6 +588,26 @@ export async function main(): Promise<void> {
     process.stderr.write(`${msg('prefix')}: ${debug ? `internal error: ${err?.message ?? String(e)}\n${err?.stack}` : msg('internal', err?.message ?? String(e))}\n`);
     process.exitCode = EXIT.INTERNAL;
   }
+}
+
+/** Call `use` with process.stdout or process.stderr when it is first read (Node builds each stream on first read). */
+function onFirstUse(name: 'stdout' | 'stderr', use: (s: NodeJS.WriteStream) => void): void {
+  const d = Object.getOwnPropertyDescriptor(process, name);
+  const get = d?.get;
+  if (!d?.configurable || !get) {
+    use(process[name]);
+    return;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: d.enumerable,
+    get() {
+      Object.defineProperty(process, name, d);
+      const s = get.call(process) as NodeJS.WriteStream;
+      use(s);
+      return s;
+    },
+  });
 }
 
 /** Whether this module is what node runs (the bin or dist/cli/main.js), not a test importing the program to walk it. */

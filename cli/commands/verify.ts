@@ -7,7 +7,7 @@ import { useCrypto } from '../../protocol/crypto.js';
 import { provinceOf } from '../../protocol/regions.js';
 import { nodeCrypto } from '../../ledger/crypto-node.js';
 import { verifyOnce } from '../verify-once.js';
-import { CliError, EXIT, printJson, usage } from '../io.js';
+import { CliError, EXIT, out, printJson, usage } from '../io.js';
 import { msg } from '../messages.js';
 import { humanTime } from '../time.js';
 import { isCaseBundle, verifyCaseOffline } from './case-report.js';
@@ -67,7 +67,7 @@ export function exitOf(r: Report): number {
 /** Print a report as text or JSON (the JSON is the report itself, as the node's HTTP API serves it); returns the exit code. */
 export function printReport(report: Report, json: boolean): number {
   if (json) printJson(report);
-  else process.stdout.write(formatReport(report) + '\n');
+  else out(formatReport(report) + '\n');
   return exitOf(report);
 }
 

@@ -76,6 +76,19 @@ describe('the bundled tongban bin', () => {
     expect([code, stderr]).toEqual([0, '']);
   });
 
+  it('prints its report to a pipe without building process.stdout (no node:net, no stdout stream)', () => {
+    // Node's own list of the built-ins it loaded, written at exit by a preload
+    const list = join(cwd, 'module-load-list.txt');
+    const preload = join(cwd, 'module-load-list.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));`);
+    const r = spawnSync(process.execPath, ['--require', preload, BIN, 'verify', doc, '--bundle', 'vector.bundle', '--genesis', 'genesis.cbor'], { cwd, encoding: 'utf8', timeout: 60_000 });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/^document [0-9a-f]{64}\n[\s\S]*\ndecision: APPROVED[^\n]*\n$/);
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule crypto'); // the list is Node's, as read at exit
+    expect(loaded.filter((m) => ['NativeModule net', 'NativeModule tty', 'NativeModule internal/fs/sync_write_stream'].includes(m))).toEqual([]);
+  });
+
   it('a server command (outside the bundle) fails with its own message and exit code, not as an internal error', () => {
     const r = tongban(['token', 'list', '--home', join(cwd, 'no-home')], cwd);
     expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/^tongban: .*no-home is not a tongban home/)]);
