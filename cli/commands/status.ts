@@ -1,4 +1,4 @@
-import { printJson, usage } from '../io.js';
+import { out, printJson, usage } from '../io.js';
 import { client, waitReady, type Target } from './target.js';
 
 /** Addresses other members can dial: not wildcard, with the /p2p/ peer id (what a joiner puts in `bootstrap`). */
@@ -15,7 +15,7 @@ export async function status(opts: Target & { json?: boolean; waitReady?: string
   const st = await (await client(opts)).status();
   const boot = dialable(st.addresses, st.peerId);
   if (opts.bootstrap) {
-    process.stdout.write(boot.join('\n') + '\n');
+    out(boot.join('\n') + '\n');
     return;
   }
   if (opts.json) return printJson(st);
@@ -26,5 +26,5 @@ export async function status(opts: Target & { json?: boolean; waitReady?: string
   if (st.appendRefused) lines.push(`appends refused for now: ${st.appendRefused.code}: ${st.appendRefused.message}`);
   lines.push('logs:');
   for (const l of st.logs) lines.push(`  ${l.author.padEnd(16)} size ${String(l.size).padStart(7)}  final ${String(l.finalSize).padStart(7)}${l.forked ? '  FORKED' : ''}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  out(lines.join('\n') + '\n');
 }
