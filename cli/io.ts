@@ -29,8 +29,9 @@ export class CliError extends Error {
 
 export const usage = (msg: string) => new CliError(msg, EXIT.USAGE);
 
-export function printJson(v: unknown): void {
-  out(JSON.stringify(v, null, 2) + '\n');
+/** Print a value as indented JSON, through process.stdout unless given `out` (below). */
+export function printJson(v: unknown, write: (text: string) => void = (text) => void process.stdout.write(text)): void {
+  write(JSON.stringify(v, null, 2) + '\n');
 }
 
 /** Set once the reader of standard output is gone (`tongban … | head`): the rest of the output is dropped. */
@@ -42,7 +43,8 @@ let outStream = false;
  * Write to standard output with a plain write(2) on fd 1, without process.stdout: building that stream loads
  * node:stream and, for a pipe, node:net (20 M instructions, as much as the rest of a `status`'s own work).
  * A reader that closed the pipe (EPIPE) ends the output quietly and the command keeps its exit status; a
- * non-blocking stdout that is full (EAGAIN) gets the rest through process.stdout, which waits for it.
+ * non-blocking stdout that is full (EAGAIN) gets the rest through process.stdout, which waits for it. Used by the
+ * commands whose start-up is measured (verify, status); the others keep process.stdout, which in-process tests spy on.
  */
 export function out(text: string): void {
   const fs = process.getBuiltinModule?.('node:fs'); // not an ESM import of node:fs: its facade loads node:stream

@@ -18,7 +18,7 @@ export async function status(opts: Target & { json?: boolean; waitReady?: string
     out(boot.join('\n') + '\n');
     return;
   }
-  if (opts.json) return printJson(st);
+  if (opts.json) return printJson(st, out);
   const lines = [`${st.member} in ${st.consortium}, epoch ${st.epoch}${st.admitted ? '' : ' (not yet admitted)'}`, `network ${st.network}`, `peer ${st.peerId}`];
   for (const b of boot) lines.push(`bootstrap ${b}`);
   if (!st.admitted) lines.push("not yet admitted: this node learns the epoch that adds it from its bootstrap peers once a quorum has approved it (tongban governance status on a member's node)");

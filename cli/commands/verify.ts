@@ -66,7 +66,7 @@ export function exitOf(r: Report): number {
 
 /** Print a report as text or JSON (the JSON is the report itself, as the node's HTTP API serves it); returns the exit code. */
 export function printReport(report: Report, json: boolean): number {
-  if (json) printJson(report);
+  if (json) printJson(report, out);
   else out(formatReport(report) + '\n');
   return exitOf(report);
 }
