@@ -526,13 +526,15 @@ const COMMANDS: ReadonlyArray<readonly [name: string, add: (program: Command) =>
 ];
 
 /**
- * The top-level command the arguments run: their first operand (the program's own options take no value), when it
- * names one. Undefined for no operand, `help`, an unknown or misspelt name, or an operand after `--`.
+ * The top-level command the arguments run: their first operand, when it names one and only `--debug` comes before it
+ * (a program option that acts, `--help` or `--version`, needs the whole program). Undefined for no operand, `help`,
+ * an unknown or misspelt name, or any other option before it (`--` included).
  */
 export function commandOf(args: readonly string[]): string | undefined {
   for (const a of args) {
-    if (a === '--') return undefined;
-    if (!a.startsWith('-')) return COMMANDS.some(([name]) => name === a) ? a : undefined;
+    if (a === '--debug') continue;
+    if (a.startsWith('-')) return undefined;
+    return COMMANDS.some(([name]) => name === a) ? a : undefined;
   }
   return undefined;
 }

@@ -64,15 +64,34 @@ describe('the program built for one command', () => {
     });
   }
 
-  it('finds the command after the program options and stops at --', async () => {
+  it('finds the command after --debug; any other option before it (help, version, --) means the whole program', async () => {
     const { commandOf } = await load();
     expect(commandOf(['--debug', 'verify', 'x', '--bundle', 'b'])).toBe('verify');
-    expect(commandOf(['operator', 'add'])).toBe('operator');
+    expect(commandOf(['operator', 'add', '--help'])).toBe('operator');
     expect(commandOf([])).toBeUndefined();
     expect(commandOf(['--help'])).toBeUndefined();
     expect(commandOf(['help', 'verify'])).toBeUndefined();
     expect(commandOf(['veryfy'])).toBeUndefined();
-    expect(commandOf(['--', 'verify'])).toBeUndefined();
+    for (const before of ['--', '-h', '--help', '-V', '--version', '--bogus']) expect(commandOf([before, 'verify']), before).toBeUndefined();
+    expect(commandOf(['--debug', '-h', 'status'])).toBeUndefined();
+  });
+
+  it('`tongban -h verify` still lists every command', async () => {
+    const { buildProgram } = await load();
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
+      out += String(t);
+      return true;
+    });
+    try {
+      await buildProgram(['-h', 'verify']).parseAsync(['node', 'tongban', '-h', 'verify']);
+    } catch (e) {
+      if (!(e instanceof CommanderError) || e.code !== 'commander.helpDisplayed') throw e;
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out).toBe(helpOf(buildProgram()));
+    expect(out).toMatch(/\n {2}init \[options\] /);
   });
 
   it('no command, help and unknown names build every command: the full list and the suggestions', async () => {
