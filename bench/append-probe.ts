@@ -4,7 +4,10 @@
  *   node dist/bench/append-probe.js own [n]    — what ownAppends does (Ledger.append, verify pool, n at once)
  *   node dist/bench/append-probe.js http [n]   — what httpAppends does (one node, 64 fetch clients on loopback)
  * Prints one JSON line: records/s (wall) and CPU µs per record (process.cpuUsage: every thread, workers included).
+ * With PROBE_PROF=<file>, the main thread's CPU profile of the timed window alone (not the set-up) is written there.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import pino from 'pino';
 import { publicKeyOf, useCrypto } from '../protocol/crypto.js';
 import { nodeCrypto } from '../ledger/crypto-node.js';
@@ -15,6 +18,22 @@ import { benchConsortium, clerkAdd, postAll, registerBodies, registerReq } from 
 import { tmp } from './lib.js';
 
 useCrypto(nodeCrypto);
+
+/** Starts the main thread's profiler when PROBE_PROF names a file; the returned stop writes the profile there. */
+async function profileWindow(): Promise<() => Promise<void>> {
+  const file = process.env.PROBE_PROF;
+  if (!file) return async () => undefined;
+  const s = new Session();
+  s.connect();
+  await s.post('Profiler.enable');
+  await s.post('Profiler.setSamplingInterval', { interval: 200 });
+  await s.post('Profiler.start');
+  return async () => {
+    const { profile } = await s.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    s.disconnect();
+  };
+}
 
 /** Event-loop utilisation (busy share) of the main thread and of each pool worker over the timed window. */
 function busyMeter(pool: VerifyPool): () => { main: number; workers: number[] } {
@@ -36,6 +55,7 @@ async function own(n: number): Promise<{ ms: number; cpu: number; busy: { main: 
   await l.append({ kind: 'org.actor', body: { id: 'admin', key: publicKeyOf(A.adminSeed), roles: ['admin'], active: true } });
   await l.append(clerkAdd(c.net, A.id, A.adminSeed, A.clerkSeed));
   const reqs = Array.from({ length: n }, (_, j) => registerReq(c.net, A.id, A.clerkSeed, j));
+  const stopProfile = await profileWindow();
   const cpu0 = process.cpuUsage();
   const meter = busyMeter(pool);
   const t = performance.now();
@@ -43,6 +63,7 @@ async function own(n: number): Promise<{ ms: number; cpu: number; busy: { main: 
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
   const busy = meter();
+  await stopProfile();
   await l.close();
   await pool.close();
   d.rm();
@@ -66,11 +87,13 @@ async function http(n: number, clients = 64): Promise<{ ms: number; cpu: number;
   const url = await node.startApi('127.0.0.1', 0);
   await node.ledger.append(clerkAdd(c.net, m.id, m.adminSeed, m.clerkSeed));
   const bodies = registerBodies(c.net, m.id, m.clerkSeed, n);
+  const stopProfile = await profileWindow();
   const cpu0 = process.cpuUsage();
   const t = performance.now();
   const failed = await postAll(url, bodies, clients);
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
+  await stopProfile();
   await node.stop();
   d.rm();
   return { ms, cpu: cpu.user + cpu.system, failed };

@@ -1,5 +1,6 @@
 import { concat, utf8 } from '../bytes.js';
 import { decodeCanonical, encodeCanonical, isMap, type CborMap, type CborValue } from '../cbor.js';
+import { encodeCanonicalShaped, KeyOrder } from '../cbor-encode.js';
 import { asSigner, type SigningKey } from '../signer.js';
 import { ProtocolError, fail } from '../errors.js';
 import { leafHash } from '../merkle/hash.js';
@@ -59,6 +60,9 @@ function bad(field: string, expected: string): never {
 const isUint = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 const isHash = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.length === 32;
 const RECORD_FIELDS = ['v', 'net', 'author', 'seq', 'prev', 'epoch', 'ts', 'kind', 'body', 'refs', 'actor'];
+const ACTOR_FIELDS = ['id', 'nonce', 'at', 'sig'];
+/** A record's fields in canonical order, worked out once: encodeRecord writes them without sorting. */
+const RECORD_ORDER = new KeyOrder(RECORD_FIELDS, { actor: new KeyOrder(ACTOR_FIELDS) });
 const KIND_RE = /^[a-z][a-z0-9]*(?:\.[a-z][a-z0-9-]*)+$/;
 
 /** Structural check of a decoded record (field types, sizes); no semantics. */
@@ -84,7 +88,7 @@ export function checkRecordShape(x: CborValue): Record {
   if (x.actor !== undefined) {
     const a = x.actor;
     if (!isMap(a)) bad('actor', 'a map {id, nonce, at, sig}');
-    for (const k of Object.keys(a)) if (!['id', 'nonce', 'at', 'sig'].includes(k)) bad(`actor.${k}`, 'no such field');
+    for (const k of Object.keys(a)) if (!ACTOR_FIELDS.includes(k)) bad(`actor.${k}`, 'no such field');
     if (!isActorId(a.id)) bad('actor.id', 'an actor id');
     if (!(a.nonce instanceof Uint8Array) || a.nonce.length !== 16) bad('actor.nonce', '16 bytes');
     if (!isUint(a.at)) bad('actor.at', 'milliseconds since the epoch');
@@ -94,7 +98,7 @@ export function checkRecordShape(x: CborValue): Record {
 }
 
 export function encodeRecord(r: Record): Uint8Array {
-  const bytes = encodeCanonical(r as unknown as CborValue);
+  const bytes = encodeCanonicalShaped(r as unknown as CborValue, RECORD_ORDER);
   if (bytes.length > MAX_RECORD_BYTES) fail('LIMIT_EXCEEDED', `record is ${bytes.length} bytes, limit ${MAX_RECORD_BYTES}`);
   return bytes;
 }
