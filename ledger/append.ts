@@ -1,4 +1,4 @@
-import { concat, equalBytes, toHex } from '../protocol/bytes.js';
+import { concat, equalBytes } from '../protocol/bytes.js';
 import type { CborMap } from '../protocol/cbor.js';
 import { publicKeyOf } from '../protocol/crypto.js';
 import { decodeRequest, requestDigest, requestSigMessage, type Request } from '../protocol/records/request.js';
@@ -56,6 +56,11 @@ function requestOf(p: Pending & { sub: ActorSubmission }): Request {
 export type AfterCommit = (envs: Envelope[]) => Promise<void>;
 
 const UNSIGNED = new Uint8Array(0);
+
+/** A nonce as a set key: one short string per nonce (hex built 32 strings for each). */
+function nonceKey(nonce: Uint8Array): string {
+  return String.fromCharCode.apply(null, nonce as unknown as number[]);
+}
 /** Requests checked per pool batch on arrival: a group waits only for the checks of its own requests. */
 const ARRIVAL_CHUNK = 128;
 /** Records of a group sent to be signed while the rest of it is built. */
@@ -161,7 +166,7 @@ export class OwnLog {
           try {
             const env = this.build(tx, p, head, nonces, verified.get(p));
             head = { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts };
-            if (env.record.actor) nonces.add(toHex(env.record.actor.nonce));
+            if (env.record.actor) nonces.add(nonceKey(env.record.actor.nonce));
             this.core.stageActor(tx, env);
             done.push({ p, env });
           } catch (e) {
@@ -219,19 +224,20 @@ export class OwnLog {
 
   private async usedNonces(group: Pending[], author: string): Promise<Set<string>> {
     const keys: Uint8Array[] = [];
-    const hexes: string[] = [];
+    const names: string[] = [];
+    const prefix = nameKey(author);
     for (const p of group) {
       if (!('request' in p.sub)) continue;
       try {
         const nonce = requestOf(p as Pending & { sub: ActorSubmission }).nonce;
-        keys.push(concat(nameKey(author), nonce));
-        hexes.push(toHex(nonce));
+        keys.push(concat(prefix, nonce));
+        names.push(nonceKey(nonce));
       } catch {
         // reported by build()
       }
     }
     const got = await this.core.store.getMany('nonce', keys);
-    return new Set(hexes.filter((_, i) => got[i] !== undefined));
+    return new Set(names.filter((_, i) => got[i] !== undefined));
   }
 
   /**
@@ -297,7 +303,7 @@ export class OwnLog {
         now,
         configFor: (e) => this.core.configFor(e),
         actorInForce: (a, id, s) => this.core.actorInForce(a, id, s, tx),
-        nonceSeen: (_a, nonce) => nonces.has(toHex(nonce)),
+        nonceSeen: (_a, nonce) => nonces.has(nonceKey(nonce)),
         verifyRecordSignature: false, // signed by seal() with our own key
         verifyActorSignature: !(verifiedKey && sameKey(verifiedKey, this.core.actorInForce(self.id, record.actor?.id ?? '', seq, tx)?.key)),
       },
