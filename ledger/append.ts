@@ -3,7 +3,7 @@ import type { CborMap } from '../protocol/cbor.js';
 import { publicKeyOf } from '../protocol/crypto.js';
 import { decodeRequest, requestDigest, requestSigMessage, type Request } from '../protocol/records/request.js';
 import type { VerifyItem } from './verify-pool.js';
-import { checkRecordShape, decodeRecord, encodeEnvelope, encodeRecord, recordId, recordSigMessage, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
+import { checkRecordShape, decodeRecord, encodeUnsignedEnvelope, recordSigMessage, sealEnvelope, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
 import { acceptRecord, MAX_SKEW_MS, RecordRejected, type LogHead } from '../protocol/records/rules.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
@@ -218,7 +218,7 @@ export class OwnLog {
       const sig = sigs[i]!;
       if (sig.length !== 64) throw new LedgerError('INVALID_ARGUMENT', `the ledger key made a ${sig.length}-byte signature`);
       e.sig = sig;
-      e.bytes = encodeEnvelope(e.recordBytes, sig);
+      sealEnvelope(e.bytes, sig);
     });
   }
 
@@ -292,10 +292,11 @@ export class OwnLog {
       if (sub.refs) record.refs = sub.refs;
     }
     if (head) record.prev = head.id;
-    const recordBytes = encodeRecord(record);
+    // The envelope is made with the record (one allocation); seal() writes the signature into it.
+    const { bytes, recordBytes, id } = encodeUnsignedEnvelope(record);
     // A node's own body comes from code (it may hold undefined fields the bytes leave out): decoded, as before.
     const checked = 'request' in sub ? checkRecordShape(record as unknown as CborMap) : decodeRecord(recordBytes);
-    const env: Envelope = { bytes: UNSIGNED, recordBytes, sig: UNSIGNED, record: checked, id: recordId(recordBytes) };
+    const env: Envelope = { bytes, recordBytes, sig: UNSIGNED, record: checked, id };
     return acceptRecord(
       {
         net: this.core.net,

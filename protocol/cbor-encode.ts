@@ -235,23 +235,26 @@ function writeShaped(o: Out, v: unknown, order: KeyOrder, depth: number): void {
 /** The shared output, reset by each encoding; a nested call (from a getter) gets its own. */
 let shared: Out | undefined = new Out();
 
-function encodeWith(fn: (o: Out) => void): Uint8Array {
+/** Runs `fn` on the shared output (its first `reserve` bytes left to the caller), then `use` on what it wrote. */
+function encodeWith<T>(fn: (o: Out) => void, use: (buf: Uint8Array, end: number) => T, reserve = 0): T {
   const o = shared ?? new Out();
   shared = undefined;
-  o.pos = 0;
+  o.pos = reserve;
   o.path.length = 0;
   try {
     fn(o);
-    return o.buf.slice(0, o.pos);
+    return use(o.buf, o.pos);
   } finally {
     // A buffer grown for one large value is not kept.
     shared = o.buf.length > 1 << 20 ? new Out() : o;
   }
 }
 
+const copyOut = (buf: Uint8Array, end: number): Uint8Array => buf.slice(0, end);
+
 /** Encode a value in canonical form. Object properties set to undefined are omitted. */
 export function encodeCanonicalValue(value: CborValue): Uint8Array {
-  return encodeWith((o) => write(o, value, 0));
+  return encodeWith((o) => write(o, value, 0), copyOut);
 }
 
 /**
@@ -259,5 +262,14 @@ export function encodeCanonicalValue(value: CborValue): Uint8Array {
  * written in that order without sorting (a map that does not fit is sorted as usual).
  */
 export function encodeCanonicalShaped(value: CborValue, order: KeyOrder): Uint8Array {
-  return encodeWith((o) => writeShaped(o, value, order, 0));
+  return encodeWith((o) => writeShaped(o, value, order, 0), copyOut);
+}
+
+/**
+ * encodeCanonicalShaped without its copy: `use` gets the shared buffer, whose bytes [reserve, end) are the
+ * encoding and whose first `reserve` bytes are the caller's to fill (a hash prefix). The buffer is valid only
+ * during `use`: whatever outlives it must be copied out.
+ */
+export function withCanonicalShaped<T>(value: CborValue, order: KeyOrder, reserve: number, use: (buf: Uint8Array, end: number) => T): T {
+  return encodeWith((o) => writeShaped(o, value, order, 0), use, reserve);
 }
