@@ -8,7 +8,7 @@ import { acceptRecord, MAX_SKEW_MS, RecordRejected, type LogHead } from '../prot
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
 import { nameKey } from './keys.js';
-import { recordOps } from './records.js';
+import { recordOps, recordOpsNow } from './records.js';
 import { storedHashIndex } from '../protocol/merkle/tlog.js';
 import type { WriteTx } from './writer.js';
 
@@ -184,7 +184,10 @@ export class OwnLog {
         // The stored hashes of the log's right edge from the group before: the first records need no reads.
         const from = envs[0]?.record.seq;
         const overlay = this.edge && this.edge.size === from ? new Map(this.edge.hashes) : new Map<number, Uint8Array>();
-        for (const env of envs) tx.ops.push(...(await recordOps(this.core.store, env, overlay)));
+        for (const env of envs) {
+          const ops = recordOpsNow(this.core.store, env, overlay) ?? (await recordOps(this.core.store, env, overlay));
+          for (const op of ops) tx.ops.push(op);
+        }
         if (from !== undefined) {
           const size = from + envs.length;
           tx.onDurable(() => (this.edge = { size, hashes: rightEdge(overlay, size) }));
