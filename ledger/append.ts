@@ -61,6 +61,7 @@ const UNSIGNED = new Uint8Array(0);
 function nonceKey(nonce: Uint8Array): string {
   return String.fromCharCode.apply(null, nonce as unknown as number[]);
 }
+
 /** Requests checked per pool batch on arrival: a group waits only for the checks of its own requests. */
 const ARRIVAL_CHUNK = 128;
 /** Records of a group sent to be signed while the rest of it is built. */
