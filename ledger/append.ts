@@ -1,14 +1,14 @@
-import { concat, equalBytes, toHex } from '../protocol/bytes.js';
+import { concat, equalBytes } from '../protocol/bytes.js';
 import type { CborMap } from '../protocol/cbor.js';
 import { publicKeyOf } from '../protocol/crypto.js';
 import { decodeRequest, requestDigest, requestSigMessage, type Request } from '../protocol/records/request.js';
 import type { VerifyItem } from './verify-pool.js';
-import { checkRecordShape, decodeRecord, encodeEnvelope, encodeRecord, recordId, recordSigMessage, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
+import { checkRecordShape, decodeRecord, encodeUnsignedEnvelope, recordSigMessage, sealEnvelope, type ActorBlock, type Envelope, type Record as LedgerRecord } from '../protocol/records/record.js';
 import { acceptRecord, MAX_SKEW_MS, RecordRejected, type LogHead } from '../protocol/records/rules.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
 import { nameKey } from './keys.js';
-import { recordOps } from './records.js';
+import { recordOps, recordOpsNow } from './records.js';
 import { storedHashIndex } from '../protocol/merkle/tlog.js';
 import type { WriteTx } from './writer.js';
 
@@ -56,6 +56,12 @@ function requestOf(p: Pending & { sub: ActorSubmission }): Request {
 export type AfterCommit = (envs: Envelope[]) => Promise<void>;
 
 const UNSIGNED = new Uint8Array(0);
+
+/** A nonce as a set key: one short string per nonce (hex built 32 strings for each). */
+function nonceKey(nonce: Uint8Array): string {
+  return String.fromCharCode.apply(null, nonce as unknown as number[]);
+}
+
 /** Requests checked per pool batch on arrival: a group waits only for the checks of its own requests. */
 const ARRIVAL_CHUNK = 128;
 /** Records of a group sent to be signed while the rest of it is built. */
@@ -161,7 +167,7 @@ export class OwnLog {
           try {
             const env = this.build(tx, p, head, nonces, verified.get(p));
             head = { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts };
-            if (env.record.actor) nonces.add(toHex(env.record.actor.nonce));
+            if (env.record.actor) nonces.add(nonceKey(env.record.actor.nonce));
             this.core.stageActor(tx, env);
             done.push({ p, env });
           } catch (e) {
@@ -179,7 +185,10 @@ export class OwnLog {
         // The stored hashes of the log's right edge from the group before: the first records need no reads.
         const from = envs[0]?.record.seq;
         const overlay = this.edge && this.edge.size === from ? new Map(this.edge.hashes) : new Map<number, Uint8Array>();
-        for (const env of envs) tx.ops.push(...(await recordOps(this.core.store, env, overlay)));
+        for (const env of envs) {
+          const ops = recordOpsNow(this.core.store, env, overlay) ?? (await recordOps(this.core.store, env, overlay));
+          for (const op of ops) tx.ops.push(op);
+        }
         if (from !== undefined) {
           const size = from + envs.length;
           tx.onDurable(() => (this.edge = { size, hashes: rightEdge(overlay, size) }));
@@ -213,25 +222,26 @@ export class OwnLog {
       const sig = sigs[i]!;
       if (sig.length !== 64) throw new LedgerError('INVALID_ARGUMENT', `the ledger key made a ${sig.length}-byte signature`);
       e.sig = sig;
-      e.bytes = encodeEnvelope(e.recordBytes, sig);
+      sealEnvelope(e.bytes, sig);
     });
   }
 
   private async usedNonces(group: Pending[], author: string): Promise<Set<string>> {
     const keys: Uint8Array[] = [];
-    const hexes: string[] = [];
+    const names: string[] = [];
+    const prefix = nameKey(author);
     for (const p of group) {
       if (!('request' in p.sub)) continue;
       try {
         const nonce = requestOf(p as Pending & { sub: ActorSubmission }).nonce;
-        keys.push(concat(nameKey(author), nonce));
-        hexes.push(toHex(nonce));
+        keys.push(concat(prefix, nonce));
+        names.push(nonceKey(nonce));
       } catch {
         // reported by build()
       }
     }
     const got = await this.core.store.getMany('nonce', keys);
-    return new Set(hexes.filter((_, i) => got[i] !== undefined));
+    return new Set(names.filter((_, i) => got[i] !== undefined));
   }
 
   /**
@@ -286,10 +296,11 @@ export class OwnLog {
       if (sub.refs) record.refs = sub.refs;
     }
     if (head) record.prev = head.id;
-    const recordBytes = encodeRecord(record);
+    // The envelope is made with the record (one allocation); seal() writes the signature into it.
+    const { bytes, recordBytes, id } = encodeUnsignedEnvelope(record);
     // A node's own body comes from code (it may hold undefined fields the bytes leave out): decoded, as before.
     const checked = 'request' in sub ? checkRecordShape(record as unknown as CborMap) : decodeRecord(recordBytes);
-    const env: Envelope = { bytes: UNSIGNED, recordBytes, sig: UNSIGNED, record: checked, id: recordId(recordBytes) };
+    const env: Envelope = { bytes, recordBytes, sig: UNSIGNED, record: checked, id };
     return acceptRecord(
       {
         net: this.core.net,
@@ -297,7 +308,7 @@ export class OwnLog {
         now,
         configFor: (e) => this.core.configFor(e),
         actorInForce: (a, id, s) => this.core.actorInForce(a, id, s, tx),
-        nonceSeen: (_a, nonce) => nonces.has(toHex(nonce)),
+        nonceSeen: (_a, nonce) => nonces.has(nonceKey(nonce)),
         verifyRecordSignature: false, // signed by seal() with our own key
         verifyActorSignature: !(verifiedKey && sameKey(verifiedKey, this.core.actorInForce(self.id, record.actor?.id ?? '', seq, tx)?.key)),
       },

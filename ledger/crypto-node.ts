@@ -75,7 +75,11 @@ function ltLE(a: Uint8Array, b: Uint8Array, maskTop: boolean): boolean {
  */
 export const nodeCrypto: CryptoBackend = {
   name: 'node:crypto',
-  sha256: (d) => new Uint8Array(nc.createHash('sha256').update(d).digest()),
+  // One-shot (no Hash object): about half the CPU of createHash for the small inputs hashed per record.
+  sha256: (d) => {
+    const h = nc.hash('sha256', d, 'buffer');
+    return new Uint8Array(h.buffer, h.byteOffset, h.length);
+  },
   publicKey(seed) {
     const der = nc.createPublicKey(privateKey(seed)).export({ format: 'der', type: 'spki' });
     return new Uint8Array(der.subarray(der.length - 32));

@@ -20,10 +20,27 @@ export function headOp(store: Store, env: Envelope): Op {
 }
 
 export async function recordOps(store: Store, env: Envelope, overlay: Map<number, Uint8Array>): Promise<Op[]> {
+  const have = await hashReader(store, env.record.author, overlay).readHashes(storedHashesNeeded(env.record.seq));
+  return opsOf(store, env, have, overlay);
+}
+
+/**
+ * recordOps without a read or an await, when every stored hash the record needs is in `overlay` (every record of
+ * a group but the first, and the first too when the group before left its right edge): undefined otherwise.
+ */
+export function recordOpsNow(store: Store, env: Envelope, overlay: Map<number, Uint8Array>): Op[] | undefined {
+  const have: Uint8Array[] = [];
+  for (const ix of storedHashesNeeded(env.record.seq)) {
+    const h = overlay.get(ix);
+    if (!h) return undefined;
+    have.push(h);
+  }
+  return opsOf(store, env, have, overlay);
+}
+
+function opsOf(store: Store, env: Envelope, have: Uint8Array[], overlay: Map<number, Uint8Array>): Op[] {
   const r = env.record;
   const a = r.author;
-  const needed = storedHashesNeeded(r.seq);
-  const have = await hashReader(store, a, overlay).readHashes(needed);
   const fresh = storedHashesFrom(r.seq, env.id, have);
   const ops: Op[] = [store.put('env', logKey(a, r.seq), env.bytes), store.put('rid', env.id, logKey(a, r.seq))];
   const base = storedHashCount(r.seq); // index of the first stored hash of record seq

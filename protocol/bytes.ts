@@ -92,6 +92,21 @@ export function utf8(s: string): Uint8Array {
   return enc.encode(s);
 }
 
+/** utf8(s).length without encoding: 1 to 3 bytes a code unit, 4 a surrogate pair, 3 a lone surrogate (written as U+FFFD). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 export function fromUtf8(b: Uint8Array, what = 'text'): string {
   try {
     return dec.decode(b);

@@ -1,4 +1,4 @@
-import { utf8 } from '../bytes.js';
+import { utf8Length } from '../bytes.js';
 import { encodeCanonical, isMap, type CborMap } from '../cbor.js';
 import { checkEnrollableKey } from '../crypto.js';
 import { ProtocolError } from '../errors.js';
@@ -118,7 +118,7 @@ const bytesN = (n: number) => (v: unknown) => v instanceof Uint8Array && v.lengt
 const text =
   (max = MAX_TEXT) =>
   (v: unknown) =>
-    typeof v === 'string' && v.length > 0 && utf8(v).length <= max;
+    typeof v === 'string' && v.length > 0 && utf8Length(v) <= max;
 const f = (name: string, required: boolean, check: Field['check'], expected: string): Field => ({ name, required, check, expected });
 const DOC = f('doc', true, bytesN(32), 'the 32-byte SHA-256 of the document');
 

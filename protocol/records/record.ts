@@ -1,7 +1,9 @@
 import { concat, utf8 } from '../bytes.js';
 import { decodeCanonical, encodeCanonical, isMap, type CborMap, type CborValue } from '../cbor.js';
+import { encodeCanonicalShaped, KeyOrder, withCanonicalShaped } from '../cbor-encode.js';
 import { asSigner, type SigningKey } from '../signer.js';
 import { ProtocolError, fail } from '../errors.js';
+import { sha256 } from '../crypto.js';
 import { leafHash } from '../merkle/hash.js';
 import { isActorId, isMemberId } from '../names.js';
 
@@ -59,6 +61,9 @@ function bad(field: string, expected: string): never {
 const isUint = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 const isHash = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.length === 32;
 const RECORD_FIELDS = ['v', 'net', 'author', 'seq', 'prev', 'epoch', 'ts', 'kind', 'body', 'refs', 'actor'];
+const ACTOR_FIELDS = ['id', 'nonce', 'at', 'sig'];
+/** A record's fields in canonical order, worked out once: encodeRecord writes them without sorting. */
+const RECORD_ORDER = new KeyOrder(RECORD_FIELDS, { actor: new KeyOrder(ACTOR_FIELDS) });
 const KIND_RE = /^[a-z][a-z0-9]*(?:\.[a-z][a-z0-9-]*)+$/;
 
 /** Structural check of a decoded record (field types, sizes); no semantics. */
@@ -84,7 +89,7 @@ export function checkRecordShape(x: CborValue): Record {
   if (x.actor !== undefined) {
     const a = x.actor;
     if (!isMap(a)) bad('actor', 'a map {id, nonce, at, sig}');
-    for (const k of Object.keys(a)) if (!['id', 'nonce', 'at', 'sig'].includes(k)) bad(`actor.${k}`, 'no such field');
+    for (const k of Object.keys(a)) if (!ACTOR_FIELDS.includes(k)) bad(`actor.${k}`, 'no such field');
     if (!isActorId(a.id)) bad('actor.id', 'an actor id');
     if (!(a.nonce instanceof Uint8Array) || a.nonce.length !== 16) bad('actor.nonce', '16 bytes');
     if (!isUint(a.at)) bad('actor.at', 'milliseconds since the epoch');
@@ -94,7 +99,7 @@ export function checkRecordShape(x: CborValue): Record {
 }
 
 export function encodeRecord(r: Record): Uint8Array {
-  const bytes = encodeCanonical(r as unknown as CborValue);
+  const bytes = encodeCanonicalShaped(r as unknown as CborValue, RECORD_ORDER);
   if (bytes.length > MAX_RECORD_BYTES) fail('LIMIT_EXCEEDED', `record is ${bytes.length} bytes, limit ${MAX_RECORD_BYTES}`);
   return bytes;
 }
@@ -124,6 +129,46 @@ export function encodeEnvelope(recordBytes: Uint8Array, sig: Uint8Array): Uint8A
   out.set(h2, 1 + h1.length + recordBytes.length);
   out.set(sig, 1 + h1.length + recordBytes.length + h2.length);
   return out;
+}
+
+/** A record encoded into its envelope before it is signed: sealEnvelope() writes the signature in place. */
+export interface UnsignedEnvelope {
+  /** The envelope [recordBytes, sig] with the 64 signature bytes still zero. */
+  bytes: Uint8Array;
+  /** A view of the record's bytes inside `bytes`. */
+  recordBytes: Uint8Array;
+  /** recordId(recordBytes). */
+  id: Uint8Array;
+}
+
+const SIG_HEAD = [0x58, 64]; // byte string of 64
+
+/**
+ * encodeRecord, recordId and encodeEnvelope in one pass and one allocation (they made three, and a copy for
+ * the leaf hash): the record is encoded after a 0x00 byte in the encoder's buffer, hashed there as the leaf,
+ * and copied once into an envelope whose signature is written later by sealEnvelope().
+ */
+export function encodeUnsignedEnvelope(r: Record): UnsignedEnvelope {
+  return withCanonicalShaped(r as unknown as CborValue, RECORD_ORDER, 1, (buf, end) => {
+    const len = end - 1;
+    if (len > MAX_RECORD_BYTES) fail('LIMIT_EXCEEDED', `record is ${len} bytes, limit ${MAX_RECORD_BYTES}`);
+    buf[0] = 0x00; // RFC 6962 leaf prefix
+    const id = sha256(buf.subarray(0, end));
+    const h = bytesHead(len);
+    const at = 1 + h.length;
+    const bytes = new Uint8Array(at + len + SIG_HEAD.length + 64);
+    bytes[0] = 0x82; // array of 2
+    bytes.set(h, 1);
+    bytes.set(buf.subarray(1, end), at);
+    bytes.set(SIG_HEAD, at + len);
+    return { bytes, recordBytes: bytes.subarray(at, at + len), id };
+  });
+}
+
+/** Write a 64-byte signature into an envelope made by encodeUnsignedEnvelope: it is then what encodeEnvelope(recordBytes, sig) gives. */
+export function sealEnvelope(bytes: Uint8Array, sig: Uint8Array): void {
+  if (sig.length !== 64) fail('RECORD_INVALID', `a signature is 64 bytes, not ${sig.length}`);
+  bytes.set(sig, bytes.length - 64);
 }
 
 /** Sign record bytes with the author's ledger key and wrap them in an envelope. */

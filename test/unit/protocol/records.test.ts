@@ -6,7 +6,10 @@ import {
   decodeEnvelope,
   encodeEnvelope,
   encodeRecord,
+  encodeUnsignedEnvelope,
+  recordId,
   RecordRejected,
+  sealEnvelope,
   sealRecord,
   signRequest,
   MAX_ENVELOPE_BYTES,
@@ -108,6 +111,29 @@ describe('envelope encoding', () => {
         expect(toHex(encodeEnvelope(rec, sig))).toBe(toHex(encodeCanonical([rec, sig])));
       }
     }
+  });
+  it('builds a record into its envelope before it is signed: once sealed, the envelope, record bytes and id of the separate steps', () => {
+    const base = logs['bj-haidian']!.at(-1)!.record;
+    expect(base.actor).toBeDefined();
+    // bodies whose records take every length form of the envelope's byte string head (24, 256 and 65,536 bytes and over)
+    for (const pad of [0, 1, 100, 300, 70_000]) {
+      const r: LedgerRecord = { ...base, body: { ...base.body, note: 'x'.repeat(pad) } };
+      let want: Uint8Array;
+      try {
+        want = encodeRecord(r);
+      } catch (e) {
+        expect(() => encodeUnsignedEnvelope(r)).toThrow((e as Error).message);
+        continue;
+      }
+      const u = encodeUnsignedEnvelope(r);
+      expect(toHex(u.recordBytes)).toBe(toHex(want));
+      expect(toHex(u.id)).toBe(toHex(recordId(want)));
+      const sig = new Uint8Array(64).map((_, i) => 255 - i);
+      sealEnvelope(u.bytes, sig);
+      expect(toHex(u.bytes)).toBe(toHex(encodeEnvelope(want, sig)));
+      expect(decodeEnvelope(u.bytes).record).toEqual(r);
+    }
+    expect(() => sealEnvelope(new Uint8Array(100), new Uint8Array(63))).toThrow(/64 bytes/);
   });
 });
 
