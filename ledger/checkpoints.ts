@@ -306,6 +306,11 @@ export class Checkpoints {
     return cp;
   }
 
+  /** The log a note is a checkpoint of (CHECKPOINT_REJECTED when it names no member log). */
+  noteLog(noteText: string): string {
+    return authorOf(this.core, parseCheckpoint(parseNote(noteText).text).origin);
+  }
+
   /**
    * The held checkpoint if `noteText` adds nothing to it (same text, root
    * already checked, every signature line held): most notes repeat what is

@@ -52,9 +52,10 @@ export interface PreparedBatch {
 /**
  * Decode `batch` and send its signatures to the pool (when the ledger has
  * one). `after` is the batch just before it, not yet written: the org.actor
- * keys it introduces count for this one's actor signatures.
+ * keys it introduces count for this one's actor signatures. `minParallel`:
+ * chunks below this many signatures are checked on the calling thread.
  */
-export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: PreparedBatch): PreparedBatch {
+export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: PreparedBatch, minParallel?: number): PreparedBatch {
   const n = batch.length;
   const decoded: (Envelope | undefined)[] = new Array(n).fill(undefined);
   const out: PreparedBatch = {
@@ -99,7 +100,7 @@ export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Arr
     }
     if (!pool) continue;
     out.ready.push(
-      pool.verify(items).then(
+      pool.verify(items, minParallel).then(
         (ok) =>
           ok.forEach((v, j) => {
             if (!v) return;

@@ -205,7 +205,7 @@ export class OwnCheckpoints implements Service {
       if (batch.length === 0 || this.x.ledger.finalSize(self) >= size) return writing;
       const held = this.x.ledger.checkpoints.list(self).find((c) => c.text === text) ?? cp;
       writing = writing.then(() =>
-        this.x.ledger.addCheckpoint(formatNote({ text, sigs: [...held.sigs, ...batch] })).then(
+        this.x.ledger.addCheckpoint(formatNote({ text, sigs: [...held.sigs, ...batch] }), 'urgent').then(
           () => undefined,
           (e: unknown) => this.x.log.debug({ err: e }, 'cosignatures not taken'),
         ),

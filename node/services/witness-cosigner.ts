@@ -100,7 +100,8 @@ export class WitnessCosigner implements Service, Cosigning {
     // A gap (this node holds less than the author thought) is fetched instead; nothing new, nothing to do.
     if (skip < 0 || skip >= envelopes.length) return;
     try {
-      const r = await this.c.ledger.acceptForeign(author, envelopes.slice(skip));
+      // Urgent: the author's round waits on them. It starts at or below the log's end, so it never leaves a gap.
+      const r = await this.c.ledger.acceptForeign(author, envelopes.slice(skip), false, 'urgent');
       this.c.metrics.foreignAccepted.inc({ author }, r.accepted);
     } catch (e) {
       try {

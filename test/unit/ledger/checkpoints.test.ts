@@ -129,6 +129,47 @@ describe('taking and cosigning a note in one write (issue 16)', () => {
   });
 });
 
+describe("peers' notes share a write (issue 16)", () => {
+  it('notes taken while the write lock is busy go in one write, one note per log; a refused note fails only its caller', async () => {
+    const [a, b, c] = await Promise.all([open(A), open(B), open(C)]);
+    await seeded(a);
+    await b.append(firstAdmin(B));
+    const a3 = await a.signCheckpoint();
+    const b1 = await b.signCheckpoint();
+    await share(a, 0);
+    const a4 = await a.signCheckpoint();
+    const writes: number[] = [];
+    const write = c.store.write.bind(c.store);
+    c.store.write = async (ops, sync) => {
+      if (ops.length > 0) writes.push(ops.length);
+      return write(ops, sync);
+    };
+    // C's write lock is busy while the notes arrive
+    let release = () => {};
+    const held = c.writer.run(() => new Promise<void>((r) => (release = r)));
+    const origin = originOf(CONSORTIUM, C.id);
+    const forgedText = formatCheckpoint({ origin, size: 1, root: a3.checkpoint.root, extensions: [] });
+    const taken = Promise.allSettled([
+      c.addCheckpoint(noteOf(a3)),
+      c.addCheckpoint(noteOf(b1)),
+      c.addCheckpoint(formatNote({ text: forgedText, sigs: [signNote(forgedText, origin, B.seed)] })),
+      c.addCheckpoint(noteOf(a4)),
+    ]);
+    await new Promise((r) => setImmediate(r));
+    release();
+    await held;
+    const [r3, r1, forged, r4] = await taken;
+    expect([r3.status, r1.status, r4.status]).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(forged).toMatchObject({ status: 'rejected', reason: { code: 'CHECKPOINT_REJECTED' } });
+    // A's size 3 and B's in one write, A's size 4 in the next (merged with what the first stored)
+    expect(writes).toHaveLength(2);
+    expect(c.checkpoints.list(A.id).map((x) => x.checkpoint.size)).toEqual([3, 4]);
+    expect(c.checkpoints.list(B.id).map((x) => x.checkpoint.size)).toEqual([1]);
+    expect(c.checkpoints.list(C.id)).toEqual([]);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+});
+
 describe('checkpoint retention', () => {
   it('an author pushing many checkpoints ahead of its records does not make a final record non-final', async () => {
     const dirB = tempDir();
