@@ -142,10 +142,11 @@ export async function foreignOps(
   author: string,
   prepared: PreparedBatch,
   head: LogHead | null,
+  /** Stored hashes of the batch's records as they are built (a caller may read the new tree from them). */
+  overlay = new Map<number, Uint8Array>(),
 ): Promise<{ ops: Op[]; envs: Envelope[]; head: LogHead | null; duplicates: number; error?: unknown; fork?: ForkFound }> {
   const ops: Op[] = [];
   const envs: Envelope[] = [];
-  const overlay = new Map<number, Uint8Array>();
   let duplicates = 0;
   const { bytes: batch, decoded } = prepared;
   const nonceKeys = decoded.filter((e) => e?.record.actor).map((e) => concat(nameKey(author), e!.record.actor!.nonce));

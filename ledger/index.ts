@@ -34,6 +34,8 @@ import { nameKey, pairRange, parsePairKey, prefixRange } from './keys.js';
 import type { RecordState } from './states.js';
 import type { WritePriority, WriteTx } from './writer.js';
 import { snapshotStore } from './snapshot.js';
+import { hashReader } from './hashes.js';
+import { treeHash } from '../protocol/merkle/tlog.js';
 import { domainView, nonceUsed } from './domain-view.js';
 import type { Proposed } from '../protocol/domain/rules.js';
 import type { LedgerView } from '../protocol/domain/view.js';
@@ -318,6 +320,56 @@ export class Ledger extends LedgerCore {
     const out = await this.writer.run((tx) => this.checkpoints.addAndCosign(tx, noteText), 'urgent');
     if (out.outcome.status === 'fork') await this.recordFork(out.outcome.author, new TextEncoder().encode(out.outcome.a), new TextEncoder().encode(out.outcome.b));
     return out;
+  }
+
+  /**
+   * A witness asked to cosign \`noteText\` with records it lacks: the records
+   * (\`author\`'s, from its next seq) are validated as \`acceptForeign\`
+   * validates them, and the note taken and cosigned by the rules of
+   * \`addAndCosign\`, in one durable write: the records, the note, the
+   * cosignature and the witness state are on disk together before the
+   * cosignature leaves. Records before a bad one are stored and the error
+   * thrown, as \`acceptForeign\` does; a note that is refused or bad leaves
+   * the records stored and says why (\`refused\`). More records than one
+   * batch: the two steps one after the other.
+   */
+  async acceptAndCosign(author: string, envelopes: Uint8Array[], noteText: string): Promise<{ accepted: number; outcome?: CheckpointOutcome; cosigned?: StoredCheckpoint; refused?: Error }> {
+    this.assertOpen();
+    if (this.self && author === this.self.id) throw new LedgerError('INVALID_ARGUMENT', 'a node does not accept its own log from peers');
+    const cap = this.closedSize(author);
+    if (cap !== undefined) envelopes = envelopes.filter((b) => seqOf(b) < cap);
+    if (this.cosignGuard?.() || envelopes.length > this.limits.foreignBatch) {
+      const r = await this.acceptForeign(author, envelopes, false, 'urgent');
+      return { accepted: r.accepted, ...(await this.addAndCosign(noteText)) };
+    }
+    // Small and urgent: their signatures are checked on the pool, off the main thread that carries the round.
+    const prepared = prepareForeign(this, author, envelopes, undefined, 1);
+    let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
+    let note: Awaited<ReturnType<Checkpoints['addAndCosign']>> | undefined;
+    let refused: Error | undefined;
+    await this.writeGroup(async (tx) => {
+      const overlay = new Map<number, Uint8Array>();
+      outcome = await foreignOps(this, tx, author, prepared, this.head(author), overlay);
+      tx.ops.push(...outcome.ops);
+      if (outcome.error || outcome.fork) return outcome.envs;
+      const pending = { author, size: outcome.head ? outcome.head.seq + 1 : 0, treeHead: (n: number) => treeHash(n, hashReader(this.store, author, overlay)) };
+      try {
+        // Checked before anything is added to the write: a bad note leaves the records' write as it is.
+        note = await this.checkpoints.withPending(tx, pending, () => this.checkpoints.addAndCosign(tx, noteText));
+      } catch (e) {
+        refused = e instanceof Error ? e : new Error(String(e));
+      }
+      return outcome.envs;
+    }, 'urgent');
+    const out = outcome!;
+    if (out.fork) {
+      await this.recordFork(author, out.fork.a, out.fork.b);
+      throw new LedgerError('FORKED', `${author} signed two different records for seq ${out.fork.seq}`);
+    }
+    if (out.error) throw out.error;
+    const n = note as Awaited<ReturnType<Checkpoints['addAndCosign']>> | undefined;
+    if (n?.outcome.status === 'fork') await this.recordFork(n.outcome.author, new TextEncoder().encode(n.outcome.a), new TextEncoder().encode(n.outcome.b));
+    return { accepted: out.envs.length, ...n, ...(refused ? { refused } : {}) };
   }
 
   cosign(author: string, size: number) {
