@@ -344,6 +344,8 @@ export class Ledger extends LedgerCore {
     }
     // Small and urgent: their signatures are checked on the pool, off the main thread that carries the round.
     const prepared = prepareForeign(this, author, envelopes, undefined, 1);
+    // The pool's verdicts are awaited before the lock is taken, not while holding it (a failed chunk leaves its checks to the rules).
+    await Promise.all(prepared.ready);
     let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
     let note: Awaited<ReturnType<Checkpoints['addAndCosign']>> | undefined;
     let refused: Error | undefined;
