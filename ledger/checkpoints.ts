@@ -151,11 +151,51 @@ export class Checkpoints {
   private readonly rootChecked = new Set<string>();
 
   private markChecked(text: string): void {
+    if (this.pending) {
+      this.pending.checked.add(text);
+      return;
+    }
     if (this.rootChecked.size > 50_000) this.rootChecked.clear();
     this.rootChecked.add(text);
   }
 
+  /**
+   * Records of one log validated in the write under way and written with it (Ledger.acceptAndCosign): a note
+   * taken in that write is checked against them as against records held. Set only while that write is built,
+   * under the write lock.
+   */
+  private pending: { author: string; size: number; treeHead: (size: number) => Promise<Uint8Array>; checked: Set<string> } | undefined;
+
   constructor(private readonly core: LedgerCore) {}
+
+  /**
+   * Run \`fn\` (part of \`tx\`'s build) seeing \`author\`'s records below \`size\`, written in \`tx\`, as held. Roots
+   * found equal to them count as checked only once \`tx\` is durable (a write that fails leaves nothing held).
+   */
+  async withPending<T>(tx: WriteTx, pending: { author: string; size: number; treeHead: (size: number) => Promise<Uint8Array> }, fn: () => Promise<T>): Promise<T> {
+    const checked = new Set<string>();
+    this.pending = { ...pending, checked };
+    try {
+      return await fn();
+    } finally {
+      this.pending = undefined;
+      tx.onDurable(() => checked.forEach((t) => this.markChecked(t)));
+    }
+  }
+
+  private isChecked(text: string): boolean {
+    return this.rootChecked.has(text) || !!this.pending?.checked.has(text);
+  }
+
+  /** Records of \`author\` held, or written in the write under way. */
+  private heldSize(author: string): number {
+    return this.pending?.author === author ? this.pending.size : this.core.size(author);
+  }
+
+  /** The root of \`author\`'s first \`size\` records held (or written in the write under way). */
+  private rootOf(author: string, size: number): Promise<Uint8Array> {
+    return this.pending?.author === author && size > this.core.size(author) ? this.pending.treeHead(size) : this.core.treeHead(author, size);
+  }
 
   async load(): Promise<void> {
     const newestFirst = new Map<string, Record<string, unknown>>();
@@ -260,7 +300,7 @@ export class Checkpoints {
     const size = cp.checkpoint.size;
     tx.put('cp', logKey(cp.author, size), encodeStored(cp));
     const list = [...this.list(cp.author).filter((x) => x.checkpoint.size !== size), cp].sort((a, b) => a.checkpoint.size - b.checkpoint.size);
-    const held = this.core.size(cp.author);
+    const held = this.heldSize(cp.author);
     const { checkpointsKept, checkpointsAhead } = this.core.limits;
     const firsts = list.filter((x) => x.first);
     const near = list.filter((x) => !x.first && x.checkpoint.size <= held);
@@ -306,6 +346,11 @@ export class Checkpoints {
     return cp;
   }
 
+  /** The log a note is a checkpoint of (CHECKPOINT_REJECTED when it names no member log). */
+  noteLog(noteText: string): string {
+    return authorOf(this.core, parseCheckpoint(parseNote(noteText).text).origin);
+  }
+
   /**
    * The held checkpoint if `noteText` adds nothing to it (same text, root
    * already checked, every signature line held): most notes repeat what is
@@ -344,7 +389,7 @@ export class Checkpoints {
     if (outcome.status === 'fork') return { outcome };
     const cp = outcome.checkpoint;
     const base = outcome.status === 'known' ? undefined : cp;
-    if (cp.checkpoint.size <= this.core.size(cp.author)) {
+    if (cp.checkpoint.size <= this.heldSize(cp.author)) {
       try {
         const cosigned = await this.cosign(tx, cp.author, cp.checkpoint.size, timeSeconds, base);
         // Cosigned before (the note carried this witness's line): the merged note is still kept.
@@ -373,8 +418,8 @@ export class Checkpoints {
     if (held && !equalBytes(held.checkpoint.root, incoming.checkpoint.root)) {
       return { status: 'fork', author, a: noteOf(held), b: formatNote({ text: incoming.text, sigs: [incoming.sigs[0]!] }) };
     }
-    if (size <= this.core.size(author) && !this.rootChecked.has(incoming.text)) {
-      const root = await this.core.treeHead(author, size);
+    if (size <= this.heldSize(author) && !this.isChecked(incoming.text)) {
+      const root = await this.rootOf(author, size);
       if (!equalBytes(root, incoming.checkpoint.root)) {
         throw new LedgerError('CHECKPOINT_CONFLICT', `checkpoint of ${author} at size ${size} has root ${toHex(incoming.checkpoint.root)}, the records held give ${toHex(root)}`);
       }
@@ -394,7 +439,7 @@ export class Checkpoints {
       }
       if (added === 0) return { status: 'known', checkpoint: held };
     }
-    if (size > this.core.size(author) && !held) return { status: 'ahead', checkpoint: merged };
+    if (size > this.heldSize(author) && !held) return { status: 'ahead', checkpoint: merged };
     return { status: 'stored', checkpoint: merged, added };
   }
 
@@ -418,8 +463,8 @@ export class Checkpoints {
     // \`pending\`: the checkpoint as taken in this same batch (held in memory only once the batch is durable).
     const cp = pending?.author === author && pending.checkpoint.size === size ? pending : this.list(author).find((x) => x.checkpoint.size === size);
     if (!cp) refuse('no such checkpoint is held');
-    if (size > this.core.size(author)) refuse(`only ${this.core.size(author)} records are held`);
-    const root = this.rootChecked.has(cp.text) ? cp.checkpoint.root : await this.core.treeHead(author, size);
+    if (size > this.heldSize(author)) refuse(`only ${this.heldSize(author)} records are held`);
+    const root = this.isChecked(cp.text) ? cp.checkpoint.root : await this.rootOf(author, size);
     if (!equalBytes(root, cp.checkpoint.root)) refuse('the root does not match the records held');
     this.markChecked(cp.text);
     const origin = cp.checkpoint.origin;

@@ -52,9 +52,10 @@ export interface PreparedBatch {
 /**
  * Decode `batch` and send its signatures to the pool (when the ledger has
  * one). `after` is the batch just before it, not yet written: the org.actor
- * keys it introduces count for this one's actor signatures.
+ * keys it introduces count for this one's actor signatures. `minParallel`:
+ * chunks below this many signatures are checked on the calling thread.
  */
-export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: PreparedBatch): PreparedBatch {
+export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: PreparedBatch, minParallel?: number): PreparedBatch {
   const n = batch.length;
   const decoded: (Envelope | undefined)[] = new Array(n).fill(undefined);
   const out: PreparedBatch = {
@@ -99,7 +100,7 @@ export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Arr
     }
     if (!pool) continue;
     out.ready.push(
-      pool.verify(items).then(
+      pool.verify(items, minParallel).then(
         (ok) =>
           ok.forEach((v, j) => {
             if (!v) return;
@@ -141,10 +142,11 @@ export async function foreignOps(
   author: string,
   prepared: PreparedBatch,
   head: LogHead | null,
+  /** Stored hashes of the batch's records as they are built (a caller may read the new tree from them). */
+  overlay = new Map<number, Uint8Array>(),
 ): Promise<{ ops: Op[]; envs: Envelope[]; head: LogHead | null; duplicates: number; error?: unknown; fork?: ForkFound }> {
   const ops: Op[] = [];
   const envs: Envelope[] = [];
-  const overlay = new Map<number, Uint8Array>();
   let duplicates = 0;
   const { bytes: batch, decoded } = prepared;
   const nonceKeys = decoded.filter((e) => e?.record.actor).map((e) => concat(nameKey(author), e!.record.actor!.nonce));

@@ -28,11 +28,14 @@ import { closedSize } from './membership.js';
 import { decodeEnvelope } from '../protocol/records/record.js';
 import { headOp } from './records.js';
 import { Governance } from './governance.js';
+import { NoteBatch } from './note-batch.js';
 import { LedgerCore, type ForkEvidence, type LedgerOptions } from './ledger.js';
 import { nameKey, pairRange, parsePairKey, prefixRange } from './keys.js';
 import type { RecordState } from './states.js';
-import type { WriteTx } from './writer.js';
+import type { WritePriority, WriteTx } from './writer.js';
 import { snapshotStore } from './snapshot.js';
+import { hashReader } from './hashes.js';
+import { treeHash } from '../protocol/merkle/tlog.js';
 import { domainView, nonceUsed } from './domain-view.js';
 import type { Proposed } from '../protocol/domain/rules.js';
 import type { LedgerView } from '../protocol/domain/view.js';
@@ -63,6 +66,7 @@ export class Ledger extends LedgerCore {
   /** Set by the node: why it must not cosign now (its witness state may have been lost with its store), or undefined. */
   cosignGuard?: () => Error | undefined;
   private readonly own: OwnLog;
+  private readonly notes: NoteBatch;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
   private readonly closedAt = new Map<string, number>();
   /** Schema migrations this open applied (ledger/schema.ts), oldest first. */
@@ -73,7 +77,8 @@ export class Ledger extends LedgerCore {
     this.migrated = loaded.migrated;
     this.governance = new Governance(this);
     this.checkpoints = new Checkpoints(this);
-    this.own = new OwnLog(this, (build) => this.writeGroup(build));
+    this.notes = new NoteBatch(this.writer, (tx, noteText) => this.checkpoints.add(tx, noteText));
+    this.own = new OwnLog(this, (build) => this.writeGroup(build, 'urgent'));
   }
 
   static async open(opts: LedgerOptions): Promise<Ledger> {
@@ -119,7 +124,7 @@ export class Ledger extends LedgerCore {
   }
 
   /** Write records built in one transaction with their heads, durable marks and governance state. */
-  private async writeGroup(build: (tx: WriteTx) => Promise<Envelope[]>): Promise<Envelope[]> {
+  private async writeGroup(build: (tx: WriteTx) => Promise<Envelope[]>, priority: WritePriority = 'bulk'): Promise<Envelope[]> {
     this.assertOpen();
     const envs = await this.writer.run(async (tx) => {
       const envs = await build(tx);
@@ -137,7 +142,7 @@ export class Ledger extends LedgerCore {
       });
       tx.emit('records', envs);
       return envs;
-    });
+    }, priority);
     if (envs.some((e) => e.record.kind === 'gov.propose' || e.record.kind === 'gov.approve')) await this.adoptPending();
     return envs;
   }
@@ -164,9 +169,10 @@ export class Ledger extends LedgerCore {
    * Accept envelopes of another member's log, in order from its next seq.
    * Stores every valid record before the first bad one, then throws
    * RecordRejected naming author, seq and rule. A fork is recorded as
-   * evidence and reported as LedgerError FORKED.
+   * evidence and reported as LedgerError FORKED. \`priority\` 'urgent': records a
+   * witness needs for the checkpoint it is asked to cosign (writer.ts).
    */
-  async acceptForeign(author: string, envelopes: Uint8Array[], own = false): Promise<ForeignResult> {
+  async acceptForeign(author: string, envelopes: Uint8Array[], own = false, priority: WritePriority = 'bulk'): Promise<ForeignResult> {
     this.assertOpen();
     if (this.self && author === this.self.id && !own) throw new LedgerError('INVALID_ARGUMENT', 'a node does not accept its own log from peers');
     const cap = this.closedSize(author);
@@ -176,7 +182,9 @@ export class Ledger extends LedgerCore {
     const size = this.limits.foreignBatch;
     // Decoding and the signature checks start before the write lock is taken (a concurrent call's write may be
     // under way), and the next batch is prepared while this one is written.
-    let prepared = prepareForeign(this, author, envelopes.slice(0, size));
+    // Urgent ranges (a witness's, small) go to the pool whatever their size: the main thread carries the round.
+    const minParallel = priority === 'urgent' ? 1 : undefined;
+    let prepared = prepareForeign(this, author, envelopes.slice(0, size), undefined, minParallel);
     for (let i = 0; i < envelopes.length; i += size) {
       const cur = prepared;
       let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
@@ -187,9 +195,9 @@ export class Ledger extends LedgerCore {
         tx.ops.push(...outcome.ops);
         built();
         return outcome.envs;
-      }).finally(built);
+      }, priority).finally(built);
       await validated;
-      if (i + size < envelopes.length && !outcome?.error && !outcome?.fork) prepared = prepareForeign(this, author, envelopes.slice(i + size, i + 2 * size), cur);
+      if (i + size < envelopes.length && !outcome?.error && !outcome?.fork) prepared = prepareForeign(this, author, envelopes.slice(i + size, i + 2 * size), cur, minParallel);
       await written;
       accepted += outcome!.envs.length;
       duplicates += outcome!.duplicates;
@@ -267,12 +275,13 @@ export class Ledger extends LedgerCore {
     return this.recordFork(author, a, b);
   }
 
-  /** Take a checkpoint note from a peer; forks become evidence. */
-  async addCheckpoint(noteText: string): Promise<CheckpointOutcome> {
+  /** Take a checkpoint note from a peer; forks become evidence. \`priority\` 'urgent': an author's own round (writer.ts). */
+  async addCheckpoint(noteText: string, priority: WritePriority = 'bulk'): Promise<CheckpointOutcome> {
     this.assertOpen();
     const held = this.checkpoints.known(noteText);
     if (held) return { status: 'known', checkpoint: held };
-    const out = await this.writer.run((tx) => this.checkpoints.add(tx, noteText));
+    // Peers' notes share a write per turn of the lock; an author's own round writes its own at once.
+    const out = priority === 'urgent' ? await this.writer.run((tx) => this.checkpoints.add(tx, noteText), priority) : await this.notes.take(this.checkpoints.noteLog(noteText), noteText);
     if (out.status === 'fork') await this.recordFork(out.author, new TextEncoder().encode(out.a), new TextEncoder().encode(out.b));
     return out;
   }
@@ -296,7 +305,7 @@ export class Ledger extends LedgerCore {
         if (e instanceof LedgerError && e.code === 'COSIGN_REFUSED') return cp;
         throw e;
       }
-    });
+    }, 'urgent');
   }
 
   /**
@@ -308,16 +317,68 @@ export class Ledger extends LedgerCore {
     this.assertOpen();
     const guard = this.cosignGuard?.();
     if (guard) return { outcome: await this.addCheckpoint(noteText), refused: guard };
-    const out = await this.writer.run((tx) => this.checkpoints.addAndCosign(tx, noteText));
+    const out = await this.writer.run((tx) => this.checkpoints.addAndCosign(tx, noteText), 'urgent');
     if (out.outcome.status === 'fork') await this.recordFork(out.outcome.author, new TextEncoder().encode(out.outcome.a), new TextEncoder().encode(out.outcome.b));
     return out;
+  }
+
+  /**
+   * A witness asked to cosign \`noteText\` with records it lacks: the records
+   * (\`author\`'s, from its next seq) are validated as \`acceptForeign\`
+   * validates them, and the note taken and cosigned by the rules of
+   * \`addAndCosign\`, in one durable write: the records, the note, the
+   * cosignature and the witness state are on disk together before the
+   * cosignature leaves. Records before a bad one are stored and the error
+   * thrown, as \`acceptForeign\` does; a note that is refused or bad leaves
+   * the records stored and says why (\`refused\`). More records than one
+   * batch: the two steps one after the other.
+   */
+  async acceptAndCosign(author: string, envelopes: Uint8Array[], noteText: string): Promise<{ accepted: number; outcome?: CheckpointOutcome; cosigned?: StoredCheckpoint; refused?: Error }> {
+    this.assertOpen();
+    if (this.self && author === this.self.id) throw new LedgerError('INVALID_ARGUMENT', 'a node does not accept its own log from peers');
+    const cap = this.closedSize(author);
+    if (cap !== undefined) envelopes = envelopes.filter((b) => seqOf(b) < cap);
+    if (this.cosignGuard?.() || envelopes.length > this.limits.foreignBatch) {
+      const r = await this.acceptForeign(author, envelopes, false, 'urgent');
+      return { accepted: r.accepted, ...(await this.addAndCosign(noteText)) };
+    }
+    // Small and urgent: their signatures are checked on the pool, off the main thread that carries the round.
+    const prepared = prepareForeign(this, author, envelopes, undefined, 1);
+    // The pool's verdicts are awaited before the lock is taken, not while holding it (a failed chunk leaves its checks to the rules).
+    await Promise.all(prepared.ready);
+    let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
+    let note: Awaited<ReturnType<Checkpoints['addAndCosign']>> | undefined;
+    let refused: Error | undefined;
+    await this.writeGroup(async (tx) => {
+      const overlay = new Map<number, Uint8Array>();
+      outcome = await foreignOps(this, tx, author, prepared, this.head(author), overlay);
+      tx.ops.push(...outcome.ops);
+      if (outcome.error || outcome.fork) return outcome.envs;
+      const pending = { author, size: outcome.head ? outcome.head.seq + 1 : 0, treeHead: (n: number) => treeHash(n, hashReader(this.store, author, overlay)) };
+      try {
+        // Checked before anything is added to the write: a bad note leaves the records' write as it is.
+        note = await this.checkpoints.withPending(tx, pending, () => this.checkpoints.addAndCosign(tx, noteText));
+      } catch (e) {
+        refused = e instanceof Error ? e : new Error(String(e));
+      }
+      return outcome.envs;
+    }, 'urgent');
+    const out = outcome!;
+    if (out.fork) {
+      await this.recordFork(author, out.fork.a, out.fork.b);
+      throw new LedgerError('FORKED', `${author} signed two different records for seq ${out.fork.seq}`);
+    }
+    if (out.error) throw out.error;
+    const n = note as Awaited<ReturnType<Checkpoints['addAndCosign']>> | undefined;
+    if (n?.outcome.status === 'fork') await this.recordFork(n.outcome.author, new TextEncoder().encode(n.outcome.a), new TextEncoder().encode(n.outcome.b));
+    return { accepted: out.envs.length, ...n, ...(refused ? { refused } : {}) };
   }
 
   cosign(author: string, size: number) {
     this.assertOpen();
     const refused = this.cosignGuard?.();
     if (refused) return Promise.reject(refused);
-    return this.writer.run((tx) => this.checkpoints.cosign(tx, author, size));
+    return this.writer.run((tx) => this.checkpoints.cosign(tx, author, size), 'urgent');
   }
 
   isFinal(author: string, seq: number, epoch: number): boolean {

@@ -121,55 +121,100 @@ export class EventSource implements Service {
     return this.x.ledger.self?.id ?? '';
   }
 
-  /** Derive every log's new records and newly final records, a batch per write, until caught up. */
+  /**
+   * Derive every log's new records and newly final records until caught up: one outbox write per pass over the
+   * logs (all their cursors in it), more only when more than \`batch\` records are due. Within the write each
+   * log's new records come first, then its newly final ones, log after log, as separate writes did before.
+   */
   private async derive(): Promise<void> {
     const { ledger, outbox } = this.x;
-    const self = ledger.self?.id;
-    for (const author of ledger.authors()) this.derived.set(author, (await outbox.cursor(REC(author))) ?? 0);
+    // The durable cursors; each write moves them only once it is on disk.
+    const rec = new Map<string, number>();
+    const fin = new Map<string, number>();
     for (const author of ledger.authors()) {
-      for (;;) {
-        if (this.stopped) return;
-        const from = (await outbox.cursor(REC(author))) ?? 0;
-        const envs = await ledger.envelopeBytes(author, from, Math.min(this.batch, ledger.size(author) - from));
-        if (envs.length === 0) break;
+      rec.set(author, (await outbox.cursor(REC(author))) ?? 0);
+      fin.set(author, (await outbox.cursor(FIN(author))) ?? 0);
+    }
+    for (const [author, n] of rec) this.derived.set(author, n);
+    for (;;) {
+      if (this.stopped) return;
+      const parts = await this.due(rec, fin);
+      if (parts.length === 0) return;
+      try {
         await this.write(async (w) => {
-          // Only case records make events here: the others are not decoded in full (a stored record was checked when written).
-          for (const bytes of envs) if (isCaseKind(kindOf(bytes))) await this.caseRecordEvents(w, decodeEnvelope(bytes));
-          w.cursor(REC(author), from + envs.length);
+          for (const p of parts) await this.derivePart(w, p);
         });
-        this.derived.set(author, from + envs.length);
+      } catch (e) {
+        // Not written: what the write derived is not derived (the cursors did not move).
+        for (const [author, n] of rec) this.derived.set(author, n);
+        throw e;
       }
-      for (;;) {
-        if (this.stopped) return;
-        const from = (await outbox.cursor(FIN(author))) ?? 0;
-        const envs = (await ledger.envelopeBytes(author, from, Math.min(this.batch, ledger.size(author) - from))).map(decodeEnvelope);
-        const final: Envelope[] = [];
-        for (const env of envs) {
+      for (const p of parts) {
+        rec.set(p.author, p.from + p.records.length);
+        if (p.final.length > 0) fin.set(p.author, p.finalFrom + p.final.length);
+      }
+    }
+  }
+
+  /**
+   * What the next write derives, read before it takes the write lock: per log, the records after its cursor and
+   * then, once they are all in, the final ones after its final cursor; at most \`batch\` records in all.
+   */
+  private async due(rec: Map<string, number>, fin: Map<string, number>): Promise<DuePart[]> {
+    const { ledger } = this.x;
+    const parts: DuePart[] = [];
+    let budget = this.batch;
+    for (const author of ledger.authors()) {
+      if (budget <= 0) break;
+      const from = rec.get(author) ?? 0;
+      const size = ledger.size(author);
+      const records = await ledger.envelopeBytes(author, from, Math.min(budget, size - from));
+      budget -= records.length;
+      const finalFrom = fin.get(author) ?? 0;
+      const final: Envelope[] = [];
+      // A log's finals follow all its records (a late-entry check reads the case as derived).
+      if (from + records.length >= size && budget > 0) {
+        for (const env of (await ledger.envelopeBytes(author, finalFrom, Math.min(budget, size - finalFrom))).map(decodeEnvelope)) {
           if (!ledger.isFinal(author, env.record.seq, env.record.epoch)) break;
           final.push(env);
         }
-        if (final.length === 0) break;
-        await this.write(async (w, cases) => {
-          for (const env of final) {
-            // record.final is announced for this member's own records (what its local systems wrote) and for case
-            // records of any log; other members' finality is theirs to announce (an event and an fsync per record
-            // at every node doubled the latency to finality under load).
-            const c = caseIdOf(env);
-            if (author !== self && !c) continue;
-            const finalAt = (await ledger.states.firstFinal(author, env.record.seq, env.record.epoch))?.at ?? null;
-            this.add(w, {
-              type: 'record.final',
-              recordId: toHex(env.id),
-              ...(caseIdOf(env) ? { caseId: toHex(caseIdOf(env)!) } : {}),
-              data: { author, seq: env.record.seq, kind: env.record.kind, epoch: env.record.epoch, ts: env.record.ts, finalAt },
-            });
-            // a case record now witnessed may raise late-entry (CASES.md §C.5)
-            if (c) await this.alertCheck(w, await this.cachedReport(cases, c, this.now()), c, 'final');
-          }
-          w.cursor(FIN(author), from + final.length);
-        });
+        budget -= final.length;
       }
+      if (records.length > 0 || final.length > 0) parts.push({ author, from, records, finalFrom, final });
     }
+    return parts;
+  }
+
+  /** One log's part of a write: the events of its new records, then of its newly final ones, with their cursors. */
+  private async derivePart(w: OutboxWrite, p: DuePart): Promise<void> {
+    const { ledger } = this.x;
+    const { author } = p;
+    if (p.records.length > 0) {
+      // Only case records make events here: the others are not decoded in full (a stored record was checked when written).
+      for (const bytes of p.records) if (isCaseKind(kindOf(bytes))) await this.caseRecordEvents(w, decodeEnvelope(bytes));
+      w.cursor(REC(author), p.from + p.records.length);
+      // Later logs' reports in this write see these records as derived, as they did after a write of their own.
+      this.derived.set(author, p.from + p.records.length);
+    }
+    if (p.final.length === 0) return;
+    const cases = new Map<string, CaseReport | null>();
+    for (const env of p.final) {
+      // record.final is announced for this member's own records (what its local systems wrote) and for case
+      // records of any log; other members' finality is theirs to announce (an event and an fsync per record
+      // at every node doubled the latency to finality under load).
+      const c = caseIdOf(env);
+      if (author !== this.self && !c) continue;
+      const finalAt = (await ledger.states.firstFinal(author, env.record.seq, env.record.epoch))?.at ?? null;
+      this.add(w, {
+        type: 'record.final',
+        recordId: toHex(env.id),
+        ...(c ? { caseId: toHex(c) } : {}),
+        data: { author, seq: env.record.seq, kind: env.record.kind, epoch: env.record.epoch, ts: env.record.ts, finalAt },
+      });
+      // a case record now witnessed may raise late-entry (CASES.md §C.5)
+      if (c) await this.alertCheck(w, await this.cachedReport(cases, c, this.now()), c, 'final');
+    }
+    w.cursor(FIN(author), p.finalFrom + p.final.length);
   }
 
   /** One outbox write with a per-write cache of case reports (several records of one case, one evaluation). */
@@ -404,6 +449,15 @@ export class EventSource implements Service {
     await screen();
     await flush();
   }
+}
+
+/** One log's share of an event-source write: new records from \`from\`, newly final ones from \`finalFrom\`. */
+interface DuePart {
+  author: string;
+  from: number;
+  records: Uint8Array[];
+  finalFrom: number;
+  final: Envelope[];
 }
 
 export function eventSource(init: EventSourceInit = {}): (c: EventSourceComponents) => EventSource {

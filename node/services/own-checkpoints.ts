@@ -201,15 +201,18 @@ export class OwnCheckpoints implements Service {
     let counted = cp.cosigners.size;
     let writing: Promise<void> = Promise.resolve();
     const write = () => {
-      const batch = lines.splice(0);
-      if (batch.length === 0 || this.x.ledger.finalSize(self) >= size) return writing;
-      const held = this.x.ledger.checkpoints.list(self).find((c) => c.text === text) ?? cp;
-      writing = writing.then(() =>
-        this.x.ledger.addCheckpoint(formatNote({ text, sigs: [...held.sigs, ...batch] })).then(
+      if (lines.length === 0 || this.x.ledger.finalSize(self) >= size) return writing;
+      writing = writing.then(() => {
+        // Asked again once the write before it is done: the lines it wrote may have made the checkpoint final, and
+        // lines that came meanwhile go in this write.
+        const batch = lines.splice(0);
+        if (batch.length === 0 || this.x.ledger.finalSize(self) >= size) return;
+        const held = this.x.ledger.checkpoints.list(self).find((c) => c.text === text) ?? cp;
+        return this.x.ledger.addCheckpoint(formatNote({ text, sigs: [...held.sigs, ...batch] }), 'urgent').then(
           () => undefined,
           (e: unknown) => this.x.log.debug({ err: e }, 'cosignatures not taken'),
-        ),
-      );
+        );
+      });
       return writing;
     };
     await new Promise<void>((done) => {

@@ -27,7 +27,7 @@ export class WitnessCosigner implements Service, Cosigning {
   private readonly gatherers = new Set<string>();
   private stopped = false;
   /** Per author, the records sent with requests being taken (in order). */
-  private readonly taking = new Map<string, Promise<void>>();
+  private readonly taking = new Map<string, Promise<unknown>>();
 
   constructor(
     init: WitnessCosignerInit,
@@ -65,14 +65,13 @@ export class WitnessCosigner implements Service, Cosigning {
     const author = authorOf(ledger, cp.origin);
     if (peerOf(ledger, author) === from) this.gatherers.add(author);
     if (author !== ledger.self?.id && this.enabled) {
-      if (envelopes && start !== undefined) await this.takeRecords(author, start, envelopes);
-      // The records are held: take the note and cosign it in one write, instead of a write for each.
-      if (ledger.size(author) >= cp.size) {
-        const out = await ledger.addAndCosign(note).catch((e: unknown) => this.c.log.debug({ err: e, author }, 'witness request taken the long way'));
-        if (out?.cosigned) {
-          if (out.outcome.status !== 'fork' && !out.outcome.checkpoint.cosigners.has(ledger.self!.id)) this.c.metrics.cosignatures.inc();
-          return { note: noteOf(out.cosigned) };
-        }
+      // New records sent with the note: taken with the note and its cosignature in one write.
+      let out: Pick<TakenWithNote, 'outcome' | 'cosigned'> | undefined = envelopes && start !== undefined ? await this.takeRecords(author, start, envelopes, note) : undefined;
+      // The records are held already: take the note and cosign it in one write, instead of a write for each.
+      if (!out && ledger.size(author) >= cp.size) out = await ledger.addAndCosign(note).catch((e: unknown) => void this.c.log.debug({ err: e, author }, 'witness request taken the long way'));
+      if (out?.cosigned && out.outcome) {
+        if (out.outcome.status !== 'fork' && !out.outcome.checkpoint.cosigners.has(ledger.self!.id)) this.c.metrics.cosignatures.inc();
+        return { note: noteOf(out.cosigned) };
       }
     }
     // Records missing (fetched from the author here), a refusal, a conflict or a fork: the general path.
@@ -87,27 +86,32 @@ export class WitnessCosigner implements Service, Cosigning {
    * are taken in order, so a request that overtakes the one before it (two
    * checkpoints in flight) finds that one's records held, not a gap.
    */
-  private takeRecords(author: string, start: number, envelopes: Uint8Array[]): Promise<void> {
-    const p = (this.taking.get(author) ?? Promise.resolve()).then(() => this.takeRecordsNow(author, start, envelopes));
+  private takeRecords(author: string, start: number, envelopes: Uint8Array[], note: string): Promise<TakenWithNote | undefined> {
+    const p = (this.taking.get(author) ?? Promise.resolve()).then(() => this.takeRecordsNow(author, start, envelopes, note));
     this.taking.set(author, p);
     return p.finally(() => {
       if (this.taking.get(author) === p) this.taking.delete(author);
     });
   }
 
-  private async takeRecordsNow(author: string, start: number, envelopes: Uint8Array[]): Promise<void> {
+  /** The new records and the note in one write (Ledger.acceptAndCosign); undefined when there were none to take or they were refused. */
+  private async takeRecordsNow(author: string, start: number, envelopes: Uint8Array[], note: string): Promise<TakenWithNote | undefined> {
     const skip = this.c.ledger.size(author) - start;
     // A gap (this node holds less than the author thought) is fetched instead; nothing new, nothing to do.
-    if (skip < 0 || skip >= envelopes.length) return;
+    if (skip < 0 || skip >= envelopes.length) return undefined;
     try {
-      const r = await this.c.ledger.acceptForeign(author, envelopes.slice(skip));
+      // Urgent on the write lock: the author's round waits on them. They start at the log's end, so never leave a gap.
+      const r = await this.c.ledger.acceptAndCosign(author, envelopes.slice(skip), note);
       this.c.metrics.foreignAccepted.inc({ author }, r.accepted);
+      if (r.refused) this.c.log.debug({ err: r.refused, author }, 'records taken, the note the long way');
+      return r;
     } catch (e) {
       try {
         reportRejection(this.c, e, author);
       } catch (err) {
         this.c.log.debug({ err, author }, 'records sent with a witness request not taken');
       }
+      return undefined;
     }
   }
 
@@ -162,6 +166,8 @@ export class WitnessCosigner implements Service, Cosigning {
     this.laterGossip.set(key, t);
   }
 }
+
+type TakenWithNote = Awaited<ReturnType<WitnessCosignerComponents['ledger']['acceptAndCosign']>>;
 
 export function witnessCosigner(init: WitnessCosignerInit = {}): (c: WitnessCosignerComponents) => WitnessCosigner {
   return (c) => new WitnessCosigner(init, c);

@@ -129,6 +129,116 @@ describe('taking and cosigning a note in one write (issue 16)', () => {
   });
 });
 
+describe("peers' notes share a write (issue 16)", () => {
+  it('notes taken while the write lock is busy go in one write, one note per log; a refused note fails only its caller', async () => {
+    const [a, b, c] = await Promise.all([open(A), open(B), open(C)]);
+    await seeded(a);
+    await b.append(firstAdmin(B));
+    const a3 = await a.signCheckpoint();
+    const b1 = await b.signCheckpoint();
+    await share(a, 0);
+    const a4 = await a.signCheckpoint();
+    const writes: number[] = [];
+    const write = c.store.write.bind(c.store);
+    c.store.write = async (ops, sync) => {
+      if (ops.length > 0) writes.push(ops.length);
+      return write(ops, sync);
+    };
+    // C's write lock is busy while the notes arrive
+    let release = () => {};
+    const held = c.writer.run(() => new Promise<void>((r) => (release = r)));
+    const origin = originOf(CONSORTIUM, C.id);
+    const forgedText = formatCheckpoint({ origin, size: 1, root: a3.checkpoint.root, extensions: [] });
+    const taken = Promise.allSettled([
+      c.addCheckpoint(noteOf(a3)),
+      c.addCheckpoint(noteOf(b1)),
+      c.addCheckpoint(formatNote({ text: forgedText, sigs: [signNote(forgedText, origin, B.seed)] })),
+      c.addCheckpoint(noteOf(a4)),
+    ]);
+    await new Promise((r) => setImmediate(r));
+    release();
+    await held;
+    const [r3, r1, forged, r4] = await taken;
+    expect([r3.status, r1.status, r4.status]).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(forged).toMatchObject({ status: 'rejected', reason: { code: 'CHECKPOINT_REJECTED' } });
+    // A's size 3 and B's in one write, A's size 4 in the next (merged with what the first stored)
+    expect(writes).toHaveLength(2);
+    expect(c.checkpoints.list(A.id).map((x) => x.checkpoint.size)).toEqual([3, 4]);
+    expect(c.checkpoints.list(B.id).map((x) => x.checkpoint.size)).toEqual([1]);
+    expect(c.checkpoints.list(C.id)).toEqual([]);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+});
+
+describe('a witness takes the records sent with a note and cosigns in one write (issue 16)', () => {
+  it('records, note, cosignature and witness state in one fsynced write, by the rules of acceptForeign and addAndCosign', async () => {
+    const [a, b] = await Promise.all([open(A), open(B)]);
+    await seeded(a);
+    const own = await a.signCheckpoint({ cosign: true });
+    const writes: boolean[] = [];
+    const write = b.store.write.bind(b.store);
+    b.store.write = async (ops, sync) => {
+      if (ops.length > 0) writes.push(sync !== false);
+      return write(ops, sync);
+    };
+    const out = await b.acceptAndCosign(A.id, await a.envelopeBytes(A.id, 0, 10), noteOf(own));
+    expect(out.accepted).toBe(3);
+    expect([...out.cosigned!.cosigners.keys()].sort()).toEqual([A.id, B.id].sort());
+    expect(writes).toEqual([true]);
+    expect(b.size(A.id)).toBe(3);
+    expect(await b.checkpoints.witnessState(originOf(CONSORTIUM, A.id))).toMatchObject({ size: 3 });
+    expect(b.isFinal(A.id, 2, 0)).toBe(true);
+    expect(b.checkpoints.latest(A.id)!.checkpoint.root).toEqual(await b.treeHead(A.id, 3));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('a note whose root is not that of the records sent is refused; the valid records are stored, nothing is cosigned', async () => {
+    const [a, b] = await Promise.all([open(A), open(B)]);
+    await seeded(a);
+    const origin = originOf(CONSORTIUM, A.id);
+    const text = formatCheckpoint({ origin, size: 3, root: new Uint8Array(32).fill(7), extensions: [] });
+    const out = await b.acceptAndCosign(A.id, await a.envelopeBytes(A.id, 0, 10), formatNote({ text, sigs: [signNote(text, origin, A.seed)] }));
+    expect(out.accepted).toBe(3);
+    expect(out.cosigned).toBeUndefined();
+    expect(out.refused).toMatchObject({ code: 'CHECKPOINT_CONFLICT' });
+    expect(b.size(A.id)).toBe(3);
+    expect(await b.checkpoints.witnessState(origin)).toBeUndefined();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('a record that breaks a rule stops the range: the records before it are stored, the error is thrown, nothing is cosigned', async () => {
+    const [a, b] = await Promise.all([open(A), open(B)]);
+    await seeded(a);
+    const own = await a.signCheckpoint({ cosign: true });
+    const envs = await a.envelopeBytes(A.id, 0, 10);
+    const bad = Uint8Array.from(envs[2]!);
+    bad[bad.length - 1]! ^= 1; // the last byte of the author's signature
+    await expect(b.acceptAndCosign(A.id, [envs[0]!, envs[1]!, bad], noteOf(own))).rejects.toMatchObject({ seq: 2 });
+    expect(b.size(A.id)).toBe(2);
+    expect(await b.checkpoints.witnessState(originOf(CONSORTIUM, A.id))).toBeUndefined();
+    expect(b.checkpoints.list(A.id)).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('a write that fails stores neither the records nor the cosignature; asked again, the witness cosigns', async () => {
+    const [a, b] = await Promise.all([open(A), open(B)]);
+    await seeded(a);
+    const own = await a.signCheckpoint({ cosign: true });
+    const write = b.store.write.bind(b.store);
+    let fail = true;
+    b.store.write = async (ops, sync) => {
+      if (fail && ops.length > 0) throw new Error('disk full');
+      return write(ops, sync);
+    };
+    const envs = await a.envelopeBytes(A.id, 0, 10);
+    await expect(b.acceptAndCosign(A.id, envs, noteOf(own))).rejects.toThrow('disk full');
+    expect([b.size(A.id), b.checkpoints.list(A.id), await b.checkpoints.witnessState(originOf(CONSORTIUM, A.id))]).toEqual([0, [], undefined]);
+    fail = false;
+    expect((await b.acceptAndCosign(A.id, envs, noteOf(own))).cosigned?.cosigners.has(B.id)).toBe(true);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
 describe('checkpoint retention', () => {
   it('an author pushing many checkpoints ahead of its records does not make a final record non-final', async () => {
     const dirB = tempDir();

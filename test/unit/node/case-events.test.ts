@@ -189,6 +189,85 @@ describe('case events (ledger level)', () => {
     await s.stop();
   });
 
+  it('one pass writes the events and cursors of every log in one write (records of two logs, then finals)', async () => {
+    const open = await by(zz, ZZ, 'cw', 'case.open', {
+      item: 'X1',
+      name: 'n',
+      mode: 'proxy',
+      serial: 'ZZ-9',
+      applicant: H(1),
+      handlers: [HD.id],
+      limit: { days: 3, calendar: 'working' },
+      materials: [],
+    });
+    await replicate();
+    await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
+    // ZZ's records final at HD (quorum 2 of 2)
+    const cp = await zz.signCheckpoint();
+    await hd.addCheckpoint(noteOf(cp));
+    await zz.addCheckpoint(noteOf(await hd.cosign(ZZ.id, cp.checkpoint.size)));
+    await hd.addCheckpoint(noteOf(await zz.cosign(ZZ.id, cp.checkpoint.size)));
+    expect(hd.isFinal(ZZ.id, open.seq, 0)).toBe(true);
+    const cursorWrites: string[][] = [];
+    const write = hd.store.write.bind(hd.store);
+    hd.store.write = async (ops, sync) => {
+      const names = ops
+        .filter((o) => o.type === 'put')
+        .map((o) => new TextDecoder().decode(o.key))
+        .filter((k) => /^(rec|fin)\//.test(k));
+      if (names.length > 0) cursorWrites.push(names.sort());
+      return write(ops, sync);
+    };
+    const { outbox, s } = await source(hd);
+    s.start();
+    await s.idle();
+    // the same events, in the same order, as a write per log gave
+    expect(types(await all(outbox))).toEqual(['case.opened', 'record.final', 'case.updated', 'case.alert']);
+    expect(cursorWrites).toEqual([[`fin/${ZZ.id}`, `rec/${HD.id}`, `rec/${ZZ.id}`].sort()]);
+    expect(await outbox.cursor(`rec/${ZZ.id}`)).toBe(hd.size(ZZ.id));
+    expect(await outbox.cursor(`rec/${HD.id}`)).toBe(hd.size(HD.id));
+    expect(await outbox.cursor(`fin/${ZZ.id}`)).toBe(cp.checkpoint.size);
+    await s.stop();
+  });
+
+  it('a write of several logs that fails leaves every cursor where it was: after a restart each event is derived once', async () => {
+    const open = await by(zz, ZZ, 'cw', 'case.open', {
+      item: 'X1',
+      name: 'n',
+      mode: 'proxy',
+      serial: 'ZZ-10',
+      applicant: H(1),
+      handlers: [HD.id],
+      limit: { days: 3, calendar: 'working' },
+      materials: [],
+    });
+    await replicate();
+    await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
+    const write = hd.store.write.bind(hd.store);
+    let refused = 0;
+    hd.store.write = async (ops, sync) => {
+      if (ops.some((o) => o.type === 'put' && new TextDecoder().decode(o.key).startsWith('rec/'))) {
+        refused++;
+        throw new Error('crash before the write is on disk');
+      }
+      return write(ops, sync);
+    };
+    let { outbox, s } = await source(hd);
+    s.start();
+    await s.idle();
+    await s.stop();
+    expect(refused).toBeGreaterThan(0);
+    expect([await all(outbox), await outbox.cursor(`rec/${ZZ.id}`), await outbox.cursor(`rec/${HD.id}`)]).toEqual([[], undefined, undefined]);
+    hd.store.write = write;
+    ({ outbox, s } = await source(hd));
+    s.start();
+    await s.idle();
+    const evs = await all(outbox);
+    expect(types(evs)).toEqual(['case.opened', 'case.updated', 'case.alert']);
+    expect(evs.map((e) => e.id)).toEqual([1, 2, 3]);
+    await s.stop();
+  });
+
   it('re-evaluates open cases when the day turns (CST): the light goes red at the first instant after the due day', async () => {
     let { outbox, s } = await source(hd);
     s.start();

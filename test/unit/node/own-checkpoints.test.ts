@@ -73,6 +73,43 @@ describe('own checkpoints (issue 16: no idle wait)', () => {
   }, 40_000);
 });
 
+describe("writing the witnesses' answers (issue 16)", () => {
+  it('answers that arrive while the write of the quorum waits for the lock are not written once that write made the checkpoint final', async () => {
+    t = memoryNet(4, { quorum: { witness: 2 } });
+    const nodes = await Promise.all([0, 1, 2, 3].map((i) => t!.start(i, { options: { antiEntropyMs: 600_000 } })));
+    const A = t.members[0]!;
+    await until(() => nodes.every((n) => t!.members.every((m) => n.ledger.finalSize(m.id) === 1)), 10_000, 'first admins final everywhere');
+    const a = nodes[0]!;
+    // The author's write lock is held from the first witness answer until all three have been taken in.
+    let answers = 0;
+    let release = () => {};
+    const request = a.network.request.bind(a.network);
+    a.network.request = async (peer: string, protocol: string, req: CborMap, limits: RequestLimits) => {
+      const res = await request(peer, protocol, req, limits);
+      if (typeof req.note === 'string' && ++answers === 1) {
+        const held = new Promise<void>((r) => (release = r));
+        void a.ledger.writer.run(() => held, 'urgent');
+      }
+      return res;
+    };
+    const written: number[] = [];
+    const addCheckpoint = a.ledger.addCheckpoint.bind(a.ledger);
+    a.ledger.addCheckpoint = (note: string, priority?: 'urgent' | 'bulk') => {
+      if (priority === 'urgent') written.push(note.split('\n').filter((l) => l.startsWith('\u2014 ')).length);
+      return addCheckpoint(note, priority);
+    };
+    const reg = new Uint8Array(32).fill(0x57);
+    const r = await a.ledger.append(submission(t.net, A.id, 'admin', A.adminSeed, 'org.actor', { id: 'li.na', key: publicKeyOf(reg), roles: ['registrar'], active: true }));
+    await until(() => answers === 3, 10_000, 'the three witnesses answered');
+    await new Promise((res) => setImmediate(res));
+    release();
+    await until(() => a.ledger.finalSize(A.id) > r.seq, 10_000, 'final at the author');
+    await new Promise((res) => setTimeout(res, 50));
+    // one write: the author's signature and cosignature and the first witness's line, the quorum of 2
+    expect(written).toEqual([3]);
+  }, 40_000);
+});
+
 describe('own checkpoints in flight (issue 16)', () => {
   it.each([1, 2])(
     'with checkpointsInFlight %i, that many own checkpoints are out for cosigning at once',
