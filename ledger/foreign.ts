@@ -53,66 +53,88 @@ export interface PreparedBatch {
  * Decode `batch` and send its signatures to the pool (when the ledger has
  * one). `after` is the batch just before it, not yet written: the org.actor
  * keys it introduces count for this one's actor signatures.
+ *
+ * Chunks are decoded one per turn of the event loop: the pool hands a worker
+ * its next message only when the main thread is back in the event loop, so
+ * decoding a whole batch in one go left the workers idle once their first
+ * messages were done.
  */
 export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: PreparedBatch): PreparedBatch {
   const n = batch.length;
-  const decoded: (Envelope | undefined)[] = new Array(n).fill(undefined);
+  const chunk = Math.max(1, core.limits.foreignChunk);
+  const chunks = Math.ceil(n / chunk);
+  const settle: (() => void)[] = [];
   const out: PreparedBatch = {
     bytes: batch,
-    decoded,
+    decoded: new Array(n).fill(undefined),
     recordKey: new Array(n).fill(undefined),
     actorKey: new Array(n).fill(undefined),
-    chunk: Math.max(1, core.limits.foreignChunk),
-    ready: [],
+    chunk,
+    ready: Array.from({ length: chunks }, (_, c) => new Promise<void>((resolve) => (settle[c] = resolve))),
     actors: new Map([...(after?.actors ?? [])].map(([id, v]) => [id, [...v]])),
   };
-  const pool = core.pool;
   const next = core.size(author);
-  // Chunk by chunk, so the workers start on the first chunk while the next ones are decoded.
-  for (let c = 0; c < n; c += out.chunk) {
-    const items: VerifyItem[] = [];
-    const where: [number, 'record' | 'actor', Uint8Array][] = [];
-    for (let i = c; i < Math.min(n, c + out.chunk); i++) {
-      const env = (decoded[i] = decodeOrUndefined(batch[i]!));
-      if (!pool || !env || env.record.author !== author || env.record.seq < next) continue;
-      const r = env.record;
-      const key = authorKey(core, author, r.epoch);
-      if (key) {
-        items.push([key, recordSigMessage(env.id), env.sig]);
-        where.push([i, 'record', key]);
+  void (async () => {
+    let c = 0;
+    try {
+      for (; c < chunks; c++) {
+        if (c > 0) await nextTurn();
+        const verdicts = prepareChunk(core, author, out, c * chunk, Math.min(n, (c + 1) * chunk), next);
+        // A pool that fails (a worker gone) leaves every check of the chunk to the rules.
+        verdicts.then(settle[c], settle[c]);
       }
-      if (r.actor) {
-        const local = out.actors
-          .get(r.actor.id)
-          ?.filter((v) => v.seq < r.seq)
-          .at(-1);
-        const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
-        if (k) {
-          items.push([k, requestSigMessage(requestDigest(encodeRequest(requestOfRecord(r)))), r.actor.sig]);
-          where.push([i, 'actor', k]);
-        }
-      }
-      if (r.kind === 'org.actor') {
-        const b = r.body as unknown as OrgActorBody;
-        if (b.key instanceof Uint8Array) out.actors.set(b.id, [...(out.actors.get(b.id) ?? []), { seq: r.seq, key: b.key }]);
+    } catch {
+      // Whatever was not decoded or verified here is decoded and verified by the rules.
+      for (; c < chunks; c++) settle[c]!();
+    }
+  })();
+  return out;
+}
+
+/** Records [from, to) of a prepared batch decoded and their signatures sent to the pool; settles once the verdicts are in. */
+function prepareChunk(core: LedgerCore, author: string, out: PreparedBatch, from: number, to: number, next: number): Promise<void> {
+  const pool = core.pool;
+  const items: VerifyItem[] = [];
+  const where: [number, 'record' | 'actor', Uint8Array][] = [];
+  for (let i = from; i < to; i++) {
+    const env = (out.decoded[i] = decodeOrUndefined(out.bytes[i]!));
+    if (!pool || !env || env.record.author !== author || env.record.seq < next) continue;
+    const r = env.record;
+    const key = authorKey(core, author, r.epoch);
+    if (key) {
+      items.push([key, recordSigMessage(env.id), env.sig]);
+      where.push([i, 'record', key]);
+    }
+    if (r.actor) {
+      const local = out.actors
+        .get(r.actor.id)
+        ?.filter((v) => v.seq < r.seq)
+        .at(-1);
+      const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
+      if (k) {
+        items.push([k, requestSigMessage(requestDigest(encodeRequest(requestOfRecord(r)))), r.actor.sig]);
+        where.push([i, 'actor', k]);
       }
     }
-    if (!pool) continue;
-    out.ready.push(
-      pool.verify(items).then(
-        (ok) =>
-          ok.forEach((v, j) => {
-            if (!v) return;
-            const [i, what, k] = where[j]!;
-            if (what === 'record') out.recordKey[i] = k;
-            else out.actorKey[i] = k;
-          }),
-        // A pool that fails (a worker gone) leaves every check of the chunk to the rules.
-        () => undefined,
-      ),
-    );
+    if (r.kind === 'org.actor') {
+      const b = r.body as unknown as OrgActorBody;
+      if (b.key instanceof Uint8Array) out.actors.set(b.id, [...(out.actors.get(b.id) ?? []), { seq: r.seq, key: b.key }]);
+    }
   }
-  return out;
+  if (!pool || items.length === 0) return Promise.resolve();
+  return pool.verify(items).then((ok) =>
+    ok.forEach((v, j) => {
+      if (!v) return;
+      const [i, what, k] = where[j]!;
+      if (what === 'record') out.recordKey[i] = k;
+      else out.actorKey[i] = k;
+    }),
+  );
+}
+
+/** One turn of the event loop (the pool's answers and dispatches run in between). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A bad envelope is left for the rules to name (acceptRecord decodes the bytes again and says why). */
@@ -147,9 +169,14 @@ export async function foreignOps(
   const overlay = new Map<number, Uint8Array>();
   let duplicates = 0;
   const { bytes: batch, decoded } = prepared;
-  const nonceKeys = decoded.filter((e) => e?.record.actor).map((e) => concat(nameKey(author), e!.record.actor!.nonce));
-  const nonceHits = await core.store.getMany('nonce', nonceKeys);
-  const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => toHex(k.subarray(k.length - 16))));
+  const used = new Set<string>();
+  // The stored nonces of a chunk's records, looked up once its records are decoded.
+  const lookUpNonces = async (from: number, to: number) => {
+    const nonceKeys = decoded.slice(from, to).flatMap((e) => (e?.record.actor ? [concat(nameKey(author), e.record.actor.nonce)] : []));
+    if (nonceKeys.length === 0) return;
+    const nonceHits = await core.store.getMany('nonce', nonceKeys);
+    nonceKeys.forEach((k, i) => nonceHits[i] !== undefined && used.add(toHex(k.subarray(k.length - 16))));
+  };
   const ctx = {
     net: core.net,
     author,
@@ -159,7 +186,11 @@ export async function foreignOps(
     nonceSeen: (_a: string, n: Uint8Array) => used.has(toHex(n)),
   };
   for (let i = 0; i < batch.length; i++) {
-    if (i % prepared.chunk === 0) await prepared.ready[i / prepared.chunk];
+    if (i % prepared.chunk === 0) {
+      // A turn of the event loop per chunk even when its verdicts are in: the pool dispatches the next chunks then.
+      await Promise.all([prepared.ready[i / prepared.chunk], nextTurn()]);
+      await lookUpNonces(i, i + prepared.chunk);
+    }
     const env = decoded[i];
     const next = head ? head.seq + 1 : 0;
     const a = env?.record.actor;
