@@ -75,7 +75,11 @@ function ltLE(a: Uint8Array, b: Uint8Array, maskTop: boolean): boolean {
  */
 export const nodeCrypto: CryptoBackend = {
   name: 'node:crypto',
-  sha256: (d) => new Uint8Array(nc.createHash('sha256').update(d).digest()),
+  // One-shot hash: no Hash object per call (a record's id, its request digest and its stored hashes are each one).
+  sha256(d) {
+    const b = nc.hash('sha256', d, 'buffer');
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  },
   publicKey(seed) {
     const der = nc.createPublicKey(privateKey(seed)).export({ format: 'der', type: 'spki' });
     return new Uint8Array(der.subarray(der.length - 32));

@@ -1,7 +1,8 @@
 import { concat, equalBytes, toHex } from '../protocol/bytes.js';
 import { verify } from '../protocol/crypto.js';
 import { decodeEnvelope, recordSigMessage, type Envelope } from '../protocol/records/record.js';
-import { encodeRequest, requestDigest, requestOfRecord, requestSigMessage } from '../protocol/records/request.js';
+import { requestDigest, requestSigMessage } from '../protocol/records/request.js';
+import { requestBytesOfRecordBytes } from '../protocol/records/request-bytes.js';
 import type { OrgActorBody } from '../protocol/records/kinds.js';
 import type { VerifyItem } from './verify-pool.js';
 import { acceptRecord, RecordRejected, type LogHead } from '../protocol/records/rules.js';
@@ -45,6 +46,8 @@ export interface PreparedBatch {
   /** Records per chunk, and per chunk a promise settled once its verdicts are in. */
   chunk: number;
   ready: Promise<void>[];
+  /** Settled once every record of the batch is decoded (its verdicts may still be on the way). */
+  decodedAll: Promise<void>;
   /** org.actor keys this batch introduces, by actor id: a later batch's actor signatures are sent under them. */
   actors: Map<string, { seq: number; key: Uint8Array }[]>;
 }
@@ -64,6 +67,7 @@ export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Arr
   const chunk = Math.max(1, core.limits.foreignChunk);
   const chunks = Math.ceil(n / chunk);
   const settle: (() => void)[] = [];
+  let allDecoded = () => {};
   const out: PreparedBatch = {
     bytes: batch,
     decoded: new Array(n).fill(undefined),
@@ -72,6 +76,7 @@ export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Arr
     chunk,
     ready: Array.from({ length: chunks }, (_, c) => new Promise<void>((resolve) => (settle[c] = resolve))),
     actors: new Map([...(after?.actors ?? [])].map(([id, v]) => [id, [...v]])),
+    decodedAll: new Promise<void>((resolve) => (allDecoded = resolve)),
   };
   const next = core.size(author);
   void (async () => {
@@ -87,6 +92,7 @@ export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Arr
       // Whatever was not decoded or verified here is decoded and verified by the rules.
       for (; c < chunks; c++) settle[c]!();
     }
+    allDecoded();
   })();
   return out;
 }
@@ -112,7 +118,7 @@ function prepareChunk(core: LedgerCore, author: string, out: PreparedBatch, from
         .at(-1);
       const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
       if (k) {
-        items.push([k, requestSigMessage(requestDigest(encodeRequest(requestOfRecord(r)))), r.actor.sig]);
+        items.push([k, requestSigMessage(requestDigest(requestBytesOfRecordBytes(env.recordBytes))), r.actor.sig]);
         where.push([i, 'actor', k]);
       }
     }
@@ -169,14 +175,11 @@ export async function foreignOps(
   const overlay = new Map<number, Uint8Array>();
   let duplicates = 0;
   const { bytes: batch, decoded } = prepared;
-  const used = new Set<string>();
-  // The stored nonces of a chunk's records, looked up once its records are decoded.
-  const lookUpNonces = async (from: number, to: number) => {
-    const nonceKeys = decoded.slice(from, to).flatMap((e) => (e?.record.actor ? [concat(nameKey(author), e.record.actor.nonce)] : []));
-    if (nonceKeys.length === 0) return;
-    const nonceHits = await core.store.getMany('nonce', nonceKeys);
-    nonceKeys.forEach((k, i) => nonceHits[i] !== undefined && used.add(toHex(k.subarray(k.length - 16))));
-  };
+  // Stored nonces looked up once for the whole batch (one LevelDB call; many small ones cost more on the main thread).
+  await prepared.decodedAll;
+  const nonceKeys = decoded.filter((e) => e?.record.actor).map((e) => concat(nameKey(author), e!.record.actor!.nonce));
+  const nonceHits = await core.store.getMany('nonce', nonceKeys);
+  const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => toHex(k.subarray(k.length - 16))));
   const ctx = {
     net: core.net,
     author,
@@ -189,7 +192,6 @@ export async function foreignOps(
     if (i % prepared.chunk === 0) {
       // A turn of the event loop per chunk even when its verdicts are in: the pool dispatches the next chunks then.
       await Promise.all([prepared.ready[i / prepared.chunk], nextTurn()]);
-      await lookUpNonces(i, i + prepared.chunk);
     }
     const env = decoded[i];
     const next = head ? head.seq + 1 : 0;
