@@ -50,6 +50,8 @@ export interface PreparedBatch {
   decodedAll: Promise<void>;
   /** org.actor keys this batch introduces, by actor id: a later batch's actor signatures are sent under them. */
   actors: Map<string, { seq: number; key: Uint8Array }[]>;
+  /** The batch before this one, perhaps still being decoded: the keys it introduces are looked up live too (dropped once this one is decoded). */
+  after?: Pick<PreparedBatch, 'actors'>;
 }
 
 /**
@@ -62,7 +64,7 @@ export interface PreparedBatch {
  * decoding a whole batch in one go left the workers idle once their first
  * messages were done.
  */
-export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: PreparedBatch): PreparedBatch {
+export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: Pick<PreparedBatch, 'actors'>): PreparedBatch {
   const n = batch.length;
   const chunk = Math.max(1, core.limits.foreignChunk);
   const chunks = Math.ceil(n / chunk);
@@ -77,6 +79,7 @@ export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Arr
     ready: Array.from({ length: chunks }, (_, c) => new Promise<void>((resolve) => (settle[c] = resolve))),
     actors: new Map([...(after?.actors ?? [])].map(([id, v]) => [id, [...v]])),
     decodedAll: new Promise<void>((resolve) => (allDecoded = resolve)),
+    after,
   };
   const next = core.size(author);
   void (async () => {
@@ -92,6 +95,7 @@ export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Arr
       // Whatever was not decoded or verified here is decoded and verified by the rules.
       for (; c < chunks; c++) settle[c]!();
     }
+    out.after = undefined;
     allDecoded();
   })();
   return out;
@@ -112,10 +116,8 @@ function prepareChunk(core: LedgerCore, author: string, out: PreparedBatch, from
       where.push([i, 'record', key]);
     }
     if (r.actor) {
-      const local = out.actors
-        .get(r.actor.id)
-        ?.filter((v) => v.seq < r.seq)
-        .at(-1);
+      const id = r.actor.id;
+      const local = latestBefore(r.seq, out.actors.get(id), out.after?.actors.get(id));
       const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
       if (k) {
         items.push([k, requestSigMessage(requestDigest(requestBytesOfRecordBytes(env.recordBytes))), r.actor.sig]);
@@ -136,6 +138,13 @@ function prepareChunk(core: LedgerCore, author: string, out: PreparedBatch, from
       else out.actorKey[i] = k;
     }),
   );
+}
+
+/** The key introduced last before `seq` in either list. */
+function latestBefore(seq: number, ...lists: ({ seq: number; key: Uint8Array }[] | undefined)[]): { seq: number; key: Uint8Array } | undefined {
+  let best: { seq: number; key: Uint8Array } | undefined;
+  for (const list of lists) for (const v of list ?? []) if (v.seq < seq && (!best || v.seq > best.seq)) best = v;
+  return best;
 }
 
 /** One turn of the event loop (the pool's answers and dispatches run in between). */

@@ -23,7 +23,7 @@ import {
 import { Checkpoints, type CheckpointOutcome, type StoredCheckpoint } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
-import { foreignOps, prepareForeign, type ForeignResult } from './foreign.js';
+import { foreignOps, prepareForeign, type ForeignResult, type PreparedBatch } from './foreign.js';
 import { closedSize } from './membership.js';
 import { decodeEnvelope } from '../protocol/records/record.js';
 import { headOp } from './records.js';
@@ -64,6 +64,8 @@ export class Ledger extends LedgerCore {
   cosignGuard?: () => Error | undefined;
   private readonly own: OwnLog;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
+  /** Per author, the org.actor keys of the last batch prepared: a concurrent call's range (the fetcher's next one) sends its actor signatures to the pool under them. */
+  private readonly preparing = new Map<string, Pick<PreparedBatch, 'actors'>>();
   private readonly closedAt = new Map<string, number>();
   /** Schema migrations this open applied (ledger/schema.ts), oldest first. */
   readonly migrated: MigrationStep[];
@@ -176,7 +178,8 @@ export class Ledger extends LedgerCore {
     const size = this.limits.foreignBatch;
     // Decoding and the signature checks start before the write lock is taken (a concurrent call's write may be
     // under way), and the next batch is prepared while this one is written.
-    let prepared = prepareForeign(this, author, envelopes.slice(0, size));
+    let prepared = prepareForeign(this, author, envelopes.slice(0, size), this.preparing.get(author));
+    this.preparing.set(author, { actors: prepared.actors });
     for (let i = 0; i < envelopes.length; i += size) {
       const cur = prepared;
       let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
@@ -189,7 +192,10 @@ export class Ledger extends LedgerCore {
         return outcome.envs;
       }).finally(built);
       await validated;
-      if (i + size < envelopes.length && !outcome?.error && !outcome?.fork) prepared = prepareForeign(this, author, envelopes.slice(i + size, i + 2 * size), cur);
+      if (i + size < envelopes.length && !outcome?.error && !outcome?.fork) {
+        prepared = prepareForeign(this, author, envelopes.slice(i + size, i + 2 * size), cur);
+        this.preparing.set(author, { actors: prepared.actors });
+      }
       await written;
       accepted += outcome!.envs.length;
       duplicates += outcome!.duplicates;
