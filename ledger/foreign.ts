@@ -1,4 +1,4 @@
-import { concat, equalBytes, toHex } from '../protocol/bytes.js';
+import { concat, equalBytes } from '../protocol/bytes.js';
 import { verify } from '../protocol/crypto.js';
 import { decodeEnvelope, recordSigMessage, type Envelope } from '../protocol/records/record.js';
 import { requestDigest, requestSigMessage } from '../protocol/records/request.js';
@@ -104,8 +104,11 @@ export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Arr
 /** Records [from, to) of a prepared batch decoded and their signatures sent to the pool; settles once the verdicts are in. */
 function prepareChunk(core: LedgerCore, author: string, out: PreparedBatch, from: number, to: number, next: number): Promise<void> {
   const pool = core.pool;
+  // Record signatures first, then actor ones: runs of one key, so a worker reuses the key object it just built.
   const items: VerifyItem[] = [];
   const where: [number, 'record' | 'actor', Uint8Array][] = [];
+  const actorItems: VerifyItem[] = [];
+  const actorWhere: [number, 'record' | 'actor', Uint8Array][] = [];
   for (let i = from; i < to; i++) {
     const env = (out.decoded[i] = decodeOrUndefined(out.bytes[i]!));
     if (!pool || !env || env.record.author !== author || env.record.seq < next) continue;
@@ -120,8 +123,8 @@ function prepareChunk(core: LedgerCore, author: string, out: PreparedBatch, from
       const local = latestBefore(r.seq, out.actors.get(id), out.after?.actors.get(id));
       const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
       if (k) {
-        items.push([k, requestSigMessage(requestDigest(requestBytesOfRecordBytes(env.recordBytes))), r.actor.sig]);
-        where.push([i, 'actor', k]);
+        actorItems.push([k, requestSigMessage(requestDigest(requestBytesOfRecordBytes(env.recordBytes))), r.actor.sig]);
+        actorWhere.push([i, 'actor', k]);
       }
     }
     if (r.kind === 'org.actor') {
@@ -129,6 +132,8 @@ function prepareChunk(core: LedgerCore, author: string, out: PreparedBatch, from
       if (b.key instanceof Uint8Array) out.actors.set(b.id, [...(out.actors.get(b.id) ?? []), { seq: r.seq, key: b.key }]);
     }
   }
+  items.push(...actorItems);
+  where.push(...actorWhere);
   if (!pool || items.length === 0) return Promise.resolve();
   return pool.verify(items).then((ok) =>
     ok.forEach((v, j) => {
@@ -145,6 +150,11 @@ function latestBefore(seq: number, ...lists: ({ seq: number; key: Uint8Array }[]
   let best: { seq: number; key: Uint8Array } | undefined;
   for (const list of lists) for (const v of list ?? []) if (v.seq < seq && (!best || v.seq > best.seq)) best = v;
   return best;
+}
+
+/** A nonce as a Set key: one char per byte (cheaper than hex, and as exact). */
+function nonceId(n: Uint8Array): string {
+  return String.fromCharCode(...n);
 }
 
 /** One turn of the event loop (the pool's answers and dispatches run in between). */
@@ -188,14 +198,14 @@ export async function foreignOps(
   await prepared.decodedAll;
   const nonceKeys = decoded.filter((e) => e?.record.actor).map((e) => concat(nameKey(author), e!.record.actor!.nonce));
   const nonceHits = await core.store.getMany('nonce', nonceKeys);
-  const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => toHex(k.subarray(k.length - 16))));
+  const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => nonceId(k.subarray(k.length - 16))));
   const ctx = {
     net: core.net,
     author,
     now: core.now(),
     configFor: (e: number) => core.configFor(e),
     actorInForce: (a: string, id: string, s: number) => core.actorInForce(a, id, s, tx),
-    nonceSeen: (_a: string, n: Uint8Array) => used.has(toHex(n)),
+    nonceSeen: (_a: string, n: Uint8Array) => used.has(nonceId(n)),
   };
   for (let i = 0; i < batch.length; i++) {
     if (i % prepared.chunk === 0) {
@@ -227,7 +237,7 @@ export async function foreignOps(
       const ok = acceptRecord(checked, head, env ?? batch[i]!);
       ops.push(...(await recordOps(core.store, ok, overlay)));
       envs.push(ok);
-      if (ok.record.actor) used.add(toHex(ok.record.actor.nonce));
+      if (ok.record.actor) used.add(nonceId(ok.record.actor.nonce));
       core.stageActor(tx, ok);
       head = { seq: ok.record.seq, id: ok.id, epoch: ok.record.epoch, ts: ok.record.ts };
     } catch (e) {
