@@ -10,6 +10,15 @@ import { cv, envelopes } from './consortium-helpers.js';
 /** The request as the rules rebuild it: decode the record, rebuild the request, encode it canonically. */
 const rebuilt = (bytes: Uint8Array) => toHex(encodeRequest(requestOfRecord(decodeRecord(bytes))));
 
+function decodes(bytes: Uint8Array): boolean {
+  try {
+    decodeRecord(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const bytesOf = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 const value: fc.Arbitrary<CborValue> = fc.letrec<{ v: CborValue }>((tie) => ({
   v: fc.oneof(
@@ -46,6 +55,8 @@ describe('requestBytesOfRecordBytes', () => {
         if (rec.refs === undefined) delete rec.refs;
         if (rec.prev === undefined) delete rec.prev;
         const bytes = encodeRecord(rec);
+        // Only records that decode reach it (a body key such as __proto__ encodes but never decodes).
+        fc.pre(decodes(bytes));
         expect(toHex(requestBytesOfRecordBytes(bytes))).toBe(rebuilt(bytes));
       }),
       { numRuns: 2000 },
