@@ -1,7 +1,8 @@
-import { concat, equalBytes, toHex } from '../protocol/bytes.js';
+import { concat, equalBytes } from '../protocol/bytes.js';
 import { verify } from '../protocol/crypto.js';
 import { decodeEnvelope, recordSigMessage, type Envelope } from '../protocol/records/record.js';
-import { encodeRequest, requestDigest, requestOfRecord, requestSigMessage } from '../protocol/records/request.js';
+import { requestDigest, requestSigMessage } from '../protocol/records/request.js';
+import { requestBytesOfRecordBytes } from '../protocol/records/request-bytes.js';
 import type { OrgActorBody } from '../protocol/records/kinds.js';
 import type { VerifyItem } from './verify-pool.js';
 import { acceptRecord, RecordRejected, type LogHead } from '../protocol/records/rules.js';
@@ -45,8 +46,12 @@ export interface PreparedBatch {
   /** Records per chunk, and per chunk a promise settled once its verdicts are in. */
   chunk: number;
   ready: Promise<void>[];
+  /** Settled once every record of the batch is decoded (its verdicts may still be on the way). */
+  decodedAll: Promise<void>;
   /** org.actor keys this batch introduces, by actor id: a later batch's actor signatures are sent under them. */
   actors: Map<string, { seq: number; key: Uint8Array }[]>;
+  /** The batch before this one, perhaps still being decoded: the keys it introduces are looked up live too (dropped once this one is decoded). */
+  after?: Pick<PreparedBatch, 'actors'>;
 }
 
 /**
@@ -54,66 +59,108 @@ export interface PreparedBatch {
  * one). `after` is the batch just before it, not yet written: the org.actor
  * keys it introduces count for this one's actor signatures. `minParallel`:
  * chunks below this many signatures are checked on the calling thread.
+ *
+ * Chunks are decoded one per turn of the event loop: the pool hands a worker
+ * its next message only when the main thread is back in the event loop, so
+ * decoding a whole batch in one go left the workers idle once their first
+ * messages were done.
  */
-export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: PreparedBatch, minParallel?: number): PreparedBatch {
+export function prepareForeign(core: LedgerCore, author: string, batch: Uint8Array[], after?: Pick<PreparedBatch, 'actors'>, minParallel?: number): PreparedBatch {
   const n = batch.length;
-  const decoded: (Envelope | undefined)[] = new Array(n).fill(undefined);
+  const chunk = Math.max(1, core.limits.foreignChunk);
+  const chunks = Math.ceil(n / chunk);
+  const settle: (() => void)[] = [];
+  let allDecoded = () => {};
   const out: PreparedBatch = {
     bytes: batch,
-    decoded,
+    decoded: new Array(n).fill(undefined),
     recordKey: new Array(n).fill(undefined),
     actorKey: new Array(n).fill(undefined),
-    chunk: Math.max(1, core.limits.foreignChunk),
-    ready: [],
+    chunk,
+    ready: Array.from({ length: chunks }, (_, c) => new Promise<void>((resolve) => (settle[c] = resolve))),
     actors: new Map([...(after?.actors ?? [])].map(([id, v]) => [id, [...v]])),
+    decodedAll: new Promise<void>((resolve) => (allDecoded = resolve)),
+    after,
   };
-  const pool = core.pool;
   const next = core.size(author);
-  // Chunk by chunk, so the workers start on the first chunk while the next ones are decoded.
-  for (let c = 0; c < n; c += out.chunk) {
-    const items: VerifyItem[] = [];
-    const where: [number, 'record' | 'actor', Uint8Array][] = [];
-    for (let i = c; i < Math.min(n, c + out.chunk); i++) {
-      const env = (decoded[i] = decodeOrUndefined(batch[i]!));
-      if (!pool || !env || env.record.author !== author || env.record.seq < next) continue;
-      const r = env.record;
-      const key = authorKey(core, author, r.epoch);
-      if (key) {
-        items.push([key, recordSigMessage(env.id), env.sig]);
-        where.push([i, 'record', key]);
+  void (async () => {
+    let c = 0;
+    try {
+      for (; c < chunks; c++) {
+        if (c > 0) await nextTurn();
+        const verdicts = prepareChunk(core, author, out, c * chunk, Math.min(n, (c + 1) * chunk), next, minParallel);
+        // A pool that fails (a worker gone) leaves every check of the chunk to the rules.
+        verdicts.then(settle[c], settle[c]);
       }
-      if (r.actor) {
-        const local = out.actors
-          .get(r.actor.id)
-          ?.filter((v) => v.seq < r.seq)
-          .at(-1);
-        const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
-        if (k) {
-          items.push([k, requestSigMessage(requestDigest(encodeRequest(requestOfRecord(r)))), r.actor.sig]);
-          where.push([i, 'actor', k]);
-        }
-      }
-      if (r.kind === 'org.actor') {
-        const b = r.body as unknown as OrgActorBody;
-        if (b.key instanceof Uint8Array) out.actors.set(b.id, [...(out.actors.get(b.id) ?? []), { seq: r.seq, key: b.key }]);
+    } catch {
+      // Whatever was not decoded or verified here is decoded and verified by the rules.
+      for (; c < chunks; c++) settle[c]!();
+    }
+    out.after = undefined;
+    allDecoded();
+  })();
+  return out;
+}
+
+/** Records [from, to) of a prepared batch decoded and their signatures sent to the pool; settles once the verdicts are in. */
+function prepareChunk(core: LedgerCore, author: string, out: PreparedBatch, from: number, to: number, next: number, minParallel?: number): Promise<void> {
+  const pool = core.pool;
+  // Record signatures first, then actor ones: runs of one key, so a worker reuses the key object it just built.
+  const items: VerifyItem[] = [];
+  const where: [number, 'record' | 'actor', Uint8Array][] = [];
+  const actorItems: VerifyItem[] = [];
+  const actorWhere: [number, 'record' | 'actor', Uint8Array][] = [];
+  for (let i = from; i < to; i++) {
+    const env = (out.decoded[i] = decodeOrUndefined(out.bytes[i]!));
+    if (!pool || !env || env.record.author !== author || env.record.seq < next) continue;
+    const r = env.record;
+    const key = authorKey(core, author, r.epoch);
+    if (key) {
+      items.push([key, recordSigMessage(env.id), env.sig]);
+      where.push([i, 'record', key]);
+    }
+    if (r.actor) {
+      const id = r.actor.id;
+      const local = latestBefore(r.seq, out.actors.get(id), out.after?.actors.get(id));
+      const k = local?.key ?? core.actorInForce(author, r.actor.id, r.seq)?.key;
+      if (k) {
+        actorItems.push([k, requestSigMessage(requestDigest(requestBytesOfRecordBytes(env.recordBytes))), r.actor.sig]);
+        actorWhere.push([i, 'actor', k]);
       }
     }
-    if (!pool) continue;
-    out.ready.push(
-      pool.verify(items, minParallel).then(
-        (ok) =>
-          ok.forEach((v, j) => {
-            if (!v) return;
-            const [i, what, k] = where[j]!;
-            if (what === 'record') out.recordKey[i] = k;
-            else out.actorKey[i] = k;
-          }),
-        // A pool that fails (a worker gone) leaves every check of the chunk to the rules.
-        () => undefined,
-      ),
-    );
+    if (r.kind === 'org.actor') {
+      const b = r.body as unknown as OrgActorBody;
+      if (b.key instanceof Uint8Array) out.actors.set(b.id, [...(out.actors.get(b.id) ?? []), { seq: r.seq, key: b.key }]);
+    }
   }
-  return out;
+  items.push(...actorItems);
+  where.push(...actorWhere);
+  if (!pool || items.length === 0) return Promise.resolve();
+  return pool.verify(items, minParallel).then((ok) =>
+    ok.forEach((v, j) => {
+      if (!v) return;
+      const [i, what, k] = where[j]!;
+      if (what === 'record') out.recordKey[i] = k;
+      else out.actorKey[i] = k;
+    }),
+  );
+}
+
+/** The key introduced last before `seq` in either list. */
+function latestBefore(seq: number, ...lists: ({ seq: number; key: Uint8Array }[] | undefined)[]): { seq: number; key: Uint8Array } | undefined {
+  let best: { seq: number; key: Uint8Array } | undefined;
+  for (const list of lists) for (const v of list ?? []) if (v.seq < seq && (!best || v.seq > best.seq)) best = v;
+  return best;
+}
+
+/** A nonce as a Set key: one char per byte (cheaper than hex, and as exact). */
+function nonceId(n: Uint8Array): string {
+  return String.fromCharCode(...n);
+}
+
+/** One turn of the event loop (the pool's answers and dispatches run in between). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A bad envelope is left for the rules to name (acceptRecord decodes the bytes again and says why). */
@@ -149,19 +196,24 @@ export async function foreignOps(
   const envs: Envelope[] = [];
   let duplicates = 0;
   const { bytes: batch, decoded } = prepared;
+  // Stored nonces looked up once for the whole batch (one LevelDB call; many small ones cost more on the main thread).
+  await prepared.decodedAll;
   const nonceKeys = decoded.filter((e) => e?.record.actor).map((e) => concat(nameKey(author), e!.record.actor!.nonce));
   const nonceHits = await core.store.getMany('nonce', nonceKeys);
-  const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => toHex(k.subarray(k.length - 16))));
+  const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => nonceId(k.subarray(k.length - 16))));
   const ctx = {
     net: core.net,
     author,
     now: core.now(),
     configFor: (e: number) => core.configFor(e),
     actorInForce: (a: string, id: string, s: number) => core.actorInForce(a, id, s, tx),
-    nonceSeen: (_a: string, n: Uint8Array) => used.has(toHex(n)),
+    nonceSeen: (_a: string, n: Uint8Array) => used.has(nonceId(n)),
   };
   for (let i = 0; i < batch.length; i++) {
-    if (i % prepared.chunk === 0) await prepared.ready[i / prepared.chunk];
+    if (i % prepared.chunk === 0) {
+      // A turn of the event loop per chunk even when its verdicts are in: the pool dispatches the next chunks then.
+      await Promise.all([prepared.ready[i / prepared.chunk], nextTurn()]);
+    }
     const env = decoded[i];
     const next = head ? head.seq + 1 : 0;
     const a = env?.record.actor;
@@ -187,7 +239,7 @@ export async function foreignOps(
       const ok = acceptRecord(checked, head, env ?? batch[i]!);
       ops.push(...(await recordOps(core.store, ok, overlay)));
       envs.push(ok);
-      if (ok.record.actor) used.add(toHex(ok.record.actor.nonce));
+      if (ok.record.actor) used.add(nonceId(ok.record.actor.nonce));
       core.stageActor(tx, ok);
       head = { seq: ok.record.seq, id: ok.id, epoch: ok.record.epoch, ts: ok.record.ts };
     } catch (e) {

@@ -23,7 +23,7 @@ import {
 import { Checkpoints, type CheckpointOutcome, type StoredCheckpoint } from './checkpoints.js';
 import { encodeValue } from './codec.js';
 import { LedgerError } from './errors.js';
-import { foreignOps, prepareForeign, type ForeignResult } from './foreign.js';
+import { foreignOps, prepareForeign, type ForeignResult, type PreparedBatch } from './foreign.js';
 import { closedSize } from './membership.js';
 import { decodeEnvelope } from '../protocol/records/record.js';
 import { headOp } from './records.js';
@@ -68,6 +68,8 @@ export class Ledger extends LedgerCore {
   private readonly own: OwnLog;
   private readonly notes: NoteBatch;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
+  /** Per author, the org.actor keys of the last batch prepared: a concurrent call's range (the fetcher's next one) sends its actor signatures to the pool under them. */
+  private readonly preparing = new Map<string, Pick<PreparedBatch, 'actors'>>();
   private readonly closedAt = new Map<string, number>();
   /** Schema migrations this open applied (ledger/schema.ts), oldest first. */
   readonly migrated: MigrationStep[];
@@ -184,7 +186,8 @@ export class Ledger extends LedgerCore {
     // under way), and the next batch is prepared while this one is written.
     // Urgent ranges (a witness's, small) go to the pool whatever their size: the main thread carries the round.
     const minParallel = priority === 'urgent' ? 1 : undefined;
-    let prepared = prepareForeign(this, author, envelopes.slice(0, size), undefined, minParallel);
+    let prepared = prepareForeign(this, author, envelopes.slice(0, size), this.preparing.get(author), minParallel);
+    this.preparing.set(author, { actors: prepared.actors });
     for (let i = 0; i < envelopes.length; i += size) {
       const cur = prepared;
       let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
@@ -197,7 +200,10 @@ export class Ledger extends LedgerCore {
         return outcome.envs;
       }, priority).finally(built);
       await validated;
-      if (i + size < envelopes.length && !outcome?.error && !outcome?.fork) prepared = prepareForeign(this, author, envelopes.slice(i + size, i + 2 * size), cur, minParallel);
+      if (i + size < envelopes.length && !outcome?.error && !outcome?.fork) {
+        prepared = prepareForeign(this, author, envelopes.slice(i + size, i + 2 * size), cur, minParallel);
+        this.preparing.set(author, { actors: prepared.actors });
+      }
       await written;
       accepted += outcome!.envs.length;
       duplicates += outcome!.duplicates;

@@ -254,10 +254,8 @@ export class LedgerCore {
   }
 
   async envelopeBytes(author: string, from: number, limit: number): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
-    if (limit <= 0) return out;
-    for await (const [, v] of this.store.entries('env', { ...logRange(author, from), limit })) out.push(v);
-    return out;
+    if (limit <= 0) return [];
+    return this.store.values('env', { ...logRange(author, from), limit });
   }
 
   async recordById(id: Uint8Array): Promise<Envelope | undefined> {

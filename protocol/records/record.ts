@@ -180,6 +180,27 @@ export function sealRecord(recordBytes: Uint8Array, ledgerKey: SigningKey): Enve
 }
 
 /**
+ * The common envelope, [record bytes, 64-byte sig] in canonical form, read without the general decoder: the
+ * record bytes as a view of `bytes` (an envelope keeps its bytes anyway; the record's own values are copied when
+ * it is decoded), the signature copied. Anything else is undefined and goes through the general decoder, which
+ * names what is wrong.
+ */
+function envelopeParts(bytes: Uint8Array): [Uint8Array, Uint8Array] | undefined {
+  if (bytes.length < 67 || bytes[0] !== 0x82) return undefined;
+  const ai = bytes[1]! & 31;
+  if (bytes[1]! >> 5 !== 2) return undefined;
+  let n: number;
+  let at: number;
+  if (ai < 24) [n, at] = [ai, 2];
+  else if (ai === 24 && bytes[2]! >= 24) [n, at] = [bytes[2]!, 3];
+  else if (ai === 25 && bytes[2]! > 0) [n, at] = [(bytes[2]! << 8) | bytes[3]!, 4];
+  else return undefined; // longer heads are beyond MAX_RECORD_BYTES; the general decoder names it
+  const sigAt = at + n;
+  if (sigAt + 66 !== bytes.length || bytes[sigAt] !== 0x58 || bytes[sigAt + 1] !== 64) return undefined;
+  return [bytes.subarray(at, sigAt), bytes.slice(sigAt + 2)];
+}
+
+/**
  * Decode an envelope strictly: canonical array of [record bytes, 64-byte sig],
  * record canonical and well-formed. Signature and semantics are checked by
  * the acceptance rules.
@@ -187,11 +208,13 @@ export function sealRecord(recordBytes: Uint8Array, ledgerKey: SigningKey): Enve
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   if (!(bytes instanceof Uint8Array)) fail('ENVELOPE_INVALID', 'envelope is not bytes');
   if (bytes.length > MAX_ENVELOPE_BYTES) fail('LIMIT_EXCEEDED', `envelope is ${bytes.length} bytes, limit ${MAX_ENVELOPE_BYTES}`);
-  let v: CborValue;
-  try {
-    v = decodeCanonical(bytes, MAX_ENVELOPE_BYTES);
-  } catch (e) {
-    throw new ProtocolError('ENVELOPE_INVALID', `envelope: ${(e as Error).message}`, 'envelope');
+  let v: CborValue = envelopeParts(bytes) ?? [];
+  if (v.length === 0) {
+    try {
+      v = decodeCanonical(bytes, MAX_ENVELOPE_BYTES);
+    } catch (e) {
+      throw new ProtocolError('ENVELOPE_INVALID', `envelope: ${(e as Error).message}`, 'envelope');
+    }
   }
   if (!Array.isArray(v) || v.length !== 2 || !(v[0] instanceof Uint8Array) || !(v[1] instanceof Uint8Array) || v[1].length !== 64) {
     fail('ENVELOPE_INVALID', 'envelope must be [record bytes, 64-byte signature]', 'envelope');

@@ -85,6 +85,22 @@ describe('foreign acceptance, pipelined', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('a range handed over before the one that enrolls its actor is written still has its actor signatures checked on the pool', async () => {
+    const { a, envs } = await sourceLog();
+    const pool = new DeferredPool();
+    const b = await openB(pool);
+    // As the fetcher does: range k+1 handed to the ledger while range k (which enrolls the clerk at seq 1) is not yet written.
+    const first = b.acceptForeign(A.id, envs.slice(0, 5));
+    const second = b.acceptForeign(A.id, envs.slice(5));
+    expect(await first).toMatchObject({ accepted: 5 });
+    expect(await second).toMatchObject({ accepted: 25 });
+    expect(equalBytes(await b.treeHead(A.id), await a.treeHead(A.id))).toBe(true);
+    // Every record and actor signature on the pool, the clerk's first key (seq 1) used for seq 5 to 9 of the second range.
+    expect(pool.verdicts.length).toBe(30 + 29);
+    expect(pool.verdicts.every(Boolean)).toBe(true);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('refuses a bad record in the middle of a pipelined range with its rule, storing what came before and nothing after', async () => {
     const { a, envs } = await sourceLog();
     const b = await openB(new DeferredPool());
