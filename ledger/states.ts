@@ -65,6 +65,13 @@ export class RecordStates {
     return this.finals.get(author)?.get(epoch) ?? 0;
   }
 
+  /** No record of `author` at or past this seq is final under any epoch (the largest final size of any epoch). */
+  finalBound(author: string): number {
+    let bound = 0;
+    for (const size of this.finals.get(author)?.values() ?? []) bound = Math.max(bound, size);
+    return bound;
+  }
+
   /** Mark records below `size` durable (written and fsynced). */
   durable(tx: WriteTx, author: string, size: number, at: number): void {
     tx.put('mark', pairKey(author, DURABLE, size), u64be(at));

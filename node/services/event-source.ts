@@ -173,8 +173,10 @@ export class EventSource implements Service {
       const finalFrom = fin.get(author) ?? 0;
       const final: Envelope[] = [];
       // A log's finals follow all its records (a late-entry check reads the case as derived).
-      if (from + records.length >= size && budget > 0) {
-        for (const env of (await ledger.envelopeBytes(author, finalFrom, Math.min(budget, size - finalFrom))).map(decodeEnvelope)) {
+      // Only records below the final bound can be final: those past it are not read and decoded at every pass.
+      const finalTo = Math.min(size, ledger.states.finalBound(author));
+      if (from + records.length >= size && budget > 0 && finalTo > finalFrom) {
+        for (const env of (await ledger.envelopeBytes(author, finalFrom, Math.min(budget, finalTo - finalFrom))).map(decodeEnvelope)) {
           if (!ledger.isFinal(author, env.record.seq, env.record.epoch)) break;
           final.push(env);
         }
@@ -198,13 +200,21 @@ export class EventSource implements Service {
     }
     if (p.final.length === 0) return;
     const cases = new Map<string, CaseReport | null>();
+    // Records come in seq order: the first mark above one record is the first above the next while it covers it
+    // (any mark above the later seq is above the earlier one too), so one mark read serves a run of records.
+    let mark: { size: number; at: number; epoch: number } | undefined;
     for (const env of p.final) {
       // record.final is announced for this member's own records (what its local systems wrote) and for case
       // records of any log; other members' finality is theirs to announce (an event and an fsync per record
       // at every node doubled the latency to finality under load).
       const c = caseIdOf(env);
       if (author !== this.self && !c) continue;
-      const finalAt = (await ledger.states.firstFinal(author, env.record.seq, env.record.epoch))?.at ?? null;
+      const { seq, epoch } = env.record;
+      if (!mark || mark.epoch !== epoch || mark.size <= seq) {
+        const m = await ledger.states.firstFinal(author, seq, epoch);
+        mark = m && { ...m, epoch };
+      }
+      const finalAt = mark?.at ?? null;
       this.add(w, {
         type: 'record.final',
         recordId: toHex(env.id),

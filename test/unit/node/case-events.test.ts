@@ -82,6 +82,37 @@ async function backdatingZZ(): Promise<{ old: Ledger; at: () => number }> {
   return { old, at };
 }
 
+describe('record.final events (ledger level)', () => {
+  it('each carries the time of the first checkpoint that made its record final, when one pass derives records made final by several checkpoints', async () => {
+    // Three rounds, each making a few more of ZZ's records final at ZZ (quorum 2 of 2), before the source runs.
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i <= round; i++) {
+        await zz.append(submission(net, ZZ.id, 'admin', ZZ.adminSeed, 'org.actor', { id: `x${round}${i}`, key: publicKeyOf(H(0x10 + round * 4 + i)), roles: ['caseworker'], active: true }));
+      }
+      await replicate();
+      const cp = await zz.signCheckpoint();
+      await hd.addCheckpoint(noteOf(cp));
+      await zz.addCheckpoint(noteOf(await hd.cosign(ZZ.id, cp.checkpoint.size)));
+      await zz.cosign(ZZ.id, cp.checkpoint.size);
+      expect(zz.finalSize(ZZ.id)).toBe(zz.size(ZZ.id));
+      await new Promise((r) => setTimeout(r, 5)); // the next round's mark at a later millisecond
+    }
+    const marks = await zz.states.finalMarks(ZZ.id, 0);
+    expect(marks.length).toBe(3);
+    expect(new Set(marks.map((m) => m.at)).size).toBe(3);
+    const { outbox, s } = await source(zz);
+    s.start();
+    await s.idle();
+    const finals = (await all(outbox)).filter((e) => e.type === 'record.final');
+    expect(finals.map((e) => e.data.seq)).toEqual([...Array(zz.size(ZZ.id)).keys()]);
+    for (const e of finals) {
+      const { seq, finalAt } = e.data as { seq: number; finalAt: number };
+      expect(finalAt, `seq ${seq}`).toBe(marks.find((m) => m.size > seq)!.at);
+    }
+    await s.stop();
+  });
+});
+
 describe('case events (ledger level)', () => {
   it('the handling office hears of the case, the hand-off to it, each record, its light, a red light at a later day boundary, and the close', async () => {
     const { outbox, s } = await source(hd);
