@@ -34,6 +34,17 @@ async function enrol(l: Ledger, m: typeof ZZ) {
   await l.append(submission(net, m.id, 'admin', m.adminSeed, 'org.actor', { id: 'ap', key: publicKeyOf(ap), roles: ['approver'], active: true }));
 }
 const by = (l: Ledger, m: typeof ZZ, actor: 'cw' | 'ap', kind: string, body: CborMap, refs?: Uint8Array[]) => l.append(submission(net, m.id, actor, actor === 'cw' ? cw : ap, kind, body, refs));
+/** A case.open body handled by HD: `serial` and `mode` as given, a limit of `days` (`calendar` days), no materials. */
+const caseOpen = (serial: string, mode: 'proxy' | 'online', calendar: 'working' | 'natural' = 'working', days = 3): CborMap => ({
+  item: 'X1',
+  name: 'n',
+  mode,
+  serial,
+  applicant: H(1),
+  handlers: [HD.id],
+  limit: { days, calendar },
+  materials: [],
+});
 /** HD takes ZZ's new records, as replication would. */
 const replicate = async () => void (await hd.acceptForeign(ZZ.id, await zz.envelopeBytes(ZZ.id, hd.size(ZZ.id), 1000)));
 
@@ -168,16 +179,7 @@ describe('case events (ledger level)', () => {
   it('the opener does not get case.handoff for a hand-off to another member, and a record that breaks C.4 is marked ignored', async () => {
     const { outbox, s } = await source(zz);
     s.start();
-    const open = await by(zz, ZZ, 'cw', 'case.open', {
-      item: 'X1',
-      name: 'n',
-      mode: 'proxy',
-      serial: 'ZZ-2',
-      applicant: H(1),
-      handlers: [HD.id],
-      limit: { days: 3, calendar: 'natural' },
-      materials: [],
-    });
+    const open = await by(zz, ZZ, 'cw', 'case.open', caseOpen('ZZ-2', 'proxy', 'natural'));
     await by(zz, ZZ, 'cw', 'case.handoff', { to: HD.id, purpose: 'handle', via: 'network', materials: [H(3)] }, [open.id]);
     // ZZ is not a handler: its accept does not count (the ledger takes it; only the node's C.4 check would refuse it)
     const bad = await by(zz, ZZ, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
@@ -192,16 +194,7 @@ describe('case events (ledger level)', () => {
   it('derives what was written while it was stopped, from its durable cursors, without repeating anything', async () => {
     let { outbox, s } = await source(hd);
     s.start();
-    const open = await by(hd, HD, 'cw', 'case.open', {
-      item: 'X1',
-      name: 'n',
-      mode: 'online',
-      serial: 'HD-1',
-      applicant: H(1),
-      handlers: [HD.id],
-      limit: { days: 3, calendar: 'working' },
-      materials: [],
-    });
+    const open = await by(hd, HD, 'cw', 'case.open', caseOpen('HD-1', 'online'));
     await s.idle();
     await s.stop();
     await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
@@ -221,16 +214,7 @@ describe('case events (ledger level)', () => {
   });
 
   it('one pass writes the events and cursors of every log in one write (records of two logs, then finals)', async () => {
-    const open = await by(zz, ZZ, 'cw', 'case.open', {
-      item: 'X1',
-      name: 'n',
-      mode: 'proxy',
-      serial: 'ZZ-9',
-      applicant: H(1),
-      handlers: [HD.id],
-      limit: { days: 3, calendar: 'working' },
-      materials: [],
-    });
+    const open = await by(zz, ZZ, 'cw', 'case.open', caseOpen('ZZ-9', 'proxy'));
     await replicate();
     await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
     // ZZ's records final at HD (quorum 2 of 2)
@@ -262,16 +246,7 @@ describe('case events (ledger level)', () => {
   });
 
   it('a write of several logs that fails leaves every cursor where it was: after a restart each event is derived once', async () => {
-    const open = await by(zz, ZZ, 'cw', 'case.open', {
-      item: 'X1',
-      name: 'n',
-      mode: 'proxy',
-      serial: 'ZZ-10',
-      applicant: H(1),
-      handlers: [HD.id],
-      limit: { days: 3, calendar: 'working' },
-      materials: [],
-    });
+    const open = await by(zz, ZZ, 'cw', 'case.open', caseOpen('ZZ-10', 'proxy'));
     await replicate();
     await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
     const write = hd.store.write.bind(hd.store);
@@ -302,16 +277,7 @@ describe('case events (ledger level)', () => {
   it('re-evaluates open cases when the day turns (CST): the light goes red at the first instant after the due day', async () => {
     let { outbox, s } = await source(hd);
     s.start();
-    const open = await by(hd, HD, 'cw', 'case.open', {
-      item: 'X1',
-      name: 'n',
-      mode: 'online',
-      serial: 'HD-9',
-      applicant: H(1),
-      handlers: [HD.id],
-      limit: { days: 3, calendar: 'natural' },
-      materials: [],
-    });
+    const open = await by(hd, HD, 'cw', 'case.open', caseOpen('HD-9', 'online', 'natural'));
     const accept = await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
     await s.idle();
     await s.stop();
@@ -328,8 +294,7 @@ describe('case events (ledger level)', () => {
   });
 
   it('a day boundary reads the records (builds the report) only of the cases whose light changes', async () => {
-    const open = (serial: string, days: number) =>
-      by(hd, HD, 'cw', 'case.open', { item: 'X1', name: 'n', mode: 'online', serial, applicant: H(1), handlers: [HD.id], limit: { days, calendar: 'natural' }, materials: [] });
+    const open = (serial: string, days: number) => by(hd, HD, 'cw', 'case.open', caseOpen(serial, 'online', 'natural', days));
     const soon = await open('HD-S', 3);
     const late = await open('HD-L', 300);
     for (const c of [soon, late]) await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [c.id]);
@@ -349,16 +314,7 @@ describe('case events (ledger level)', () => {
   });
 
   it('a derivation whose write fails loses nothing: it is tried again from the cursors', async () => {
-    const open = await by(hd, HD, 'cw', 'case.open', {
-      item: 'X1',
-      name: 'n',
-      mode: 'online',
-      serial: 'HD-5',
-      applicant: H(1),
-      handlers: [HD.id],
-      limit: { days: 3, calendar: 'working' },
-      materials: [],
-    });
+    const open = await by(hd, HD, 'cw', 'case.open', caseOpen('HD-5', 'online'));
     await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [open.id]);
     const write = hd.store.write.bind(hd.store);
     let failed = 0;
@@ -403,27 +359,7 @@ describe('case events (ledger level)', () => {
   it('a case record witnessed long after its claimed time raises late-entry when it becomes final', async () => {
     // ZZ's node claims times 30 minutes in the past (补录); HD receives, cosigns, and sees the checkpoint reach quorum now
     const { old, at } = await backdatingZZ();
-    const open = await old.append(
-      submission(
-        net,
-        ZZ.id,
-        'cw',
-        cw,
-        'case.open',
-        {
-          item: 'X1',
-          name: 'n',
-          mode: 'proxy',
-          serial: 'ZZ-7',
-          applicant: H(1),
-          handlers: [HD.id],
-          limit: { days: 3, calendar: 'working' },
-          materials: [],
-        },
-        undefined,
-        at(),
-      ),
-    );
+    const open = await old.append(submission(net, ZZ.id, 'cw', cw, 'case.open', caseOpen('ZZ-7', 'proxy'), undefined, at()));
     const { outbox, s } = await source(hd);
     s.start();
     await hd.acceptForeign(ZZ.id, await old.envelopeBytes(ZZ.id, 0, 100));
