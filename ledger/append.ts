@@ -7,7 +7,7 @@ import { checkRecordShape, decodeRecord, encodeUnsignedEnvelope, recordSigMessag
 import { acceptRecord, MAX_SKEW_MS, RecordRejected, type LogHead } from '../protocol/records/rules.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
-import { nameKey } from './keys.js';
+import { nameKey, nonceSetKey } from './keys.js';
 import { recordOps, recordOpsNow } from './records.js';
 import { storedHashIndex } from '../protocol/merkle/tlog.js';
 import type { WriteTx } from './writer.js';
@@ -57,10 +57,6 @@ export type AfterCommit = (envs: Envelope[]) => Promise<void>;
 
 const UNSIGNED = new Uint8Array(0);
 
-/** A nonce as a set key: one short string per nonce (hex built 32 strings for each). */
-function nonceKey(nonce: Uint8Array): string {
-  return String.fromCharCode.apply(null, nonce as unknown as number[]);
-}
 
 /** Requests checked per pool batch on arrival: a group waits only for the checks of its own requests. */
 const ARRIVAL_CHUNK = 128;
@@ -167,7 +163,7 @@ export class OwnLog {
           try {
             const env = this.build(tx, p, head, nonces, verified.get(p));
             head = { seq: env.record.seq, id: env.id, epoch: env.record.epoch, ts: env.record.ts };
-            if (env.record.actor) nonces.add(nonceKey(env.record.actor.nonce));
+            if (env.record.actor) nonces.add(nonceSetKey(env.record.actor.nonce));
             this.core.stageActor(tx, env);
             done.push({ p, env });
           } catch (e) {
@@ -235,7 +231,7 @@ export class OwnLog {
       try {
         const nonce = requestOf(p as Pending & { sub: ActorSubmission }).nonce;
         keys.push(concat(prefix, nonce));
-        names.push(nonceKey(nonce));
+        names.push(nonceSetKey(nonce));
       } catch {
         // reported by build()
       }
@@ -308,7 +304,7 @@ export class OwnLog {
         now,
         configFor: (e) => this.core.configFor(e),
         actorInForce: (a, id, s) => this.core.actorInForce(a, id, s, tx),
-        nonceSeen: (_a, nonce) => nonces.has(nonceKey(nonce)),
+        nonceSeen: (_a, nonce) => nonces.has(nonceSetKey(nonce)),
         verifyRecordSignature: false, // signed by seal() with our own key
         verifyActorSignature: !(verifiedKey && sameKey(verifiedKey, this.core.actorInForce(self.id, record.actor?.id ?? '', seq, tx)?.key)),
       },

@@ -8,7 +8,7 @@ import type { VerifyItem } from './verify-pool.js';
 import { acceptRecord, RecordRejected, type LogHead } from '../protocol/records/rules.js';
 import { LedgerError } from './errors.js';
 import type { LedgerCore } from './ledger.js';
-import { nameKey } from './keys.js';
+import { nameKey, nonceSetKey } from './keys.js';
 import { recordOps } from './records.js';
 import type { Op } from './store.js';
 import type { WriteTx } from './writer.js';
@@ -153,11 +153,6 @@ function latestBefore(seq: number, ...lists: ({ seq: number; key: Uint8Array }[]
   return best;
 }
 
-/** A nonce as a Set key: one char per byte (cheaper than hex, and as exact). */
-function nonceId(n: Uint8Array): string {
-  return String.fromCharCode(...n);
-}
-
 /** One turn of the event loop (the pool's answers and dispatches run in between). */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -200,14 +195,14 @@ export async function foreignOps(
   await prepared.decodedAll;
   const nonceKeys = decoded.filter((e) => e?.record.actor).map((e) => concat(nameKey(author), e!.record.actor!.nonce));
   const nonceHits = await core.store.getMany('nonce', nonceKeys);
-  const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => nonceId(k.subarray(k.length - 16))));
+  const used = new Set(nonceKeys.filter((_, i) => nonceHits[i] !== undefined).map((k) => nonceSetKey(k.subarray(k.length - 16))));
   const ctx = {
     net: core.net,
     author,
     now: core.now(),
     configFor: (e: number) => core.configFor(e),
     actorInForce: (a: string, id: string, s: number) => core.actorInForce(a, id, s, tx),
-    nonceSeen: (_a: string, n: Uint8Array) => used.has(nonceId(n)),
+    nonceSeen: (_a: string, n: Uint8Array) => used.has(nonceSetKey(n)),
   };
   for (let i = 0; i < batch.length; i++) {
     if (i % prepared.chunk === 0) {
@@ -239,7 +234,7 @@ export async function foreignOps(
       const ok = acceptRecord(checked, head, env ?? batch[i]!);
       ops.push(...(await recordOps(core.store, ok, overlay)));
       envs.push(ok);
-      if (ok.record.actor) used.add(nonceId(ok.record.actor.nonce));
+      if (ok.record.actor) used.add(nonceSetKey(ok.record.actor.nonce));
       core.stageActor(tx, ok);
       head = { seq: ok.record.seq, id: ok.id, epoch: ok.record.epoch, ts: ok.record.ts };
     } catch (e) {
