@@ -57,7 +57,6 @@ export type AfterCommit = (envs: Envelope[]) => Promise<void>;
 
 const UNSIGNED = new Uint8Array(0);
 
-
 /** Requests checked per pool batch on arrival: a group waits only for the checks of its own requests. */
 const ARRIVAL_CHUNK = 128;
 /** Records of a group sent to be signed while the rest of it is built. */
