@@ -46,6 +46,12 @@ export class EventSource implements Service {
   private stopped = false;
   /** Per log, the records events have been derived for (the durable cursors, kept in memory during a pass). */
   private readonly derived = new Map<string, number>();
+  /**
+   * The durable cursors per log: read from the store once, then moved as each write is done (this service is their
+   * only writer, one pass at a time), instead of read again at every pass. Dropped when a write fails, so the next
+   * pass reads what is on disk.
+   */
+  private cursors: { rec: Map<string, number>; fin: Map<string, number> } | undefined;
 
   constructor(
     init: EventSourceInit,
@@ -128,12 +134,12 @@ export class EventSource implements Service {
    */
   private async derive(): Promise<void> {
     const { ledger, outbox } = this.x;
-    // The durable cursors; each write moves them only once it is on disk.
-    const rec = new Map<string, number>();
-    const fin = new Map<string, number>();
+    // The durable cursors; each write moves them only once it is done.
+    this.cursors ??= { rec: new Map(), fin: new Map() };
+    const { rec, fin } = this.cursors;
     for (const author of ledger.authors()) {
-      rec.set(author, (await outbox.cursor(REC(author))) ?? 0);
-      fin.set(author, (await outbox.cursor(FIN(author))) ?? 0);
+      if (!rec.has(author)) rec.set(author, (await outbox.cursor(REC(author))) ?? 0);
+      if (!fin.has(author)) fin.set(author, (await outbox.cursor(FIN(author))) ?? 0);
     }
     for (const [author, n] of rec) this.derived.set(author, n);
     for (;;) {
@@ -147,6 +153,7 @@ export class EventSource implements Service {
       } catch (e) {
         // Not written: what the write derived is not derived (the cursors did not move).
         for (const [author, n] of rec) this.derived.set(author, n);
+        this.cursors = undefined;
         throw e;
       }
       for (const p of parts) {

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
 import type { CborMap } from '../../../protocol/cbor.js';
 import { publicKeyOf } from '../../../protocol/crypto.js';
@@ -330,6 +330,34 @@ describe('case events (ledger level)', () => {
     const evs = await all(outbox);
     expect(types(evs)).toEqual(['case.opened', 'case.updated', 'case.alert']);
     expect(evs.map((e) => e.id)).toEqual([1, 2, 3]);
+    await s.stop();
+  });
+
+  it('reads its cursors from the store once, not at each pass, and again after a write that failed (issue 16)', async () => {
+    const { outbox, s } = await source(hd);
+    const reads = vi.spyOn(outbox, 'cursor');
+    s.start();
+    await by(hd, HD, 'cw', 'case.open', caseOpen('HD-6', 'online'));
+    await s.idle();
+    const first = reads.mock.calls.length;
+    expect(first).toBe(2 * hd.authors().length);
+    const more = await by(hd, HD, 'cw', 'case.open', caseOpen('HD-7', 'online'));
+    await by(hd, HD, 'cw', 'case.accept', { decision: 'accept' }, [more.id]);
+    await s.idle();
+    expect(reads.mock.calls.length).toBe(first);
+    const write = hd.store.write.bind(hd.store);
+    let failed = 0;
+    hd.store.write = async (ops, sync) => {
+      // the event source's next write (it moves a cursor) fails once
+      if (ops.some((o) => o.type === 'put' && new TextDecoder().decode(o.key).startsWith('rec/')) && failed++ === 0) throw new Error('disk full');
+      return write(ops, sync);
+    };
+    const done = new Promise<void>((resolve) => outbox.onAppended((evs) => evs.some((e) => e.type === 'case.opened' && e.data.serial === 'HD-8') && resolve()));
+    await by(hd, HD, 'cw', 'case.open', caseOpen('HD-8', 'online'));
+    await done;
+    expect(reads.mock.calls.length).toBe(2 * first);
+    const opened = (await all(outbox)).filter((e) => e.type === 'case.opened').map((e) => e.data.serial);
+    expect(opened).toEqual(['HD-6', 'HD-7', 'HD-8']);
     await s.stop();
   });
 
