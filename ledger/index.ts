@@ -286,6 +286,7 @@ export class Ledger extends LedgerCore {
     this.assertOpen();
     const held = this.checkpoints.known(noteText);
     if (held) return { status: 'known', checkpoint: held };
+    await this.checkpoints.preverify(noteText);
     // Peers' notes share a write per turn of the lock; an author's own round writes its own at once.
     const out = priority === 'urgent' ? await this.writer.run((tx) => this.checkpoints.add(tx, noteText), priority) : await this.notes.take(this.checkpoints.noteLog(noteText), noteText);
     if (out.status === 'fork') await this.recordFork(out.author, new TextEncoder().encode(out.a), new TextEncoder().encode(out.b));
@@ -323,6 +324,7 @@ export class Ledger extends LedgerCore {
     this.assertOpen();
     const guard = this.cosignGuard?.();
     if (guard) return { outcome: await this.addCheckpoint(noteText), refused: guard };
+    await this.checkpoints.preverify(noteText);
     const out = await this.writer.run((tx) => this.checkpoints.addAndCosign(tx, noteText), 'urgent');
     if (out.outcome.status === 'fork') await this.recordFork(out.outcome.author, new TextEncoder().encode(out.outcome.a), new TextEncoder().encode(out.outcome.b));
     return out;
@@ -350,8 +352,9 @@ export class Ledger extends LedgerCore {
     }
     // Small and urgent: their signatures are checked on the pool, off the main thread that carries the round.
     const prepared = prepareForeign(this, author, envelopes, undefined, 1);
-    // The pool's verdicts are awaited before the lock is taken, not while holding it (a failed chunk leaves its checks to the rules).
-    await Promise.all(prepared.ready);
+    // The pool's verdicts (records and the note's lines) are awaited before the lock is taken, not while holding it (a
+    // failed chunk leaves its checks to the rules).
+    await Promise.all([...prepared.ready, this.checkpoints.preverify(noteText)]);
     let outcome: Awaited<ReturnType<typeof foreignOps>> | undefined;
     let note: Awaited<ReturnType<Checkpoints['addAndCosign']>> | undefined;
     let refused: Error | undefined;

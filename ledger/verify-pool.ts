@@ -111,10 +111,10 @@ export class VerifyPool {
     return this.workers.length;
   }
 
-  /** Verdicts in order; batches below `minParallel` items are checked in the calling thread. */
-  async verify(items: VerifyItem[], minParallel = 64): Promise<boolean[]> {
+  /** Verdicts in order; batches below `minParallel` items are checked in the calling thread. `urgent`: ahead of queued work, as signing is. */
+  async verify(items: VerifyItem[], minParallel = 64, urgent = false): Promise<boolean[]> {
     if (this.workers.length === 0 || items.length < minParallel || items.length === 0) return items.map(([p, m, s]) => nodeCrypto.verify(p, m, s));
-    const parts = await Promise.all(this.split(items).map((part) => this.send(packVerify(part), false)));
+    const parts = await Promise.all(this.split(items).map((part) => this.send(packVerify(part), urgent)));
     const out: boolean[] = [];
     for (const p of parts) for (const b of p) out.push(b === 1);
     return out;

@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 import { isKeyName, keyId, KEY_TYPE_COSIGNATURE } from '../keys.js';
 import { asSigner, requireAlg, type SigningKey } from '../signer.js';
 import { parseCheckpoint } from './checkpoint.js';
-import type { Signature } from './note.js';
+import type { Ed25519Check, Signature } from './note.js';
 
 /** c2sp.org/tlog-cosignature v1, Ed25519 (signature type 0x04). */
 const SIG_BYTES = 8 + 64;
@@ -38,15 +38,21 @@ export function cosignatureTime(sig: Signature): number {
   }
 }
 
-export function verifyCosignature(checkpointText: string, sig: Signature, vkey: { name: string; pub: Uint8Array }): { ok: true; time: number } | { ok: false } {
-  if (sig.name !== vkey.name || sig.sig.length !== SIG_BYTES) return { ok: false };
-  if (!equalBytes(sig.keyId, keyId(vkey.name, KEY_TYPE_COSIGNATURE, vkey.pub))) return { ok: false };
+/** The Ed25519 check that decides whether `sig` is a cosignature by (name, pub) of `checkpointText`, and the time it claims; undefined when its name, key id, length or time already rule it out. */
+export function cosignatureCheck(checkpointText: string, sig: Signature, vkey: { name: string; pub: Uint8Array }): { check: Ed25519Check; time: number } | undefined {
+  if (sig.name !== vkey.name || sig.sig.length !== SIG_BYTES) return undefined;
+  if (!equalBytes(sig.keyId, keyId(vkey.name, KEY_TYPE_COSIGNATURE, vkey.pub))) return undefined;
   let time: number;
   try {
     time = cosignatureTime(sig);
   } catch {
-    return { ok: false };
+    return undefined;
   }
-  if (!verify(vkey.pub, cosignatureMessage(checkpointText, time), sig.sig.subarray(8))) return { ok: false };
-  return { ok: true, time };
+  return { check: [vkey.pub, cosignatureMessage(checkpointText, time), sig.sig.subarray(8)], time };
+}
+
+export function verifyCosignature(checkpointText: string, sig: Signature, vkey: { name: string; pub: Uint8Array }): { ok: true; time: number } | { ok: false } {
+  const c = cosignatureCheck(checkpointText, sig, vkey);
+  if (!c || !verify(...c.check)) return { ok: false };
+  return { ok: true, time: c.time };
 }

@@ -104,7 +104,17 @@ export function signNote(text: string, name: string, key: SigningKey): Signature
   return { name, keyId: keyId(name, KEY_TYPE_ED25519, signer.publicKey), sig: signer.sign(utf8(text)) };
 }
 
+/** An Ed25519 check as (public key, message, signature): what a verifier is asked, here or on worker threads. */
+export type Ed25519Check = [pub: Uint8Array, msg: Uint8Array, sig: Uint8Array];
+
+/** The Ed25519 check that decides whether `sig` is a type-0x01 signature by (name, pub) over `text`; undefined when its name, key id or length already rule it out. */
+export function noteSignatureCheck(text: string, sig: Signature, vkey: { name: string; pub: Uint8Array }): Ed25519Check | undefined {
+  if (sig.name !== vkey.name || sig.sig.length !== 64 || !equalBytes(sig.keyId, keyId(vkey.name, KEY_TYPE_ED25519, vkey.pub))) return undefined;
+  return [vkey.pub, utf8(text), sig.sig];
+}
+
 /** True when `sig` is a valid type-0x01 signature by (name, pub) over `text`. */
 export function verifyNoteSignature(text: string, sig: Signature, vkey: { name: string; pub: Uint8Array }): boolean {
-  return sig.name === vkey.name && sig.sig.length === 64 && equalBytes(sig.keyId, keyId(vkey.name, KEY_TYPE_ED25519, vkey.pub)) && verify(vkey.pub, utf8(text), sig.sig);
+  const check = noteSignatureCheck(text, sig, vkey);
+  return !!check && verify(...check);
 }

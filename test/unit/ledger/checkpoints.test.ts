@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { publicKeyOf } from '../../../protocol/crypto.js';
 import { formatNote, parseNote, signNote } from '../../../protocol/note/note.js';
 import { formatCheckpoint, parseCheckpoint } from '../../../protocol/note/checkpoint.js';
@@ -7,6 +8,7 @@ import { decodeBundle } from '../../../protocol/bundle/bundle.js';
 import { originOf } from '../../../protocol/names.js';
 import { Ledger, type LedgerOptions } from '../../../ledger/index.js';
 import { noteOf } from '../../../ledger/checkpoints.js';
+import { VerifyPool } from '../../../ledger/verify-pool.js';
 import { CONSORTIUM, firstAdmin, submission, tempDir, testConsortium } from '../../helpers/consortium.js';
 
 const { members, genesis, net } = testConsortium(3);
@@ -89,6 +91,61 @@ describe('merging cosignatures', () => {
     const again = await open(B, dirB);
     expect(again.isFinal(A.id, 2, 0)).toBe(true);
     await Promise.all([a.close(), c.close(), again.close()]);
+  });
+});
+
+describe("a note's signature lines are checked on the worker pool (issue 16)", () => {
+  const WORKER = fileURLToPath(new URL('../../helpers/sig-worker.mjs', import.meta.url));
+
+  it('lines not seen before go to the pool in one batch before the write; forged ones are still dropped or refused; own lines are not checked again', async () => {
+    const pool = new VerifyPool(2, WORKER);
+    const withPool = (m: typeof A) => {
+      const dir = tempDir();
+      dirs.push(dir);
+      return Ledger.open({ path: dir.path, genesis, self: { id: m.id, seed: m.seed }, verifyPool: pool });
+    };
+    const [a, b, c] = await Promise.all([withPool(A), withPool(B), open(C)]);
+    await seeded(a);
+    const cp = await a.signCheckpoint();
+    for (const w of [b, c]) await w.acceptForeign(A.id, await a.envelopeBytes(A.id, 0, 10));
+    await c.addCheckpoint(noteOf(cp));
+    const fromC = parseNote(noteOf(await c.cosign(A.id, cp.checkpoint.size)));
+    const [authorLine, cLine] = [fromC.sigs[0]!, fromC.sigs.find((x) => x.name === originOf(CONSORTIUM, C.id))!];
+    const forged = (line: typeof cLine) => ({ ...line, sig: line.sig.map((x, i) => (i === line.sig.length - 1 ? x ^ 1 : x)) });
+    const spy = vi.spyOn(pool, 'verify');
+    // the author's line and a forged cosignature: both asked of the pool at once, ahead of queued work; the forged one is dropped
+    await b.addCheckpoint(formatNote({ text: cp.text, sigs: [authorLine, forged(cLine)] }));
+    expect(spy.mock.calls.map((x) => [x[0].length, x[1], x[2]])).toEqual([[2, 1, true]]);
+    expect(b.checkpoints.latest(A.id)!.cosigners.has(C.id)).toBe(false);
+    // the genuine line: only it is asked (the author's line was found valid), and it is taken
+    spy.mockClear();
+    await b.addCheckpoint(noteOf({ ...cp, sigs: [authorLine, cLine] }));
+    expect(spy.mock.calls.map((x) => x[0].length)).toEqual([1]);
+    expect(b.checkpoints.latest(A.id)!.cosigners.has(C.id)).toBe(true);
+    // a note whose only author line is forged is refused, as before
+    const origin = originOf(CONSORTIUM, A.id);
+    const text = formatCheckpoint({ origin, size: 2, root: await a.treeHead(A.id, 2), extensions: [] });
+    await expect(b.addCheckpoint(formatNote({ text, sigs: [forged(signNote(text, origin, A.seed))] }))).rejects.toMatchObject({ code: 'CHECKPOINT_REJECTED' });
+    // the author gets C's cosignature back with its own line: only C's is checked
+    spy.mockClear();
+    await a.addCheckpoint(noteOf({ ...cp, sigs: [authorLine, cLine] }));
+    expect(spy.mock.calls.map((x) => x[0].length)).toEqual([1]);
+    expect(a.checkpoints.latest(A.id)!.cosigners.has(C.id)).toBe(true);
+    // a witness gets its own cosignature back in the author's note: only the others' lines are checked
+    await a.append(submission(net, A.id, 'li.na', registrarSeed, 'doc.share', { doc, to: B.id, purpose: 'p' }));
+    const next = await a.signCheckpoint();
+    for (const w of [b, c]) {
+      await w.acceptForeign(A.id, await a.envelopeBytes(A.id, w.size(A.id), 10));
+      await w.addCheckpoint(noteOf(next));
+    }
+    const line = (l: Ledger, m: typeof A) => l.cosign(A.id, next.checkpoint.size).then((x) => parseNote(noteOf(x)).sigs.find((y) => y.name === originOf(CONSORTIUM, m.id))!);
+    const [bLine, cLine2] = [await line(b, B), await line(c, C)];
+    spy.mockClear();
+    await b.addCheckpoint(noteOf({ ...next, sigs: [next.sigs[0]!, cLine2, bLine] }));
+    expect(spy.mock.calls.map((x) => x[0].length)).toEqual([1]);
+    expect([...b.checkpoints.latest(A.id)!.cosigners.keys()].sort()).toEqual([B.id, C.id].sort());
+    await Promise.all([a.close(), b.close(), c.close()]);
+    await pool.close();
   });
 });
 
