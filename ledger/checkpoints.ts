@@ -76,8 +76,12 @@ function authorSignature(core: LedgerCore, author: string, note: Note): Signatur
  */
 class VerifiedLines {
   private readonly seen = new Set<string>();
+  /** Each line's part of the key, built once per parsed line (a note's lines are looked up several times). */
+  private readonly lineKeys = new WeakMap<Signature, string>();
   key(text: string, s: Signature): string {
-    return `${text}\u0000${s.name} ${toHex(s.keyId)}${toHex(s.sig)}`;
+    let line = this.lineKeys.get(s);
+    if (line === undefined) this.lineKeys.set(s, (line = `${s.name} ${toHex(s.keyId)}${toHex(s.sig)}`));
+    return `${text}\u0000${line}`;
   }
   has(text: string, s: Signature): boolean {
     return this.seen.has(this.key(text, s));
@@ -87,6 +91,9 @@ class VerifiedLines {
     this.seen.add(this.key(text, s));
   }
 }
+
+/** Notes kept parsed per node: a round's notes, several times over. */
+const PARSED_NOTES = 64;
 
 const kids = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
 
@@ -171,7 +178,22 @@ export class Checkpoints {
    */
   private pending: { author: string; size: number; treeHead: (size: number) => Promise<Uint8Array>; checked: Set<string> } | undefined;
 
+  /** Notes parsed lately, by their whole text: a note is read several times on its way in (known, preverify, merge). */
+  private readonly parsed = new Map<string, { note: Note; checkpoint: Checkpoint }>();
+
   constructor(private readonly core: LedgerCore) {}
+
+  /** A note and its checkpoint parsed (NOTE_INVALID, CHECKPOINT_INVALID as parseNote, parseCheckpoint); never changed by callers. */
+  private parse(noteText: string): { note: Note; checkpoint: Checkpoint } {
+    let p = this.parsed.get(noteText);
+    if (!p) {
+      const note = parseNote(noteText);
+      p = { note, checkpoint: parseCheckpoint(note.text) };
+      if (this.parsed.size >= PARSED_NOTES) this.parsed.delete(this.parsed.keys().next().value!);
+      this.parsed.set(noteText, p);
+    }
+    return p;
+  }
 
   /**
    * Run \`fn\` (part of \`tx\`'s build) seeing \`author\`'s records below \`size\`, written in \`tx\`, as held. Roots
@@ -256,8 +278,9 @@ export class Checkpoints {
     let note: Note;
     let author: string;
     try {
-      note = parseNote(noteText);
-      author = authorOf(this.core, parseCheckpoint(note.text).origin);
+      const p = this.parse(noteText);
+      note = p.note;
+      author = authorOf(this.core, p.checkpoint.origin);
     } catch {
       return; // refused, with its reason, where the note is taken
     }
@@ -294,8 +317,7 @@ export class Checkpoints {
     if (self && keys.some((k) => equalBytes(k, self.key))) this.verified.add(text, line);
   }
 
-  private fromNote(author: string, note: Note): StoredCheckpoint {
-    const checkpoint = parseCheckpoint(note.text);
+  private fromNote(author: string, note: Note, checkpoint = parseCheckpoint(note.text)): StoredCheckpoint {
     const origin = originOf(this.core.consortium, author);
     const own = note.sigs.find((x) => x.name === origin && this.verified.has(note.text, x)) ?? authorSignature(this.core, author, note);
     if (!own) throw new LedgerError('CHECKPOINT_REJECTED', `checkpoint of ${author} at size ${checkpoint.size} is not signed by ${author}`);
@@ -405,7 +427,7 @@ export class Checkpoints {
 
   /** The log a note is a checkpoint of (CHECKPOINT_REJECTED when it names no member log). */
   noteLog(noteText: string): string {
-    return authorOf(this.core, parseCheckpoint(parseNote(noteText).text).origin);
+    return authorOf(this.core, this.parse(noteText).checkpoint.origin);
   }
 
   /**
@@ -414,8 +436,8 @@ export class Checkpoints {
    * held, and this needs neither the write lock nor a signature check.
    */
   known(noteText: string): StoredCheckpoint | undefined {
-    const note = parseNote(noteText);
-    const author = authorOf(this.core, parseCheckpoint(note.text).origin);
+    const { note, checkpoint } = this.parse(noteText);
+    const author = authorOf(this.core, checkpoint.origin);
     const same = this.list(author).find((x) => x.text === note.text);
     if (same && this.rootChecked.has(same.text) && note.sigs.every((s) => same.sigs.some((h) => sameLine(h, s)))) return same;
     return undefined;
@@ -467,9 +489,9 @@ export class Checkpoints {
     // Asked again under the lock: a note queued behind another may have become redundant meanwhile.
     const same = this.known(noteText);
     if (same) return { status: 'known', checkpoint: same };
-    const note = parseNote(noteText);
-    const author = authorOf(this.core, parseCheckpoint(note.text).origin);
-    const incoming = this.fromNote(author, note);
+    const { note, checkpoint } = this.parse(noteText);
+    const author = authorOf(this.core, checkpoint.origin);
+    const incoming = this.fromNote(author, note, checkpoint);
     const size = incoming.checkpoint.size;
     const held = this.list(author).find((x) => x.checkpoint.size === size) ?? (await this.stored(author, size));
     if (held && !equalBytes(held.checkpoint.root, incoming.checkpoint.root)) {
