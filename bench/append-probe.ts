@@ -2,9 +2,9 @@
 /**
  * The own-append paths alone, for profiling and paired old/new runs:
  *   node dist/bench/append-probe.js own [n]    — what ownAppends does (Ledger.append, verify pool, n at once)
- *   node dist/bench/append-probe.js http [n]   — what httpAppends does (one node, 64 fetch clients on loopback)
+ *   node dist/bench/append-probe.js http [n]   — what httpAppends does (one node, 64 fetch clients on loopback, on a worker thread)
  * Prints one JSON line: records/s (wall), CPU µs per record (process.cpuUsage: every thread, workers included) and
- * the main thread's alone (process.threadCpuUsage: the bookkeeping the workers cannot take; the in-process clients too for http).
+ * the main thread's alone (process.threadCpuUsage: the bookkeeping the workers cannot take; for http the node's alone, the clients run on a worker).
  * With PROBE_PROF=<file>, the main thread's CPU profile of the timed window alone (not the set-up) is written there.
  */
 import { writeFileSync } from 'node:fs';
@@ -15,7 +15,8 @@ import { nodeCrypto } from '../ledger/crypto-node.js';
 import { Ledger } from '../ledger/index.js';
 import { VerifyPool } from '../ledger/verify-pool.js';
 import { TongbanNode } from '../node/node.js';
-import { benchConsortium, clerkAdd, postAll, registerBodies, registerReq } from './fixtures.js';
+import { benchConsortium, clerkAdd, registerBodies, registerReq } from './fixtures.js';
+import { httpLoad } from './http-load.js';
 import { tmp } from './lib.js';
 
 useCrypto(nodeCrypto);
@@ -89,12 +90,12 @@ async function http(n: number, clients = 64): Promise<{ ms: number; cpu: number;
   });
   const url = await node.startApi('127.0.0.1', 0);
   await node.ledger.append(clerkAdd(c.net, m.id, m.adminSeed, m.clerkSeed));
-  const bodies = registerBodies(c.net, m.id, m.clerkSeed, n);
+  const load = await httpLoad(url, registerBodies(c.net, m.id, m.clerkSeed, n), clients);
   const stopProfile = await profileWindow();
   const cpu0 = process.cpuUsage();
   const main0 = process.threadCpuUsage();
   const t = performance.now();
-  const failed = await postAll(url, bodies, clients);
+  const failed = await load.run();
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
   const main = process.threadCpuUsage(main0);

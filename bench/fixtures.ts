@@ -39,23 +39,3 @@ export function registerBodies(net: Uint8Array, author: string, clerkSeed: Uint8
     return JSON.stringify({ request: toBase64(s.request), actor: s.actor, sig: toBase64(s.sig) });
   });
 }
-
-/**
- * Every body posted to `url`/v1/records by `clients` concurrent fetch clients, each taking the next body when its
- * last answer is in. Only 201s count: the number of other answers is returned, and the first is written to stderr.
- */
-export async function postAll(url: string, bodies: string[], clients: number): Promise<number> {
-  let next = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
-        const res = await fetch(`${url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        if (res.status !== 201 && ++failed === 1) process.stderr.write(`first failure: ${res.status} ${await res.text()}\n`);
-        await res.arrayBuffer().catch(() => undefined);
-      }
-    }),
-  );
-  return failed;
-}

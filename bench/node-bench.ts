@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { publicKeyOf } from '../protocol/crypto.js';
 import { TongbanNode } from '../node/node.js';
-import { benchConsortium, clerkAdd, postAll, registerBodies, registerReq } from './fixtures.js';
+import { benchConsortium, clerkAdd, registerBodies, registerReq } from './fixtures.js';
+import { httpLoad } from './http-load.js';
 import { median, percentile, tmp, type Figure } from './lib.js';
 import { buildStore } from './ledger-bench.js';
 
@@ -51,9 +52,9 @@ export async function httpAppends(runs: number, n: number, clients = 64): Promis
     const url = await node.startApi('127.0.0.1', 0);
     const m = net.c.members[0]!;
     await node.ledger.append(clerkAdd(net.c.net, m.id, m.adminSeed, m.clerkSeed));
-    const bodies = registerBodies(net.c.net, m.id, m.clerkSeed, n);
+    const load = await httpLoad(url, registerBodies(net.c.net, m.id, m.clerkSeed, n), clients);
     const t = performance.now();
-    const failed = await postAll(url, bodies, clients);
+    const failed = await load.run();
     out.push((n - failed) / ((performance.now() - t) / 1000));
     await node.stop();
     net.cleanup();
