@@ -9,6 +9,7 @@ import { docRecords } from './bundle.js';
 import { caseRecords, casesBySerial } from './cases.js';
 import { isCaseKind } from '../protocol/cases/schema.js';
 import type { Governance } from './governance.js';
+import type { ReadBatch } from './read-batch.js';
 import type { LedgerCore } from './ledger.js';
 import { nameKey, pairRange, parsePairKey } from './keys.js';
 
@@ -94,7 +95,7 @@ async function ownGovApprovals(core: LedgerCore, author: string): Promise<Envelo
   return out;
 }
 
-/** Whether `author` used `nonce` in a record (the nonce index). */
-export async function nonceUsed(core: LedgerCore, author: string, nonce: Uint8Array): Promise<boolean> {
-  return (await core.store.get('nonce', concat(nameKey(author), nonce))) !== undefined;
+/** Whether `author` used `nonce` in a record (the nonce index), read through `reads` (one getMany per turn). */
+export async function nonceUsed(reads: ReadBatch, author: string, nonce: Uint8Array): Promise<boolean> {
+  return (await reads.get(concat(nameKey(author), nonce))) !== undefined;
 }

@@ -29,6 +29,7 @@ import { decodeEnvelope } from '../protocol/records/record.js';
 import { headOp } from './records.js';
 import { Governance } from './governance.js';
 import { NoteBatch } from './note-batch.js';
+import { ReadBatch } from './read-batch.js';
 import { LedgerCore, type ForkEvidence, type LedgerOptions } from './ledger.js';
 import { nameKey, pairRange, parsePairKey, prefixRange } from './keys.js';
 import type { RecordState } from './states.js';
@@ -67,6 +68,8 @@ export class Ledger extends LedgerCore {
   cosignGuard?: () => Error | undefined;
   private readonly own: OwnLog;
   private readonly notes: NoteBatch;
+  /** Nonce lookups of the API's prechecks, one read per turn of the event loop. */
+  private readonly nonceReads: ReadBatch;
   private readonly forking = new Map<string, Promise<ForkEvidence>>();
   /** Per author, the org.actor keys of the last batch prepared: a concurrent call's range (the fetcher's next one) sends its actor signatures to the pool under them. */
   private readonly preparing = new Map<string, Pick<PreparedBatch, 'actors'>>();
@@ -80,6 +83,7 @@ export class Ledger extends LedgerCore {
     this.governance = new Governance(this);
     this.checkpoints = new Checkpoints(this);
     this.notes = new NoteBatch(this.writer, (tx, noteText) => this.checkpoints.add(tx, noteText));
+    this.nonceReads = new ReadBatch(this.store, 'nonce');
     this.own = new OwnLog(this, (build) => this.writeGroup(build, 'urgent'));
   }
 
@@ -460,7 +464,8 @@ export class Ledger extends LedgerCore {
 
   /** Whether `author` already used an actor nonce (replay protection). */
   nonceUsed(author: string, nonce: Uint8Array): Promise<boolean> {
-    return nonceUsed(this, author, nonce);
+    this.assertOpen();
+    return nonceUsed(this.nonceReads, author, nonce);
   }
 
   /** Provenance of a document: its bundle, verified exactly as an offline verifier would. */
