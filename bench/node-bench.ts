@@ -141,7 +141,7 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
     await node.ledger.append(clerkAdd(net.c.net, m.id, m.adminSeed, m.clerkSeed));
   }
   // Requests are signed by their actors on their own machines: made before the load starts, as the HTTP bench's are.
-  const total = Math.ceil(ratePerSecond * seconds) + ratePerSecond;
+  const total = Math.round(ratePerSecond * seconds);
   const reqs = Array.from({ length: total }, (_, kk) => {
     const m = net.c.members[kk % 5]!;
     return registerReq(net.c.net, m.id, m.clerkSeed, kk);
@@ -164,10 +164,9 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
       w.splice(0, n);
     });
   }, 5);
-  while (performance.now() < end) {
-    // What is due by now at the offered rate: exact at any rate, and late timers do not lower the offered load.
-    const batch = Math.floor((ratePerSecond * (performance.now() - begin)) / 1000) - k;
-    for (let b = 0; b < batch && k < total; b++) {
+  /** Offer requests until \`due\` have been offered. */
+  const offerTo = (due: number) => {
+    while (k < Math.min(due, total)) {
       const i = k % 5;
       const t0 = performance.now();
       void nodes[i]!.ledger.append(reqs[k++]!).then((a) => {
@@ -178,8 +177,14 @@ export async function finality(seconds: number, ratePerSecond = 1000): Promise<F
         w.splice(at, 0, { seq: a.seq, t0 });
       });
     }
+  };
+  while (performance.now() < end) {
+    // What is due by now at the offered rate: exact at any rate, and late timers do not lower the offered load.
+    offerTo(Math.floor((ratePerSecond * (performance.now() - begin)) / 1000));
     await new Promise((res) => setTimeout(res, tick));
   }
+  // What fell due between the last turn and the end: the whole offered load, even when that turn came late.
+  offerTo(total);
   const drainEnd = performance.now() + 10_000;
   while (left() > 0 && performance.now() < drainEnd) await new Promise((res) => setTimeout(res, 50));
   clearInterval(watcher);
