@@ -51,11 +51,6 @@ function keysOf(core: LedgerCore, id: string): Uint8Array[] {
   return keys;
 }
 
-/** Keys \`id\`'s cosignatures are checked with: its keys in the epochs that name it a witness. */
-function witnessKeysOf(core: LedgerCore, id: string): Uint8Array[] {
-  return core.chain.flatMap((c) => c.config.members.filter((m) => m.id === id && m.roles.includes('witness')).map((m) => m.key));
-}
-
 function authorOf(core: LedgerCore, origin: string): string {
   const prefix = `${core.consortium}/`;
   const id = origin.startsWith(prefix) ? origin.slice(prefix.length) : '';
@@ -65,8 +60,17 @@ function authorOf(core: LedgerCore, origin: string): string {
   return id;
 }
 
-function authorSignature(core: LedgerCore, author: string, note: Note): Signature | undefined {
-  return signatureBy(note, originOf(core.consortium, author), keysOf(core, author));
+/** \`author\`'s signature line on \`note\` (type 0x01, under one of its keys), remembered in \`cache\` as checked. */
+function authorSignature(core: LedgerCore, author: string, note: Note, cache: VerifiedLines): Signature | undefined {
+  const name = originOf(core.consortium, author);
+  for (const pub of keysOf(core, author)) {
+    const line = signatureBy(note, name, [pub], (x) => cache.has(note.text, x, pub, 'note'));
+    if (line) {
+      cache.add(note.text, line, pub, 'note');
+      return line;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -76,19 +80,26 @@ function authorSignature(core: LedgerCore, author: string, note: Note): Signatur
  */
 class VerifiedLines {
   private readonly seen = new Set<string>();
-  /** Each line's part of the key, built once per parsed line (a note's lines are looked up several times). */
-  private readonly lineKeys = new WeakMap<Signature, string>();
-  key(text: string, s: Signature): string {
-    let line = this.lineKeys.get(s);
-    if (line === undefined) this.lineKeys.set(s, (line = `${s.name} ${toHex(s.keyId)}${toHex(s.sig)}`));
-    return `${text}\u0000${line}`;
+  /** Each line's and each key's part of the key, built once (a note's lines are looked up several times). */
+  private readonly hex = new WeakMap<object, string>();
+  private hexOf(o: Signature | Uint8Array): string {
+    let h = this.hex.get(o);
+    if (h === undefined) this.hex.set(o, (h = o instanceof Uint8Array ? toHex(o) : `${o.name} ${toHex(o.keyId)}${toHex(o.sig)}`));
+    return h;
   }
-  has(text: string, s: Signature): boolean {
-    return this.seen.has(this.key(text, s));
+  /**
+   * A line is remembered with the key it verified under and as what (a note signature or a cosignature): an
+   * author's cosignature line bears its name too, and must not stand for its signature.
+   */
+  key(text: string, s: Signature, pub: Uint8Array, kind: 'note' | 'cosig'): string {
+    return `${text}\u0000${kind} ${this.hexOf(pub)} ${this.hexOf(s)}`;
   }
-  add(text: string, s: Signature): void {
+  has(text: string, s: Signature, pub: Uint8Array, kind: 'note' | 'cosig'): boolean {
+    return this.seen.has(this.key(text, s, pub, kind));
+  }
+  add(text: string, s: Signature, pub: Uint8Array, kind: 'note' | 'cosig'): void {
     if (this.seen.size > 50_000) this.seen.clear();
-    this.seen.add(this.key(text, s));
+    this.seen.add(this.key(text, s, pub, kind));
   }
 }
 
@@ -116,8 +127,8 @@ function witnessSignatures(core: LedgerCore, note: Note, cache: VerifiedLines): 
       const kid = cosignKeyId(name, w.key);
       const s = note.sigs.find((x) => x.name === name && equalBytes(x.keyId, kid));
       if (!s) continue;
-      if (cache.has(note.text, s) || verifyCosignature(note.text, s, { name, pub: w.key }).ok) {
-        cache.add(note.text, s);
+      if (cache.has(note.text, s, w.key, 'cosig') || verifyCosignature(note.text, s, { name, pub: w.key }).ok) {
+        cache.add(note.text, s, w.key, 'cosig');
         out.set(w.id, { sig: s, pub: w.key });
       }
     }
@@ -285,17 +296,18 @@ export class Checkpoints {
       return; // refused, with its reason, where the note is taken
     }
     const checks: Ed25519Check[] = [];
-    const lines: Signature[] = [];
-    const want = (s: Signature | undefined, check: Ed25519Check | undefined) => {
-      if (!s || !check || lines.includes(s) || this.verified.has(note.text, s)) return;
+    const lines: { s: Signature; pub: Uint8Array; kind: 'note' | 'cosig' }[] = [];
+    const want = (s: Signature | undefined, pub: Uint8Array, kind: 'note' | 'cosig', check: Ed25519Check | undefined) => {
+      if (!s || !check || lines.some((l) => l.s === s && l.pub === pub && l.kind === kind) || this.verified.has(note.text, s, pub, kind)) return;
       checks.push(check);
-      lines.push(s);
+      lines.push({ s, pub, kind });
     };
+    // The lines fromNote would check, each under the key and as the kind of signature it would check it as.
     const origin = originOf(this.core.consortium, author);
     for (const pub of keysOf(this.core, author)) {
       const kid = keyId(origin, KEY_TYPE_ED25519, pub);
       const s = note.sigs.find((x) => x.name === origin && equalBytes(x.keyId, kid));
-      want(s, s && noteSignatureCheck(note.text, s, { name: origin, pub }));
+      want(s, pub, 'note', s && noteSignatureCheck(note.text, s, { name: origin, pub }));
     }
     for (const c of this.core.chain) {
       for (const w of c.config.members) {
@@ -303,25 +315,22 @@ export class Checkpoints {
         const name = originOf(this.core.consortium, w.id);
         const kid = cosignKeyId(name, w.key);
         const s = note.sigs.find((x) => x.name === name && equalBytes(x.keyId, kid));
-        want(s, s && cosignatureCheck(note.text, s, { name, pub: w.key })?.check);
+        want(s, w.key, 'cosig', s && cosignatureCheck(note.text, s, { name, pub: w.key })?.check);
       }
     }
     if (checks.length === 0) return;
-    const ok = await pool.verify(checks, 1, true);
-    ok.forEach((valid, i) => valid && this.verified.add(note.text, lines[i]!));
-  }
-
-  /** Remember a line this node made with its own key, when that key is the one its checks would use (\`keys\`). */
-  private ownLine(text: string, line: Signature, keys: Uint8Array[]): void {
-    const self = this.core.self;
-    if (self && keys.some((k) => equalBytes(k, self.key))) this.verified.add(text, line);
+    let ok: boolean[];
+    try {
+      ok = await pool.verify(checks, 1, true);
+    } catch {
+      return; // a pool that fails (workers gone) leaves the checks to fromNote, on this thread
+    }
+    ok.forEach((valid, i) => valid && this.verified.add(note.text, lines[i]!.s, lines[i]!.pub, lines[i]!.kind));
   }
 
   private fromNote(author: string, note: Note, checkpoint = parseCheckpoint(note.text)): StoredCheckpoint {
-    const origin = originOf(this.core.consortium, author);
-    const own = note.sigs.find((x) => x.name === origin && this.verified.has(note.text, x)) ?? authorSignature(this.core, author, note);
+    const own = authorSignature(this.core, author, note, this.verified);
     if (!own) throw new LedgerError('CHECKPOINT_REJECTED', `checkpoint of ${author} at size ${checkpoint.size} is not signed by ${author}`);
-    this.verified.add(note.text, own);
     const wit = witnessSignatures(this.core, note, this.verified);
     return {
       author,
@@ -415,8 +424,6 @@ export class Checkpoints {
     const origin = originOf(this.core.consortium, self.id);
     const text = formatCheckpoint({ origin, size, root: await this.core.treeHead(self.id, size), extensions: [] });
     const sig = signNote(text, origin, self.signer);
-    // Its own line comes back with the witnesses' cosignatures: not checked again.
-    this.ownLine(text, sig, keysOf(this.core, self.id));
     const cp: StoredCheckpoint = { author: self.id, checkpoint: parseCheckpoint(text), text, sigs: [sig], cosigners: new Map() };
     this.markChecked(text);
     // Not fsynced: a lost checkpoint is signed again over the same durable records (same root).
@@ -554,10 +561,7 @@ export class Checkpoints {
     }
     if (cp.cosigners.has(self.id)) return cp;
     const name = originOf(this.core.consortium, self.id);
-    const line = cosign(cp.text, name, self.signer, timeSeconds);
-    // Its own cosignature comes back in the author's gossiped note: not checked again.
-    this.ownLine(cp.text, line, witnessKeysOf(this.core, self.id));
-    const merged: StoredCheckpoint = { ...cp, sigs: [...cp.sigs, line], cosigners: new Map(cp.cosigners).set(self.id, self.key) };
+    const merged: StoredCheckpoint = { ...cp, sigs: [...cp.sigs, cosign(cp.text, name, self.signer, timeSeconds)], cosigners: new Map(cp.cosigners).set(self.id, self.key) };
     // One durable batch: the witness state (origin, N, R) is on disk before the cosignature leaves this node.
     tx.sync = true;
     tx.put('wit', nameKey(origin), encodeValue({ size, root }));

@@ -97,7 +97,7 @@ describe('merging cosignatures', () => {
 describe("a note's signature lines are checked on the worker pool (issue 16)", () => {
   const WORKER = fileURLToPath(new URL('../../helpers/sig-worker.mjs', import.meta.url));
 
-  it('lines not seen before go to the pool in one batch before the write; forged ones are still dropped or refused; own lines are not checked again', async () => {
+  it('lines not seen before go to the pool in one batch before the write; forged ones are still dropped or refused; lines the node made itself are checked too', async () => {
     const pool = new VerifyPool(2, WORKER);
     const withPool = (m: typeof A) => {
       const dir = tempDir();
@@ -126,12 +126,12 @@ describe("a note's signature lines are checked on the worker pool (issue 16)", (
     const origin = originOf(CONSORTIUM, A.id);
     const text = formatCheckpoint({ origin, size: 2, root: await a.treeHead(A.id, 2), extensions: [] });
     await expect(b.addCheckpoint(formatNote({ text, sigs: [forged(signNote(text, origin, A.seed))] }))).rejects.toMatchObject({ code: 'CHECKPOINT_REJECTED' });
-    // the author gets C's cosignature back with its own line: only C's is checked
+    // the author gets C's cosignature back with its own line: both are checked (a faulty signer is caught here)
     spy.mockClear();
     await a.addCheckpoint(noteOf({ ...cp, sigs: [authorLine, cLine] }));
-    expect(spy.mock.calls.map((x) => x[0].length)).toEqual([1]);
+    expect(spy.mock.calls.map((x) => x[0].length)).toEqual([2]);
     expect(a.checkpoints.latest(A.id)!.cosigners.has(C.id)).toBe(true);
-    // a witness gets its own cosignature back in the author's note: only the others' lines are checked
+    // a witness gets its own cosignature back in the author's note: its own and C's are checked, not the author's again
     await a.append(submission(net, A.id, 'li.na', registrarSeed, 'doc.share', { doc, to: B.id, purpose: 'p' }));
     const next = await a.signCheckpoint();
     for (const w of [b, c]) {
@@ -142,8 +142,48 @@ describe("a note's signature lines are checked on the worker pool (issue 16)", (
     const [bLine, cLine2] = [await line(b, B), await line(c, C)];
     spy.mockClear();
     await b.addCheckpoint(noteOf({ ...next, sigs: [next.sigs[0]!, cLine2, bLine] }));
-    expect(spy.mock.calls.map((x) => x[0].length)).toEqual([1]);
+    expect(spy.mock.calls.map((x) => x[0].length)).toEqual([2]);
     expect([...b.checkpoints.latest(A.id)!.cosigners.keys()].sort()).toEqual([B.id, C.id].sort());
+    // a pool that fails (a worker died) leaves the checks to this thread: the note is taken all the same
+    await a.append(submission(net, A.id, 'li.na', registrarSeed, 'doc.share', { doc, to: C.id, purpose: 'q' }));
+    const third = await a.signCheckpoint();
+    await c.acceptForeign(A.id, await a.envelopeBytes(A.id, c.size(A.id), 10));
+    await b.acceptForeign(A.id, await a.envelopeBytes(A.id, b.size(A.id), 10));
+    await c.addCheckpoint(noteOf(third));
+    const cLine3 = parseNote(noteOf(await c.cosign(A.id, third.checkpoint.size))).sigs.find((y) => y.name === originOf(CONSORTIUM, C.id))!;
+    spy.mockClear();
+    spy.mockRejectedValueOnce(new Error('signature worker exited (code 1)'));
+    await b.addCheckpoint(noteOf({ ...third, sigs: [third.sigs[0]!, forged(cLine3)] }));
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(b.checkpoints.latest(A.id)!.checkpoint.size).toBe(third.checkpoint.size);
+    expect(b.checkpoints.latest(A.id)!.cosigners.has(C.id)).toBe(false);
+    await b.addCheckpoint(noteOf({ ...third, sigs: [third.sigs[0]!, cLine3] }));
+    expect(b.checkpoints.latest(A.id)!.cosigners.has(C.id)).toBe(true);
+    await Promise.all([a.close(), b.close(), c.close()]);
+    await pool.close();
+  });
+});
+
+describe("an author's cosignature does not stand for its signature (issue 16 review)", () => {
+  it('a note that carries only the author cosigning its own log is refused, on its first arrival, with or without a pool', async () => {
+    const pool = new VerifyPool(2, fileURLToPath(new URL('../../helpers/sig-worker.mjs', import.meta.url)));
+    const dir = tempDir();
+    dirs.push(dir);
+    const [a, b, c] = await Promise.all([open(A), Ledger.open({ path: dir.path, genesis, self: { id: B.id, seed: B.seed }, verifyPool: pool }), open(C)]);
+    await seeded(a);
+    const own = await a.signCheckpoint({ cosign: true }); // the author's signature, then its cosignature: one name
+    const [sig, cosig] = own.sigs as [(typeof own.sigs)[0], (typeof own.sigs)[0]];
+    expect(sig.name).toBe(cosig.name);
+    for (const w of [b, c]) {
+      await w.acceptForeign(A.id, await a.envelopeBytes(A.id, 0, 10));
+      await expect(w.addCheckpoint(formatNote({ text: own.text, sigs: [cosig] }))).rejects.toMatchObject({ code: 'CHECKPOINT_REJECTED' });
+      // with both lines, in either order, the signature is the author's line and the cosignature counts
+      const taken = await w.addCheckpoint(formatNote({ text: own.text, sigs: [cosig, sig] }));
+      expect(taken.status).not.toBe('fork');
+      const held = w.checkpoints.latest(A.id)!;
+      expect(held.sigs[0]).toEqual(sig);
+      expect(held.cosigners.has(A.id)).toBe(true);
+    }
     await Promise.all([a.close(), b.close(), c.close()]);
     await pool.close();
   });
