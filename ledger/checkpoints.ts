@@ -117,20 +117,27 @@ function cosignKeyId(name: string, pub: Uint8Array): Uint8Array {
   return kid;
 }
 
+/** Each witness of each known epoch, with its key and the first line of \`note\` under that key's cosignature key id. */
+function* witnessLines(core: LedgerCore, note: Note): Generator<{ id: string; name: string; pub: Uint8Array; line: Signature }> {
+  for (const c of core.chain) {
+    for (const w of c.config.members) {
+      if (!w.roles.includes('witness')) continue;
+      const name = originOf(core.consortium, w.id);
+      const kid = cosignKeyId(name, w.key);
+      const line = note.sigs.find((x) => x.name === name && equalBytes(x.keyId, kid));
+      if (line) yield { id: w.id, name, pub: w.key, line };
+    }
+  }
+}
+
 /** Cosignatures in `note` by witnesses of any known epoch, keyed by member id. */
 function witnessSignatures(core: LedgerCore, note: Note, cache: VerifiedLines): Map<string, { sig: Signature; pub: Uint8Array }> {
   const out = new Map<string, { sig: Signature; pub: Uint8Array }>();
-  for (const c of core.chain) {
-    for (const w of c.config.members) {
-      if (!w.roles.includes('witness') || out.has(w.id)) continue;
-      const name = originOf(core.consortium, w.id);
-      const kid = cosignKeyId(name, w.key);
-      const s = note.sigs.find((x) => x.name === name && equalBytes(x.keyId, kid));
-      if (!s) continue;
-      if (cache.has(note.text, s, w.key, 'cosig') || verifyCosignature(note.text, s, { name, pub: w.key }).ok) {
-        cache.add(note.text, s, w.key, 'cosig');
-        out.set(w.id, { sig: s, pub: w.key });
-      }
+  for (const { id, name, pub, line } of witnessLines(core, note)) {
+    if (out.has(id)) continue;
+    if (cache.has(note.text, line, pub, 'cosig') || verifyCosignature(note.text, line, { name, pub }).ok) {
+      cache.add(note.text, line, pub, 'cosig');
+      out.set(id, { sig: line, pub });
     }
   }
   return out;
@@ -309,15 +316,7 @@ export class Checkpoints {
       const s = note.sigs.find((x) => x.name === origin && equalBytes(x.keyId, kid));
       want(s, pub, 'note', s && noteSignatureCheck(note.text, s, { name: origin, pub }));
     }
-    for (const c of this.core.chain) {
-      for (const w of c.config.members) {
-        if (!w.roles.includes('witness')) continue;
-        const name = originOf(this.core.consortium, w.id);
-        const kid = cosignKeyId(name, w.key);
-        const s = note.sigs.find((x) => x.name === name && equalBytes(x.keyId, kid));
-        want(s, w.key, 'cosig', s && cosignatureCheck(note.text, s, { name, pub: w.key })?.check);
-      }
-    }
+    for (const { name, pub, line } of witnessLines(this.core, note)) want(line, pub, 'cosig', cosignatureCheck(note.text, line, { name, pub })?.check);
     if (checks.length === 0) return;
     let ok: boolean[];
     try {
