@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Ed25519Check } from '../protocol/note/note.js';
 import { nodeCrypto } from './crypto-node.js';
 
-export type VerifyItem = [pub: Uint8Array, msg: Uint8Array, sig: Uint8Array];
+/** One Ed25519 check (protocol's shape: what a note or record signature check asks). */
+export type VerifyItem = Ed25519Check;
 
 /** Items below which a batch is not split over several workers (one worker takes it whole). */
 const MIN_SPLIT = 16;
